@@ -1,0 +1,46 @@
+// Port types are Arrow schemas with a name. An output may feed an input when it carries every
+// field the input declares, with the same Arrow type (extra fields are allowed).
+import { Field, RecordBatch, Schema, Struct, makeData, vectorFromArray, type DataType } from 'apache-arrow';
+
+export interface PortType {
+  readonly name: string;
+  readonly schema: Schema;
+  readonly doc: string;
+}
+
+export function portType(name: string, fields: Field[], doc: string): PortType {
+  return Object.freeze({ name, schema: new Schema(fields), doc });
+}
+
+/** Null when `out` can feed `inp`, else the reason it cannot. */
+export function portMismatch(out: PortType, inp: PortType): string | null {
+  const have = new Map(out.schema.fields.map((f) => [f.name, f]));
+  for (const want of inp.schema.fields) {
+    const got = have.get(want.name);
+    if (!got) return `table "${out.name}" has no column "${want.name}" required by "${inp.name}"`;
+    if (String(got.type) !== String(want.type)) {
+      return `column "${want.name}" is ${got.type} in "${out.name}" but "${inp.name}" needs ${want.type}`;
+    }
+  }
+  return null;
+}
+
+export function describePort(p: PortType): string {
+  return `${p.name}(${p.schema.fields.map((f) => `${f.name}: ${f.type}`).join(', ')})`;
+}
+
+/** Build one record batch of `port`'s schema from plain column arrays (one entry per row). */
+export function makeBatch(port: PortType, columns: Record<string, ArrayLike<unknown>>): RecordBatch {
+  const fields = port.schema.fields;
+  const length = columns[fields[0].name]?.length ?? 0;
+  const children = fields.map((f) => {
+    const values = columns[f.name];
+    if (!values) throw new Error(`makeBatch(${port.name}): column "${f.name}" missing`);
+    if (values.length !== length) {
+      throw new Error(`makeBatch(${port.name}): column "${f.name}" has ${values.length} rows, expected ${length}`);
+    }
+    return vectorFromArray(Array.from(values), f.type as DataType).data[0];
+  });
+  const data = makeData({ type: new Struct(fields), length, nullCount: 0, children });
+  return new RecordBatch(port.schema, data);
+}

@@ -1,0 +1,98 @@
+// The contract every node kind implements. One file per kind under nodes/, one exported
+// definition made with defineNode(import.meta.url, {...}), listed explicitly in nodes/index.ts.
+import type { RecordBatch } from 'apache-arrow';
+import type { PortType } from './ports.js';
+
+/** JSON Schema of one parameter (ajv, draft-07 subset); `default` is applied before hashing. */
+export type ParamSchema = Record<string, unknown>;
+
+/** Outputs of one step: port name → the batch for that port (omit a port to emit nothing). */
+export type Outputs = Record<string, RecordBatch>;
+
+/** Random-access reader over one cached input table: one batch per scan, checksum-verified. */
+export interface TableReader {
+  readonly numBatches: number;
+  readonly numRows: number;
+  /** Read batch i (verified against its checksum before it is returned). */
+  batch(i: number): Promise<RecordBatch>;
+  /** All batches in order, one at a time. */
+  [Symbol.asyncIterator](): AsyncIterator<RecordBatch>;
+}
+
+export interface Progress {
+  /** `done` of `total` units (scans, epochs) finished; `info` is a short status ("loss 0.41"). */
+  (done: number, total: number, info?: string): void;
+}
+
+export interface NodeContext<P = Record<string, unknown>> {
+  /** Node id in the graph. */
+  readonly id: string;
+  /** Params after defaults, validated against the kind's schema. */
+  readonly params: P;
+  /** The graph seed (only meaningful for kinds that declare `random: true`). */
+  readonly seed: number;
+  /** Deterministic uniform [0,1) generator seeded from the node's cache key. */
+  readonly rng: () => number;
+  /** Directory private to this execution of the node (removed after a successful run). */
+  readonly scratch: string;
+  /** Model backend chosen for this node ('auto' unless the graph or CLI says otherwise). */
+  readonly backend: string;
+  readonly log: (message: string) => void;
+  readonly progress: Progress;
+  /** Record a fact for the run record (e.g. scans skipped, the backend that ran). */
+  readonly note: (key: string, value: unknown) => void;
+  readonly signal: AbortSignal;
+}
+
+interface Common<P> {
+  kind: string;
+  /** Bump when outputs would change for the same inputs and params. Part of the cache key. */
+  version: number;
+  description: string;
+  /** JSON Schema properties of the params object (additional properties are rejected). */
+  params: Record<keyof P & string, ParamSchema>;
+  /** Required params (all others must have a default). */
+  required?: (keyof P & string)[];
+  /** Params the conformance suite runs the kind with (must be valid). */
+  example: Partial<P>;
+  outputs: Record<string, PortType>;
+  /** True when the outputs depend on the seed; only then is the seed part of the key. */
+  random?: boolean;
+  /** Loads heavy modules (TensorFlow.js); such kinds import them lazily inside run. */
+  heavy?: boolean;
+}
+
+/** Produces batches from outside data; pulled lazily, one scan at a time. */
+export interface SourceDef<P> extends Common<P> {
+  mode: 'source';
+  inputs?: undefined;
+  /** Files whose content determines the output (fingerprinted into the key). */
+  inputFiles?: (params: P) => Promise<string[]>;
+  run: (ctx: NodeContext<P>) => AsyncIterable<Outputs>;
+}
+
+/** Batch in → batch out. All stream inputs are zipped batch by batch (same scan order). */
+export interface StreamDef<P> extends Common<P> {
+  mode: 'stream';
+  inputs: Record<string, PortType>;
+  run: (ctx: NodeContext<P>, batch: Outputs) => Outputs | Promise<Outputs>;
+}
+
+/** Needs its inputs whole: gets random-access readers over their cached Arrow files. */
+export interface BarrierDef<P> extends Common<P> {
+  mode: 'barrier';
+  inputs: Record<string, PortType>;
+  run: (ctx: NodeContext<P>, inputs: Record<string, TableReader>) => AsyncIterable<Outputs>;
+}
+
+export type NodeDefInput<P> = SourceDef<P> | StreamDef<P> | BarrierDef<P>;
+
+export type NodeDef<P = any> = NodeDefInput<P> & {
+  /** URL of the module that defines the kind: its implementation hash starts there. */
+  readonly module: string;
+};
+
+/** Declare a node kind. `moduleUrl` is the defining file's import.meta.url. */
+export function defineNode<P>(moduleUrl: string, def: NodeDefInput<P>): NodeDef<P> {
+  return Object.freeze({ ...def, module: moduleUrl }) as NodeDef<P>;
+}

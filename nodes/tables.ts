@@ -1,0 +1,51 @@
+// The project's table vocabulary: port types shared by the node kinds. Every per-scan table
+// carries scan_id, split (train | validation | test) and a nullable label (1 positive, 0 negative).
+import { Binary, Field, Float64, Int32, Int8, Utf8 } from 'apache-arrow';
+import { portType } from '../engine/ports.js';
+
+const scanFields = () => [
+  new Field('scan_id', new Utf8(), false),
+  new Field('split', new Utf8(), false),
+  new Field('label', new Int8(), true),
+];
+
+/** One row per slice, one batch per scan; pixels are little-endian int16 HU, row-major. */
+export const Slices = portType('slices', [
+  ...scanFields(),
+  new Field('slice_index', new Int32(), false),
+  new Field('height', new Int32(), false),
+  new Field('width', new Int32(), false),
+  new Field('pixels', new Binary(), false),
+], 'CT slices: int16 HU pixels, one batch per scan');
+
+/** One row per slice: a binary mask (uint8 0/1, row-major). */
+export const Masks = portType('masks', [
+  ...scanFields(),
+  new Field('slice_index', new Int32(), false),
+  new Field('height', new Int32(), false),
+  new Field('width', new Int32(), false),
+  new Field('mask', new Binary(), false),
+], 'binary masks (uint8 0/1), one batch per scan');
+
+/** One row per slice: lung area in pixels. */
+export const Areas = portType('areas', [
+  ...scanFields(),
+  new Field('slice_index', new Int32(), false),
+  new Field('area', new Int32(), false),
+], 'per-slice lung area in pixels');
+
+/** One row per scan: the chosen slice window [start, end) of n_slices. */
+export const Windows = portType('windows', [
+  ...scanFields(),
+  new Field('n_slices', new Int32(), false),
+  new Field('start', new Int32(), false),
+  new Field('end', new Int32(), false),
+  new Field('area_sum', new Float64(), false),
+], 'per-scan slice window [start, end)');
+
+/** Generic one-row-per-scan summary used by small engine test graphs and reports. */
+export const ScanStats = portType('scan-stats', [
+  ...scanFields(),
+  new Field('n_slices', new Int32(), false),
+  new Field('mean', new Float64(), false),
+], 'per-scan summary statistics');
