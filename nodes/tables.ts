@@ -16,7 +16,19 @@ export const Slices = portType('slices', [
   new Field('height', new Int32(), false),
   new Field('width', new Int32(), false),
   new Field('pixels', new Binary(), false),
-], 'CT slices: int16 HU pixels, one batch per scan');
+  new Field('position_mm', new Float64(), true),
+  new Field('pixel_mm', new Float64(), true),
+], 'CT slices: int16 HU pixels, one batch per scan; position along the slice normal and pixel spacing when known');
+
+/** One row per slice: the crop box [r0, r1) × [c0, c1) in the uncropped slice's pixel grid. */
+export const Boxes = portType('boxes', [
+  ...scanFields(),
+  new Field('slice_index', new Int32(), false),
+  new Field('r0', new Int32(), false),
+  new Field('r1', new Int32(), false),
+  new Field('c0', new Int32(), false),
+  new Field('c1', new Int32(), false),
+], 'per-slice crop boxes, end-exclusive');
 
 /** One row per slice: a binary mask (uint8 0/1, row-major). */
 export const Masks = portType('masks', [
