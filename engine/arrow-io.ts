@@ -1,0 +1,160 @@
+// Arrow IPC files with a checksum per record batch. Files are ordinary Arrow IPC files (pyarrow,
+// DuckDB and polars open them); the manifest beside them lists each batch's byte range and
+// sha256, so every batch is verified before it is decoded and passed on.
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
+import type { TableReader } from './types.js';
+
+export interface BatchEntry { offset: number; length: number; rows: number; sha256: string }
+
+export interface PortManifest {
+  file: string;
+  bytes: number;
+  rows: number;
+  /** The schema as an Arrow IPC stream message (base64), to decode batches read by range. */
+  schema: string;
+  batches: BatchEntry[];
+}
+
+/** Streams record batches into one Arrow IPC file while they are produced. */
+export class PortWriter {
+  private writer?: RecordBatchFileWriter;
+  private pump?: Promise<void>;
+  private schema?: Schema;
+  private readonly rows: number[] = [];
+
+  private constructor(private readonly path: string, private readonly fh: FileHandle, private readonly fallback: Schema) {}
+
+  static async open(path: string, schema: Schema): Promise<PortWriter> {
+    return new PortWriter(path, await open(path, 'wx'), schema);
+  }
+
+  write(batch: RecordBatch): void {
+    if (!this.writer) this.start(batch.schema);
+    this.writer!.write(batch);
+    this.rows.push(batch.numRows);
+  }
+
+  private start(schema: Schema) {
+    this.schema = schema;
+    const writer = new RecordBatchFileWriter();
+    writer.reset(undefined, schema);
+    this.writer = writer;
+    this.pump = (async () => {
+      for await (const chunk of writer) await this.fh.write(chunk);
+    })();
+  }
+
+  /** Finish the file, flush it to disk and describe it. */
+  async close(): Promise<PortManifest> {
+    if (!this.writer) this.start(this.fallback);
+    this.writer!.close();
+    await this.pump;
+    await this.fh.sync();
+    await this.fh.close();
+    return describeFile(this.path, this.schema!, this.rows);
+  }
+
+  async abort(): Promise<void> {
+    this.writer?.abort();
+    await this.pump?.catch(() => undefined);
+    await this.fh.close().catch(() => undefined);
+  }
+}
+
+async function describeFile(path: string, schema: Schema, rowCounts: number[]): Promise<PortManifest> {
+  const fh = await open(path, 'r');
+  try {
+    const reader = await RecordBatchReader.from(fh);
+    await reader.open();
+    if (!reader.isFile()) throw new Error(`${path} is not an Arrow IPC file`);
+    if (reader.numRecordBatches !== rowCounts.length) throw new Error(`${path}: wrote ${rowCounts.length} batches, file lists ${reader.numRecordBatches}`);
+    const batches: BatchEntry[] = [];
+    for (let i = 0; i < reader.numRecordBatches; i++) {
+      const b = reader.footer!.getRecordBatch(i)!;
+      const length = b.metaDataLength + Number(b.bodyLength);
+      const bytes = await readRange(fh, Number(b.offset), length);
+      batches.push({ offset: Number(b.offset), length, rows: rowCounts[i], sha256: sha(bytes) });
+    }
+    const rows = rowCounts.reduce((a, b) => a + b, 0);
+    const { size } = await fh.stat();
+    return { file: path.split('/').pop()!, bytes: size, rows, schema: Buffer.from(schemaMessage(schema)).toString('base64'), batches };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The schema alone as an IPC stream message (without the end-of-stream marker). */
+function schemaMessage(schema: Schema): Uint8Array {
+  const w = new RecordBatchStreamWriter();
+  w.reset(undefined, schema);
+  w.close();
+  const bytes = w.toUint8Array(true);
+  return bytes.subarray(0, bytes.length - 8);
+}
+
+async function decode(schemaMsg: Uint8Array, block: Uint8Array): Promise<RecordBatch> {
+  const reader = RecordBatchReader.from(Buffer.concat([schemaMsg, block]));
+  const r = reader.next();
+  if (r.done || !r.value) throw new Error('no record batch in block');
+  return r.value;
+}
+
+async function readRange(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+    if (bytesRead === 0) throw new Error(`file ends at byte ${offset + got}, expected ${offset + length}`);
+    got += bytesRead;
+  }
+  return buf;
+}
+
+function sha(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Thrown when a stored batch does not match its checksum or cannot be decoded. */
+export class ChecksumError extends Error {}
+
+/** Random-access reader over one stored port; each batch is verified before it is decoded. */
+export class FileTableReader implements TableReader {
+  private fh?: Promise<FileHandle>;
+  private readonly schemaMsg: Uint8Array;
+
+  constructor(private readonly path: string, private readonly manifest: PortManifest) {
+    this.schemaMsg = Buffer.from(manifest.schema, 'base64');
+  }
+
+  get numBatches(): number { return this.manifest.batches.length; }
+  get numRows(): number { return this.manifest.rows; }
+
+  async batch(i: number): Promise<RecordBatch> {
+    const entry = this.manifest.batches[i];
+    if (!entry) throw new RangeError(`batch ${i} of ${this.numBatches}`);
+    this.fh ??= open(this.path, 'r');
+    let bytes: Uint8Array;
+    try {
+      bytes = await readRange(await this.fh, entry.offset, entry.length);
+    } catch (e) {
+      throw new ChecksumError(`${this.path}: batch ${i}: ${(e as Error).message}`);
+    }
+    if (sha(bytes) !== entry.sha256) throw new ChecksumError(`${this.path}: batch ${i} does not match its checksum`);
+    try {
+      return await decode(this.schemaMsg, bytes);
+    } catch (e) {
+      throw new ChecksumError(`${this.path}: batch ${i} cannot be decoded: ${(e as Error).message}`);
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    for (let i = 0; i < this.numBatches; i++) yield await this.batch(i);
+  }
+
+  async close(): Promise<void> {
+    if (this.fh) await (await this.fh).close().catch(() => undefined);
+    this.fh = undefined;
+  }
+}

@@ -1,0 +1,60 @@
+// What the commands share: common options, opening a session, loading a graph or failing with
+// every problem listed.
+import { GraphError, UsageError } from '../errors.js';
+import { Session } from '../session.js';
+import type { Graph } from '../validate.js';
+
+export interface Option { type: 'string' | 'boolean'; multiple?: boolean; short?: string; arg?: string; help: string }
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  options: Record<string, Option>;
+  run(opts: Record<string, unknown>, args: string[]): Promise<number>;
+}
+
+export const runsOption: Record<string, Option> = {
+  runs: { type: 'string', arg: 'DIR', help: 'runs directory holding the cache and run records (default: $CTFLOW_RUNS or ./runs)' },
+};
+
+export const graphOptions: Record<string, Option> = {
+  ...runsOption,
+  set: { type: 'string', multiple: true, arg: 'PATH=VALUE', help: 'override a value, e.g. --set median.params.size=5 (repeatable)' },
+};
+
+export function runsDir(opts: Record<string, unknown>): string {
+  return (opts.runs as string | undefined) ?? process.env.CTFLOW_RUNS ?? 'runs';
+}
+
+export async function openSession(opts: Record<string, unknown>, extra: Partial<ConstructorParameters<typeof Session>[0]> = {}): Promise<Session> {
+  const { registry } = await import('../../nodes/index.js');
+  return new Session({ runsDir: runsDir(opts), registry, ...extra });
+}
+
+export function oneFile(args: string[], what = 'GRAPH.yaml'): string {
+  if (args.length !== 1) throw new UsageError(`expected one ${what}, got ${args.length ? args.join(' ') : 'none'}`);
+  return args[0];
+}
+
+export function loadOrThrow(session: Session, file: string, sets: unknown): Graph {
+  const { graph, issues } = session.load(file, (sets as string[] | undefined) ?? []);
+  if (!graph) throw new GraphError(issues);
+  return graph;
+}
+
+/** The command that repeats this invocation (how to resume after a failure). */
+export function resumeCommand(file: string, opts: Record<string, unknown>): string {
+  const parts = ['ctflow', 'run', file];
+  for (const s of (opts.set as string[] | undefined) ?? []) parts.push('--set', quote(s));
+  if (opts.runs) parts.push('--runs', quote(String(opts.runs)));
+  return parts.join(' ');
+}
+
+function quote(s: string): string {
+  return /^[\w./=:,@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

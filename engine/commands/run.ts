@@ -1,0 +1,40 @@
+import { formatRunSummary } from './summary.js';
+import { reporter, reporterMode } from './reporter.js';
+import { graphOptions, loadOrThrow, oneFile, openSession, resumeCommand, type Command } from './common.js';
+
+export const runCommand: Command = {
+  name: 'run',
+  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--quiet|--json]',
+  summary: 'run a graph: cached nodes are reused, the rest run and are stored',
+  options: {
+    ...graphOptions,
+    backend: { type: 'string', arg: 'NAME', help: 'model backend: auto, tensorflow-gpu, tensorflow, wasm, cpu, webgpu' },
+    concurrency: { type: 'string', arg: 'N', help: 'scans in flight per stream group (default 2)' },
+    quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
+    json: { type: 'boolean', help: 'progress as JSON lines on stdout' },
+  },
+  async run(opts, args) {
+    const file = oneFile(args);
+    const concurrency = opts.concurrency ? Number(opts.concurrency) : undefined;
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
+      console.error(`--concurrency must be a positive integer, got "${opts.concurrency}"`);
+      return 2;
+    }
+    const events = reporter(reporterMode(opts));
+    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, events });
+    const graph = loadOrThrow(session, file, opts.set);
+    const t0 = Date.now();
+    const out = await session.run(graph);
+    const summary = formatRunSummary(out, Date.now() - t0);
+    if (opts.json) console.log(JSON.stringify({ event: 'done', run: out.record.id, status: out.record.status, record: out.recordDir }));
+    else console.log(summary);
+    if (out.record.status === 'ok') return 0;
+    for (const f of out.result.failures) {
+      console.error(`\nnode "${f.node}" failed: ${f.cause instanceof Error ? f.cause.message : String(f.cause)}`);
+      if (process.env.CTFLOW_DEBUG && f.cause instanceof Error) console.error(f.cause.stack);
+    }
+    for (const c of out.result.corrupt) console.error(`\n${c.message} (it was removed)`);
+    console.error(`\nFinished nodes are cached. After fixing the cause, resume with:\n  ${resumeCommand(file, opts)}`);
+    return 1;
+  },
+};

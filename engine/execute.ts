@@ -1,0 +1,228 @@
+// Execute a plan: running nodes are split into groups (connected sources and stream nodes run
+// in lockstep; each barrier alone); a group starts when the groups it reads from have finished,
+// so independent branches run at the same time. A failing group stops its dependents only;
+// every finished node keeps its cache entry.
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { CorruptEntry, NodeFailure } from './errors.js';
+import { makeContext, type NodeEvents } from './node-context.js';
+import type { Plan } from './plan.js';
+import type { EntryWriter, Manifest, Store } from './store.js';
+import { runStreamGroup, type External, type Member, type NodeStats } from './stream-group.js';
+import type { NodeContext } from './types.js';
+
+export interface ExecuteOptions {
+  store: Store;
+  scratchDir: string;
+  concurrency: number;
+  backend: string;
+  events: NodeEvents & { started(node: string): void; finished(node: string, ok: boolean): void };
+  signal?: AbortSignal;
+}
+
+export interface NodeOutcome {
+  status: 'ran' | 'cached' | 'failed' | 'skipped' | 'not-needed';
+  stats?: NodeStats;
+  notes: Record<string, unknown>;
+  error?: Error;
+}
+
+export interface ExecuteResult {
+  outcomes: Map<string, NodeOutcome>;
+  failures: NodeFailure[];
+  corrupt: CorruptEntry[];
+}
+
+interface Available { dir: string; manifest: Manifest }
+
+export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const signal = opts.signal ?? new AbortController().signal;
+  const outcomes = new Map<string, NodeOutcome>();
+  const available = new Map<string, Available>();
+  for (const [id, p] of plan.nodes) {
+    if (!p.runs) {
+      outcomes.set(id, { status: p.lookup?.hit ? 'cached' : 'not-needed', notes: {} });
+      if (p.lookup?.hit) available.set(id, { dir: opts.store.entryDir(p.key), manifest: p.lookup.manifest });
+    }
+  }
+  const groups = makeGroups(plan);
+  const groupOf = new Map<string, number>();
+  groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
+  const failures: NodeFailure[] = [];
+  const corrupt: CorruptEntry[] = [];
+  const temporary: EntryWriter[] = [];
+  const done = new Map<number, Promise<boolean>>();
+
+  const runGroup = (gi: number): Promise<boolean> => {
+    const existing = done.get(gi);
+    if (existing) return existing;
+    const promise = (async () => {
+      const ids = groups[gi];
+      const deps = new Set<number>();
+      for (const id of ids) {
+        for (const ref of Object.values(plan.nodes.get(id)!.node.inputs)) {
+          const g = groupOf.get(ref.node);
+          if (g !== undefined && g !== gi) deps.add(g);
+        }
+      }
+      const ok = (await Promise.all([...deps].map(runGroup))).every(Boolean);
+      if (!ok || signal.aborted) {
+        for (const id of ids) outcomes.set(id, { status: 'skipped', notes: {} });
+        return false;
+      }
+      try {
+        await runOne(plan, ids, available, opts, outcomes, temporary, signal);
+        return true;
+      } catch (e) {
+        if (e instanceof CorruptEntry) corrupt.push(e);
+        else failures.push(e instanceof NodeFailure ? e : new NodeFailure(ids[0], e));
+        const culprit = e instanceof NodeFailure ? e.node : undefined;
+        for (const id of ids) {
+          outcomes.set(id, { status: id === culprit || (!culprit && id === ids[0]) ? 'failed' : 'skipped', notes: {}, error: e as Error });
+        }
+        return false;
+      }
+    })();
+    done.set(gi, promise);
+    return promise;
+  };
+  await Promise.all(groups.map((_, i) => runGroup(i)));
+  for (const t of temporary) await t.abort();
+  return { outcomes, failures, corrupt };
+}
+
+async function runOne(plan: Plan, ids: string[], available: Map<string, Available>, opts: ExecuteOptions, outcomes: Map<string, NodeOutcome>, temporary: EntryWriter[], signal: AbortSignal) {
+  const scratch = join(opts.scratchDir, ids[0]);
+  const members: Member[] = [];
+  const entries = new Map<string, EntryWriter>();
+  const notes = new Map<string, Record<string, unknown>>();
+  try {
+    for (const id of ids) {
+      const p = plan.nodes.get(id)!;
+      const n: Record<string, unknown> = {};
+      notes.set(id, n);
+      const ctx = makeContext(p, plan.graph.seed, scratch, opts.backend, opts.events, n, signal);
+      const m: Member = { p, ctx, writers: new Map(), stats: { ms: 0, rows: {}, batches: 0 } };
+      if (p.node.cache || neededOutside(plan, id, ids)) {
+        const entry = await opts.store.begin(p.key, p.node.kind);
+        entries.set(id, entry);
+        for (const [port, type] of Object.entries(p.node.def.outputs)) m.writers.set(port, await entry.port(port, type.schema));
+      }
+      members.push(m);
+      opts.events.started(id);
+    }
+    const external = new Map<string, External>();
+    for (const m of members) {
+      for (const ref of Object.values(m.p.node.inputs)) {
+        if (ids.includes(ref.node)) continue;
+        const a = available.get(ref.node)!;
+        const up = plan.nodes.get(ref.node)!;
+        external.set(`${ref.node}.${ref.port}`, { reader: await opts.store.reader(a.dir, a.manifest, ref.port), node: ref.node, key: up.key });
+      }
+    }
+    if (members.length === 1 && members[0].p.node.def.mode === 'barrier') {
+      await runBarrier(members[0], external);
+    } else {
+      await runStreamGroup(members, external, opts.concurrency);
+    }
+    for (const x of external.values()) await (x.reader as { close?: () => Promise<void> }).close?.();
+    for (const m of members) {
+      const id = m.p.node.id;
+      const entry = entries.get(id);
+      if (entry) {
+        const manifest = m.p.node.cache ? await entry.commit() : await entry.seal();
+        if (!m.p.node.cache) temporary.push(entry);
+        available.set(id, { dir: m.p.node.cache ? opts.store.entryDir(m.p.key) : entry.dir, manifest });
+      }
+      outcomes.set(id, { status: 'ran', stats: m.stats, notes: notes.get(id)! });
+      opts.events.finished(id, true);
+    }
+    await rm(scratch, { recursive: true, force: true });
+  } catch (e) {
+    for (const entry of entries.values()) await entry.abort();
+    for (const id of ids) opts.events.finished(id, false);
+    throw e;
+  }
+}
+
+async function runBarrier(m: Member, external: Map<string, External>) {
+  const def = m.p.node.def;
+  if (def.mode !== 'barrier') throw new Error('unreachable');
+  const readers: Record<string, External['reader']> = {};
+  for (const [port, ref] of Object.entries(m.p.node.inputs)) readers[port] = guarded(external.get(`${ref.node}.${ref.port}`)!);
+  const t0 = performance.now();
+  try {
+    for await (const out of def.run(m.ctx as NodeContext, readers)) {
+      for (const [port, batch] of Object.entries(out)) {
+        if (!def.outputs[port]) throw new Error(`emitted undeclared output "${port}"`);
+        m.writers.get(port)!.write(batch);
+        m.stats.rows[port] = (m.stats.rows[port] ?? 0) + batch.numRows;
+      }
+      m.stats.batches++;
+    }
+  } catch (e) {
+    if (e instanceof CorruptEntry) throw e;
+    throw new NodeFailure(m.p.node.id, e);
+  } finally {
+    m.stats.ms += performance.now() - t0;
+  }
+}
+
+/** Checksum failures of an input are reported as a corrupt upstream entry, not a node bug. */
+function guarded(x: External): External['reader'] {
+  const wrap = async (i: number) => {
+    try {
+      return await x.reader.batch(i);
+    } catch (e) {
+      const { ChecksumError } = await import('./arrow-io.js');
+      if (e instanceof ChecksumError) throw new CorruptEntry(x.key, x.node, e.message);
+      throw e;
+    }
+  };
+  return {
+    numBatches: x.reader.numBatches,
+    numRows: x.reader.numRows,
+    batch: wrap,
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; i < x.reader.numBatches; i++) yield await wrap(i);
+    },
+  };
+}
+
+/** An unstored node read by a node of another group is materialised for this run only. */
+function neededOutside(plan: Plan, id: string, group: string[]): boolean {
+  for (const [other, p] of plan.nodes) {
+    if (group.includes(other) || !p.runs) continue;
+    if (Object.values(p.node.inputs).some((r) => r.node === id)) return true;
+  }
+  return false;
+}
+
+/**
+ * Connected components of running sources and stream nodes; each barrier is its own group.
+ * Nodes are joined only at equal "barrier depth" (running barriers upstream), so a stream node
+ * fed by a barrier (an embedder reading a trained model) never joins the group the barrier
+ * itself reads from: group dependencies stay acyclic.
+ */
+function makeGroups(plan: Plan): string[][] {
+  const running = plan.graph.order.filter((id) => plan.nodes.get(id)!.runs);
+  const depth = new Map<string, number>();
+  for (const id of running) {
+    const p = plan.nodes.get(id)!;
+    const up = Object.values(p.node.inputs).map((r) => depth.get(r.node) ?? 0);
+    depth.set(id, Math.max(0, ...up) + (p.node.def.mode === 'barrier' ? 1 : 0));
+  }
+  const parent = new Map(running.map((id) => [id, id]));
+  const find = (x: string): string => (parent.get(x) === x ? x : find(parent.get(x)!));
+  for (const id of running) {
+    const p = plan.nodes.get(id)!;
+    if (p.node.def.mode !== 'stream') continue;
+    for (const ref of Object.values(p.node.inputs)) {
+      const up = plan.nodes.get(ref.node)!;
+      if (up.runs && up.node.def.mode !== 'barrier' && depth.get(ref.node) === depth.get(id)) parent.set(find(ref.node), find(id));
+    }
+  }
+  const groups = new Map<string, string[]>();
+  for (const id of running) groups.set(find(id), [...(groups.get(find(id)) ?? []), id]);
+  return [...groups.values()];
+}

@@ -1,0 +1,39 @@
+// JSON Schema of a graph file (the kinds' params are checked separately, per node).
+export const ID_PATTERN = '^[a-z][a-z0-9_-]{0,63}$';
+export const REF_PATTERN = '^[a-z][a-z0-9_-]{0,63}(\\.[a-z][a-z0-9_-]{0,63})?$';
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu', 'webgpu'];
+
+export const nodeSchema = {
+  type: 'object',
+  required: ['kind'],
+  additionalProperties: false,
+  properties: {
+    kind: { type: 'string', description: 'node kind (see nodes/index.ts)' },
+    description: { type: 'string' },
+    params: { type: 'object', description: 'parameters of the kind (defaults applied)' },
+    in: {
+      type: 'object',
+      description: 'input port → "node" or "node.port"',
+      additionalProperties: { type: 'string', pattern: REF_PATTERN },
+    },
+    cache: { type: 'boolean', description: 'false: do not store this output; consecutive uncached stream nodes run fused' },
+    backend: { type: 'string', enum: BACKENDS, description: 'model backend for this node' },
+  },
+} as const;
+
+export const graphSchema = {
+  type: 'object',
+  required: ['name', 'nodes'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'graph name (runs are grouped by it)' },
+    description: { type: 'string' },
+    seed: { type: 'integer', minimum: 0, default: 0, description: 'seed of every random node' },
+    nodes: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: ID_PATTERN },
+      additionalProperties: nodeSchema,
+    },
+  },
+} as const;

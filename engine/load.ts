@@ -1,0 +1,91 @@
+// Read a graph file: YAML with positions, no custom tags, nothing executed, aliases bounded.
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { GraphIssue } from './errors.js';
+
+export const MAX_ALIASES = 100;
+const MAX_BYTES = 1 << 20;
+
+export interface Location { file: string; line: number; col: number }
+
+export interface LoadedGraph {
+  file: string;
+  /** The graph as plain data (null when the file could not be parsed). */
+  data: unknown;
+  issues: GraphIssue[];
+  /** Where the value at `path` is written (or the closest enclosing value that is). */
+  locate(path: readonly (string | number)[]): Location;
+  /** Provenance of values overridden by --set: "path" → "--set a.b=c". */
+  overrides: Map<string, string>;
+}
+
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+export function loadGraphFile(path: string): LoadedGraph {
+  const file = displayPath(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return failed(file, 'unreadable', `cannot read the graph file: ${(e as Error).message}`, 'check the path');
+  }
+  if (text.length > MAX_BYTES) return failed(file, 'too-large', `graph file is over ${MAX_BYTES} bytes`, 'graph files describe wiring, not data');
+  return loadGraphText(text, file);
+}
+
+export function loadGraphText(text: string, file: string): LoadedGraph {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, customTags: [], schema: 'core', uniqueKeys: true, prettyErrors: false });
+  const pos = (offset: number): Location => {
+    const p = lc.linePos(offset);
+    return { file, line: p.line, col: p.col };
+  };
+  const issues: GraphIssue[] = [];
+  for (const e of doc.errors) {
+    const at = pos(e.pos[0]);
+    const dup = e.code === 'DUPLICATE_KEY';
+    issues.push({
+      code: dup ? 'duplicate-key' : 'yaml-syntax', ...at,
+      message: dup ? `${firstLine(e.message)} (a node id or key may appear only once)` : firstLine(e.message),
+      hint: dup ? 'rename or remove one of the two entries' : 'fix the YAML syntax at this position',
+    });
+  }
+  for (const w of doc.warnings) {
+    const tag = w.code === 'TAG_RESOLVE_FAILED';
+    issues.push({
+      code: tag ? 'custom-tag' : 'yaml-warning', ...pos(w.pos[0]),
+      message: tag ? `${firstLine(w.message)}: custom YAML tags are not allowed` : firstLine(w.message),
+      hint: tag ? 'remove the !tag; graph files hold plain data only' : 'fix the YAML at this position',
+    });
+  }
+  let data: unknown = null;
+  if (issues.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (e) {
+      issues.push({ code: 'alias-limit', ...pos(0), message: firstLine((e as Error).message), hint: `use at most ${MAX_ALIASES} alias expansions; write the values out` });
+    }
+  }
+  return { file, data, issues, locate: (path) => locateIn(doc, path, pos), overrides: new Map() };
+}
+
+function locateIn(doc: Document, path: readonly (string | number)[], pos: (o: number) => Location): Location {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return pos(node.range[0]);
+  }
+  return pos(0);
+}
+
+function failed(file: string, code: string, message: string, hint: string): LoadedGraph {
+  const at: Location = { file, line: 1, col: 1 };
+  return { file, data: null, issues: [{ code, ...at, message, hint }], locate: () => at, overrides: new Map() };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}

@@ -1,0 +1,155 @@
+// Plan a run: the key of every node, which entries are cached, which nodes must run and the
+// first reason each one runs (cheapest checks first; no data is read, only manifests).
+import { dirname, relative } from 'node:path';
+import { canonicalJson, hashCanonical } from './canonical.js';
+import type { FileFingerprints } from './fingerprint.js';
+import { implementationHash } from './impl-hash.js';
+import type { Lookup, Store } from './store.js';
+import type { Graph, GraphNode } from './validate.js';
+
+export interface KeyMaterial {
+  kind: string;
+  version: number;
+  impl: string;
+  params: Record<string, unknown>;
+  /** input port → "<upstream key>.<port>" */
+  inputs: Record<string, string>;
+  seed?: number;
+  files?: string;
+}
+
+export interface PlannedNode {
+  node: GraphNode;
+  key: string;
+  material: KeyMaterial;
+  lookup?: Lookup;
+  runs: boolean;
+  /** Why it runs, or why not ("cached"). */
+  reason: string;
+}
+
+export interface Plan {
+  graph: Graph;
+  nodes: Map<string, PlannedNode>;
+}
+
+/** What an earlier run recorded of a node, to explain what changed since. */
+export interface PriorNode { key: string; material: KeyMaterial }
+
+export interface PlanOptions {
+  store: Store;
+  fingerprints: FileFingerprints;
+  prior?: Map<string, PriorNode>;
+  /** Implementation hash override (tests pin it for the golden key). */
+  implHash?: (node: GraphNode) => string;
+}
+
+export function nodeKey(m: KeyMaterial): string {
+  return hashCanonical(m);
+}
+
+export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> {
+  const nodes = new Map<string, PlannedNode>();
+  for (const id of graph.order) {
+    const node = graph.nodes.get(id)!;
+    const def = node.def;
+    const inputs: Record<string, string> = {};
+    for (const [port, ref] of Object.entries(node.inputs)) inputs[port] = `${nodes.get(ref.node)!.key}.${ref.port}`;
+    const material: KeyMaterial = {
+      kind: def.kind,
+      version: def.version,
+      impl: opts.implHash ? opts.implHash(node) : implementationHash(def.module),
+      params: node.params,
+      inputs,
+    };
+    if (def.random) material.seed = graph.seed;
+    if (def.mode === 'source' && def.inputFiles) {
+      const files = await def.inputFiles(node.params as never);
+      const base = commonDir(files);
+      material.files = await opts.fingerprints.of(files, (f) => relative(base, f));
+    }
+    const key = nodeKey(material);
+    const lookup = node.cache ? opts.store.lookup(key) : undefined;
+    nodes.set(id, { node, key, material, lookup, runs: false, reason: 'cached' });
+  }
+  decideRuns(graph, nodes, opts.prior);
+  return { graph, nodes };
+}
+
+/** Stored nodes run when their entry is missing; unstored nodes when a running node needs them. */
+function decideRuns(graph: Graph, nodes: Map<string, PlannedNode>, prior?: Map<string, PriorNode>) {
+  const consumers = new Map<string, string[]>();
+  for (const id of graph.order) {
+    for (const ref of Object.values(graph.nodes.get(id)!.inputs)) {
+      consumers.set(ref.node, [...(consumers.get(ref.node) ?? []), id]);
+    }
+  }
+  for (const id of [...graph.order].reverse()) {
+    const p = nodes.get(id)!;
+    if (p.node.cache) {
+      if (p.lookup?.hit) continue;
+      p.runs = true;
+      p.reason = whyMiss(p, prior?.get(id), graph);
+    } else {
+      const needers = (consumers.get(id) ?? []).filter((c) => nodes.get(c)!.runs);
+      p.runs = needers.length > 0;
+      p.reason = p.runs ? `not stored (cache: false); needed by ${needers.join(', ')}` : 'not stored (cache: false); nothing downstream runs';
+    }
+  }
+}
+
+function whyMiss(p: PlannedNode, before: PriorNode | undefined, graph: Graph): string {
+  const miss = p.lookup && !p.lookup.hit ? p.lookup : undefined;
+  if (miss?.corrupt) return `cache entry corrupt: ${miss.reason}`;
+  if (!before) return 'no cache entry (no earlier run of this node)';
+  if (before.key === p.key) return 'cache entry missing (removed, or the earlier run did not finish it)';
+  const a = before.material;
+  const b = p.material;
+  if (a.kind !== b.kind) return `kind changed ${a.kind} → ${b.kind}`;
+  if (a.version !== b.version) return `version bumped ${a.version} → ${b.version}`;
+  if (a.impl !== b.impl) return `implementation changed (the kind's module or a module it imports)`;
+  const param = firstDifference(a.params, b.params);
+  if (param) {
+    const at = graph.source.locate(['nodes', p.node.id, 'params', ...param.path]);
+    return `param ${param.path.join('.')} changed ${show(param.old)} → ${show(param.new)} at ${at.file}:${at.line}:${at.col}`;
+  }
+  for (const port of new Set([...Object.keys(a.inputs), ...Object.keys(b.inputs)])) {
+    if (a.inputs[port] !== b.inputs[port]) {
+      const ref = p.node.inputs[port];
+      return ref ? `input "${port}" changed (from "${ref.node}.${ref.port}")` : `input "${port}" removed`;
+    }
+  }
+  if (a.seed !== b.seed) return `seed changed ${a.seed} → ${b.seed}`;
+  if (a.files !== b.files) return 'input files changed';
+  return 'key changed';
+}
+
+interface Difference { path: string[]; old: unknown; new: unknown }
+
+function firstDifference(a: unknown, b: unknown, path: string[] = []): Difference | null {
+  if (canonicalJson(a) === canonicalJson(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const ao = a as Record<string, unknown>;
+    const bo = b as Record<string, unknown>;
+    for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort()) {
+      const d = firstDifference(ao[k], bo[k], [...path, k]);
+      if (d) return d;
+    }
+  }
+  return { path, old: a, new: b };
+}
+
+function show(v: unknown): string {
+  return v === undefined ? '(unset)' : JSON.stringify(v);
+}
+
+function commonDir(files: readonly string[]): string {
+  if (files.length === 0) return '.';
+  let dir = dirname(files[0]);
+  while (!files.every((f) => f.startsWith(dir + '/'))) {
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return dir;
+}

@@ -1,0 +1,111 @@
+// Run records: <runs>/records/<run id>/{record.json, graph.json}; <runs>/latest/<graph name>
+// names the latest run of each graph (what `status` compares with by default).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sha256 } from './canonical.js';
+import type { KeyMaterial } from './plan.js';
+
+export interface NodeRecord {
+  kind: string;
+  key: string;
+  material: KeyMaterial;
+  status: 'ran' | 'cached' | 'failed' | 'skipped' | 'not-needed';
+  reason: string;
+  ms?: number;
+  rows?: Record<string, number>;
+  batches?: number;
+  notes?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface Provenance {
+  git: { commit: string | null; dirty: boolean | null };
+  lockfileSha256: string | null;
+  node: string;
+  backend: string;
+}
+
+export interface RunRecord {
+  id: string;
+  graph: string;
+  file: string;
+  startedAt: string;
+  finishedAt: string;
+  status: 'ok' | 'failed';
+  provenance: Provenance;
+  nodes: Record<string, NodeRecord>;
+}
+
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function newRunId(graph: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${graph}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export function recordDir(runsDir: string, id: string): string {
+  return join(runsDir, 'records', id);
+}
+
+export function writeRecord(runsDir: string, record: RunRecord, resolvedGraph: unknown): string {
+  const dir = recordDir(runsDir, record.id);
+  mkdirSync(dir, { recursive: true });
+  atomicWrite(join(dir, 'graph.json'), JSON.stringify(resolvedGraph, null, 2) + '\n');
+  atomicWrite(join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n');
+  mkdirSync(join(runsDir, 'latest'), { recursive: true });
+  atomicWrite(join(runsDir, 'latest', record.graph), record.id + '\n');
+  return dir;
+}
+
+export function readRecord(runsDir: string, id: string): RunRecord | undefined {
+  const file = join(recordDir(runsDir, id), 'record.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function latestRun(runsDir: string, graph: string): RunRecord | undefined {
+  const pointer = join(runsDir, 'latest', graph);
+  if (!existsSync(pointer)) return undefined;
+  return readRecord(runsDir, readFileSync(pointer, 'utf8').trim());
+}
+
+export function listRuns(runsDir: string): RunRecord[] {
+  const dir = join(runsDir, 'records');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((id) => readRecord(runsDir, id))
+    .filter((r): r is RunRecord => r !== undefined)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+export function provenance(backend: string): Provenance {
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: process.cwd(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const commit = git(['rev-parse', 'HEAD']);
+  const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
+  const lock = join(PACKAGE_ROOT, 'package-lock.json');
+  return {
+    git: { commit, dirty: status === null ? null : status.length > 0 },
+    lockfileSha256: existsSync(lock) ? sha256(readFileSync(lock)) : null,
+    node: process.version,
+    backend,
+  };
+}
+
+function atomicWrite(file: string, text: string) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}

@@ -1,0 +1,126 @@
+// One engine session over a runs directory: load and validate a graph, plan it against the
+// cache and the latest run, execute it (recomputing entries found corrupt), record the run.
+import { join } from 'node:path';
+import type { GraphIssue } from './errors.js';
+import { execute, type ExecuteOptions, type ExecuteResult } from './execute.js';
+import { FileFingerprints } from './fingerprint.js';
+import { loadGraphFile } from './load.js';
+import type { NodeEvents } from './node-context.js';
+import { applySets } from './overrides.js';
+import { planGraph, type Plan, type PriorNode } from './plan.js';
+import type { Registry } from './registry.js';
+import { latestRun, newRunId, provenance, readRecord, writeRecord, type NodeRecord, type RunRecord } from './runs.js';
+import { Store } from './store.js';
+import { validateGraph, type Graph, type GraphNode } from './validate.js';
+
+export interface SessionOptions {
+  runsDir: string;
+  registry: Registry;
+  concurrency?: number;
+  backend?: string;
+  events?: Partial<ExecuteOptions['events']>;
+  /** Tests pin implementation hashes with this. */
+  implHash?: (node: GraphNode) => string;
+}
+
+export interface RunOutcome {
+  record: RunRecord;
+  recordDir: string;
+  plan: Plan;
+  result: ExecuteResult;
+}
+
+const MAX_ATTEMPTS = 3;
+
+export class Session {
+  readonly store: Store;
+  private readonly fingerprints: FileFingerprints;
+
+  constructor(readonly opts: SessionOptions) {
+    this.store = new Store(opts.runsDir);
+    this.fingerprints = new FileFingerprints(join(opts.runsDir, 'fingerprints.json'));
+  }
+
+  load(file: string, sets: readonly string[] = []): { graph?: Graph; issues: GraphIssue[] } {
+    const loaded = loadGraphFile(file);
+    const setIssues = loaded.issues.length ? [] : applySets(loaded, sets);
+    if (setIssues.length) return { issues: setIssues };
+    return validateGraph(loaded, this.opts.registry);
+  }
+
+  /** Plan against the cache; reasons compare with `against` (a run id) or the latest run. */
+  async plan(graph: Graph, against?: string): Promise<Plan> {
+    const before = against ? readRecord(this.opts.runsDir, against) : latestRun(this.opts.runsDir, graph.name);
+    if (against && !before) throw new Error(`no run "${against}" in ${this.opts.runsDir}`);
+    const prior = new Map<string, PriorNode>(Object.entries(before?.nodes ?? {}).map(([id, n]) => [id, { key: n.key, material: n.material }]));
+    const plan = await planGraph(graph, { store: this.store, fingerprints: this.fingerprints, prior, implHash: this.opts.implHash });
+    this.fingerprints.save();
+    return plan;
+  }
+
+  async run(graph: Graph): Promise<RunOutcome> {
+    const started = new Date();
+    const id = newRunId(graph.name, started);
+    const backend = this.opts.backend ?? 'auto';
+    let plan = await this.plan(graph);
+    const reasons = new Map([...plan.nodes].map(([nid, p]) => [nid, p.reason]));
+    let result: ExecuteResult | undefined;
+    const ran = new Map<string, ExecuteResult['outcomes'] extends Map<string, infer O> ? O : never>();
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      result = await execute(plan, {
+        store: this.store,
+        scratchDir: join(this.opts.runsDir, 'scratch', id),
+        concurrency: this.opts.concurrency ?? 2,
+        backend,
+        events: { ...quietEvents, ...this.opts.events },
+      });
+      for (const [nid, o] of result.outcomes) if (o.status === 'ran') ran.set(nid, o);
+      if (result.corrupt.length === 0 || attempt === MAX_ATTEMPTS) break;
+      for (const c of result.corrupt) {
+        this.opts.events?.log?.(c.node, `${c.message}; removing it and recomputing`);
+        await this.store.evict(c.key);
+      }
+      plan = await this.plan(graph);
+      for (const [nid, p] of plan.nodes) if (p.runs && !ran.has(nid)) reasons.set(nid, p.reason);
+    }
+    for (const [nid, o] of ran) result!.outcomes.set(nid, o);
+    const nodes: Record<string, NodeRecord> = {};
+    for (const [nid, p] of plan.nodes) {
+      const o = result!.outcomes.get(nid)!;
+      nodes[nid] = {
+        kind: p.node.kind, key: p.key, material: p.material, status: o.status,
+        reason: o.status === 'cached' || o.status === 'not-needed' ? p.reason : reasons.get(nid)!,
+        ms: o.stats ? Math.round(o.stats.ms) : undefined,
+        rows: o.stats?.rows, batches: o.stats?.batches,
+        notes: Object.keys(o.notes).length ? o.notes : undefined,
+        error: o.error?.message,
+      };
+    }
+    const failed = result!.failures.length > 0 || result!.corrupt.length > 0;
+    const record: RunRecord = {
+      id, graph: graph.name, file: graph.file,
+      startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
+      status: failed ? 'failed' : 'ok', provenance: provenance(backend), nodes,
+    };
+    const dir = writeRecord(this.opts.runsDir, record, resolved(graph));
+    return { record, recordDir: dir, plan, result: result! };
+  }
+}
+
+const quietEvents: ExecuteOptions['events'] & NodeEvents = {
+  log: () => {}, progress: () => {}, started: () => {}, finished: () => {},
+};
+
+/** The graph as it ran: params after defaults and --set, inputs resolved to node.port. */
+export function resolved(graph: Graph): unknown {
+  const nodes: Record<string, unknown> = {};
+  for (const id of graph.order) {
+    const n = graph.nodes.get(id)!;
+    nodes[id] = {
+      kind: n.kind, params: n.params,
+      in: Object.fromEntries(Object.entries(n.inputs).map(([p, r]) => [p, `${r.node}.${r.port}`])),
+      cache: n.cache, backend: n.backend,
+    };
+  }
+  return { name: graph.name, seed: graph.seed, file: graph.file, nodes };
+}

@@ -1,0 +1,117 @@
+// Content-addressed store of node outputs: <root>/cache/<key[0:2]>/<key>/{manifest.json, <port>.arrow}.
+// An entry is written in a temporary directory and renamed into place, so a reader sees a whole
+// entry or none. A missing, partial or corrupt entry is a miss with a reason, never an input.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Schema } from 'apache-arrow';
+import { canonicalJson, sha256 } from './canonical.js';
+import type { FileTableReader, PortManifest, PortWriter } from './arrow-io.js';
+
+export interface Manifest {
+  format: 1;
+  key: string;
+  kind: string;
+  outputs: Record<string, PortManifest>;
+  /** sha256 of the canonical JSON of the fields above. */
+  check: string;
+}
+
+export type Lookup = { hit: true; manifest: Manifest } | { hit: false; reason: string; corrupt: boolean };
+
+export class Store {
+  readonly cacheDir: string;
+
+  constructor(readonly root: string) {
+    this.cacheDir = join(root, 'cache');
+  }
+
+  entryDir(key: string): string {
+    return join(this.cacheDir, key.slice(0, 2), key);
+  }
+
+  /** Cheap check: manifest present and consistent, files present with their recorded sizes. */
+  lookup(key: string): Lookup {
+    const dir = this.entryDir(key);
+    const mf = join(dir, 'manifest.json');
+    if (!existsSync(mf)) return { hit: false, reason: 'no cache entry', corrupt: false };
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest;
+    } catch (e) {
+      return { hit: false, reason: `manifest unreadable (${(e as Error).message})`, corrupt: true };
+    }
+    const { check, ...rest } = manifest;
+    if (check !== sha256(canonicalJson(rest)) || manifest.key !== key) return { hit: false, reason: 'manifest fails its checksum', corrupt: true };
+    for (const [port, pm] of Object.entries(manifest.outputs)) {
+      const file = join(dir, pm.file);
+      const size = existsSync(file) ? statSync(file).size : -1;
+      if (size < 0) return { hit: false, reason: `output "${port}" file is missing`, corrupt: true };
+      if (size !== pm.bytes) return { hit: false, reason: `output "${port}" file is ${size} bytes, expected ${pm.bytes} (truncated or altered)`, corrupt: true };
+    }
+    return { hit: true, manifest };
+  }
+
+  /** A verified random-access reader over one output of the entry in `dir`. */
+  async reader(dir: string, manifest: Manifest, port: string): Promise<FileTableReader> {
+    const { FileTableReader } = await import('./arrow-io.js');
+    const pm = manifest.outputs[port];
+    if (!pm) throw new Error(`cache entry ${manifest.key.slice(0, 12)} has no output "${port}"`);
+    return new FileTableReader(join(dir, pm.file), pm);
+  }
+
+  async begin(key: string, kind: string): Promise<EntryWriter> {
+    const tmp = join(this.cacheDir, 'tmp', `${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    mkdirSync(tmp, { recursive: true });
+    return new EntryWriter(this, key, kind, tmp);
+  }
+
+  /** Remove an entry (renamed away first, so no reader sees half of it). */
+  async evict(key: string): Promise<void> {
+    const dir = this.entryDir(key);
+    if (!existsSync(dir)) return;
+    const trash = join(this.cacheDir, 'tmp', `evict.${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    mkdirSync(join(this.cacheDir, 'tmp'), { recursive: true });
+    await rename(dir, trash);
+    await rm(trash, { recursive: true, force: true });
+  }
+}
+
+export class EntryWriter {
+  private readonly writers = new Map<string, PortWriter>();
+
+  constructor(private readonly store: Store, readonly key: string, private readonly kind: string, readonly dir: string) {}
+
+  async port(name: string, schema: Schema): Promise<PortWriter> {
+    const { PortWriter } = await import('./arrow-io.js');
+    const w = await PortWriter.open(join(this.dir, `${name}.arrow`), schema);
+    this.writers.set(name, w);
+    return w;
+  }
+
+  /** Close every port and write the manifest; the entry stays in its temporary directory. */
+  async seal(): Promise<Manifest> {
+    const outputs: Record<string, PortManifest> = {};
+    for (const [name, w] of this.writers) outputs[name] = await w.close();
+    const body = { format: 1 as const, key: this.key, kind: this.kind, outputs };
+    const manifest: Manifest = { ...body, check: sha256(canonicalJson(body)) };
+    await writeFile(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n', { flush: true });
+    return manifest;
+  }
+
+  /** Seal the entry and move it into place. */
+  async commit(): Promise<Manifest> {
+    const manifest = await this.seal();
+    const final = this.store.entryDir(this.key);
+    mkdirSync(join(final, '..'), { recursive: true });
+    if (existsSync(final)) await this.store.evict(this.key); // an older, corrupt entry under the same key
+    await rename(this.dir, final);
+    return manifest;
+  }
+
+  async abort(): Promise<void> {
+    for (const w of this.writers.values()) await w.abort();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,184 @@
+// Run a connected group of source and stream nodes in lockstep, one scan (step) at a time:
+// sources are pulled lazily, at most `concurrency` steps are in flight between pull and write,
+// results are written in input order (a bounded reorder buffer), so memory stays flat however
+// many scans there are. Consecutive uncached nodes are fused: their batches never touch disk.
+import { performance } from 'node:perf_hooks';
+import { Observable, concatMap, from, lastValueFrom, mergeMap, defaultIfEmpty } from 'rxjs';
+import type { RecordBatch } from 'apache-arrow';
+import { ChecksumError } from './arrow-io.js';
+import { CorruptEntry, NodeFailure } from './errors.js';
+import type { PortWriter } from './arrow-io.js';
+import { describePort, portMismatch, portType } from './ports.js';
+import type { PlannedNode } from './plan.js';
+import type { NodeContext, Outputs, TableReader } from './types.js';
+
+export interface NodeStats { ms: number; rows: Record<string, number>; batches: number }
+
+export interface Member {
+  p: PlannedNode;
+  ctx: NodeContext;
+  /** Writers of the outputs that are stored (or materialised for a barrier), by port. */
+  writers: Map<string, PortWriter>;
+  stats: NodeStats;
+}
+
+/** An input read from an entry that exists before the group starts. */
+export interface External { reader: TableReader; node: string; key: string }
+
+interface Step { index: number; values: Map<string, RecordBatch> }
+
+export async function runStreamGroup(members: Member[], external: Map<string, External>, concurrency: number): Promise<void> {
+  const byId = new Map(members.map((m) => [m.p.node.id, m]));
+  const sources = members.filter((m) => m.p.node.def.mode === 'source');
+  const iterators = sources.map((m) => {
+    const def = m.p.node.def;
+    if (def.mode !== 'source') throw new Error('unreachable');
+    return { m, it: def.run(m.ctx)[Symbol.asyncIterator]() };
+  });
+  const externalCount = commonCount(external);
+  let pulled = 0;
+
+  const pull = async (): Promise<Step | null> => {
+    const values = new Map<string, RecordBatch>();
+    let ended = 0;
+    for (const { m, it } of iterators) {
+      const r = await timed(m, () => it.next());
+      if (r.done) { ended++; continue; }
+      for (const [port, batch] of Object.entries(r.value)) values.set(`${m.p.node.id}.${port}`, checked(m, port, batch));
+    }
+    if (ended && ended < iterators.length) throw new Error(`sources ${iterators.map((s) => s.m.p.node.id).join(', ')} give different numbers of scans`);
+    const done = iterators.length ? ended > 0 : pulled >= (externalCount ?? 0);
+    if (done) {
+      if (externalCount !== undefined && pulled !== externalCount) throw new Error(`a source gave ${pulled} scans but a zipped input has ${externalCount}`);
+      return null;
+    }
+    return { index: pulled++, values };
+  };
+
+  const slots = new Slots(concurrency);
+  const steps$ = new Observable<Step>((sub) => {
+    let stopped = false;
+    (async () => {
+      for (;;) {
+        await slots.acquire();
+        if (stopped) return;
+        const step = await pull();
+        if (!step) break;
+        sub.next(step);
+      }
+      sub.complete();
+    })().catch((e) => sub.error(e));
+    return () => { stopped = true; };
+  });
+
+  const evaluate = async (step: Step): Promise<Step> => {
+    for (const m of members) {
+      const def = m.p.node.def;
+      if (def.mode !== 'stream') continue;
+      const inputs: Outputs = {};
+      for (const [port, ref] of Object.entries(m.p.node.inputs)) {
+        const name = `${ref.node}.${ref.port}`;
+        if (byId.has(ref.node)) {
+          const v = step.values.get(name);
+          if (!v) throw new NodeFailure(m.p.node.id, new Error(`input "${port}" got no batch for scan ${step.index} from "${name}"`));
+          inputs[port] = v;
+        } else {
+          inputs[port] = await readExternal(external.get(name)!, step.index);
+        }
+      }
+      const out = await timed(m, async () => def.run(m.ctx, inputs));
+      for (const [port, batch] of Object.entries(out)) step.values.set(`${m.p.node.id}.${port}`, checked(m, port, batch));
+    }
+    return step;
+  };
+
+  const write = async (step: Step) => {
+    for (const m of members) {
+      for (const port of Object.keys(m.p.node.def.outputs)) {
+        const batch = step.values.get(`${m.p.node.id}.${port}`);
+        if (!batch) continue;
+        m.stats.rows[port] = (m.stats.rows[port] ?? 0) + batch.numRows;
+        m.writers.get(port)?.write(batch);
+      }
+      m.stats.batches++;
+    }
+    slots.release();
+  };
+
+  await lastValueFrom(steps$.pipe(
+    mergeMap((s) => from(evaluate(s)), concurrency),
+    inOrder((s) => s.index),
+    concatMap((s) => from(write(s))),
+    defaultIfEmpty(undefined),
+  ));
+}
+
+/** Re-emit values in index order 0, 1, 2, … (buffer bounded by the work in flight). */
+function inOrder<T>(index: (v: T) => number) {
+  return (source: Observable<T>) => new Observable<T>((sub) => {
+    const waiting = new Map<number, T>();
+    let next = 0;
+    return source.subscribe({
+      next: (v) => {
+        waiting.set(index(v), v);
+        while (waiting.has(next)) {
+          const w = waiting.get(next)!;
+          waiting.delete(next++);
+          sub.next(w);
+        }
+      },
+      error: (e) => sub.error(e),
+      complete: () => sub.complete(),
+    });
+  });
+}
+
+class Slots {
+  private free: number;
+  private readonly queue: (() => void)[] = [];
+  constructor(n: number) { this.free = n; }
+  acquire(): Promise<void> {
+    if (this.free > 0) { this.free--; return Promise.resolve(); }
+    return new Promise((r) => this.queue.push(r));
+  }
+  release(): void {
+    const w = this.queue.shift();
+    if (w) w(); else this.free++;
+  }
+}
+
+async function timed<T>(m: Member, fn: () => Promise<T> | T): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof NodeFailure || e instanceof CorruptEntry) throw e;
+    throw new NodeFailure(m.p.node.id, e);
+  } finally {
+    m.stats.ms += performance.now() - t0;
+  }
+}
+
+async function readExternal(x: External, i: number): Promise<RecordBatch> {
+  try {
+    return await x.reader.batch(i);
+  } catch (e) {
+    if (e instanceof ChecksumError) throw new CorruptEntry(x.key, x.node, e.message);
+    throw e;
+  }
+}
+
+/** A node must emit batches of the types it declares. */
+function checked(m: Member, port: string, batch: RecordBatch): RecordBatch {
+  const want = m.p.node.def.outputs[port];
+  if (!want) throw new NodeFailure(m.p.node.id, new Error(`emitted undeclared output "${port}"`));
+  const why = portMismatch(portType(port, batch.schema.fields, ''), want);
+  if (why) throw new NodeFailure(m.p.node.id, new Error(`output "${port}" does not match ${describePort(want)}: ${why}`));
+  return batch;
+}
+
+function commonCount(external: Map<string, External>): number | undefined {
+  const counts = new Set([...external.values()].map((x) => x.reader.numBatches));
+  if (counts.size > 1) throw new Error(`zipped inputs have different numbers of scans: ${[...external].map(([k, x]) => `${k}=${x.reader.numBatches}`).join(', ')}`);
+  return counts.size ? [...counts][0] : undefined;
+}

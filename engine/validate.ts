@@ -1,0 +1,201 @@
+// Validate a loaded graph before anything runs: graph schema, each node's params (defaults
+// applied), input references, port types, cycles. Every problem is collected and reported.
+import type { ErrorObject } from 'ajv';
+import type { GraphIssue } from './errors.js';
+import { graphSchema, nodeSchema } from './graph-schema.js';
+import type { LoadedGraph } from './load.js';
+import { ajv, checkParams, describeAjvError } from './params.js';
+import { describePort, portMismatch, type PortType } from './ports.js';
+import type { Registry } from './registry.js';
+import { didYouMean, suggest } from './suggest.js';
+import type { NodeDef } from './types.js';
+
+export interface InputRef { node: string; port: string }
+
+export interface GraphNode {
+  id: string;
+  kind: string;
+  def: NodeDef;
+  params: Record<string, unknown>;
+  inputs: Record<string, InputRef>;
+  cache: boolean;
+  backend: string;
+}
+
+export interface Graph {
+  name: string;
+  seed: number;
+  file: string;
+  nodes: Map<string, GraphNode>;
+  /** Node ids in a topological order (inputs first, ties by file order). */
+  order: string[];
+  source: LoadedGraph;
+}
+
+interface RawNode { kind?: unknown; params?: unknown; in?: Record<string, string>; cache?: boolean; backend?: string }
+interface RawGraph { name: string; seed?: number; nodes: Record<string, RawNode> }
+
+const checkGraph = ajv.compile<unknown>(graphSchema);
+
+export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?: Graph; issues: GraphIssue[] } {
+  const issues: GraphIssue[] = [...loaded.issues];
+  if (issues.length) return { issues };
+  const issue = (path: (string | number)[], code: string, message: string, hint?: string, node?: string) =>
+    issues.push({ code, ...loaded.locate(path), node, message, hint });
+
+  const data = structuredClone(loaded.data) as RawGraph;
+  const schemaOk: boolean = checkGraph(data);
+  if (!schemaOk) {
+    for (const e of checkGraph.errors ?? []) schemaIssue(e, issue);
+    if (!data || typeof data !== 'object' || !data.nodes || typeof data.nodes !== 'object') return { issues };
+  }
+  const rawNodes = data.nodes as Record<string, RawNode>;
+  const nodes = new Map<string, GraphNode>();
+
+  // Kinds and params.
+  for (const [id, raw] of Object.entries(rawNodes)) {
+    if (!raw || typeof raw !== 'object' || typeof raw.kind !== 'string') continue;
+    const def = registry.get(raw.kind);
+    if (!def) {
+      issue(['nodes', id, 'kind'], 'unknown-kind', `unknown node kind "${raw.kind}"`, didYouMean(raw.kind, registry.kinds()), id);
+      continue;
+    }
+    const { value, errors } = checkParams(def, raw.params);
+    for (const e of errors) {
+      const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
+      const path = ['nodes', id, 'params', ...e.instancePath.split('/').filter(Boolean)];
+      const hint = key ? didYouMean(key, Object.keys(def.params)) : paramHint(def, e);
+      issue(path, 'param', `${def.kind}: ${describeAjvError(e, 'params')}`, hint, id);
+    }
+    if (raw.cache === false && def.mode === 'barrier') {
+      issue(['nodes', id, 'cache'], 'cache-barrier', `"${def.kind}" is a barrier node: its outputs are always stored`, 'remove "cache: false" from this node', id);
+    }
+    nodes.set(id, { id, kind: def.kind, def, params: value, inputs: {}, cache: raw.cache !== false, backend: raw.backend ?? 'auto' });
+  }
+
+  // Inputs: every declared port wired, references exist, port types match.
+  for (const [id, node] of nodes) {
+    const wired = rawNodes[id].in ?? {};
+    const declared = node.def.inputs ?? {};
+    for (const port of Object.keys(declared)) {
+      if (!(port in wired)) {
+        issue(['nodes', id], 'missing-input', `${node.kind}: input "${port}" is not connected`, `add  in: { ${port}: <node id> }`, id);
+      }
+    }
+    for (const [port, ref] of Object.entries(wired)) {
+      const want = declared[port];
+      if (!want) {
+        const known = Object.keys(declared);
+        issue(['nodes', id, 'in', port], 'unknown-input', `${node.kind} has no input "${port}"`, known.length ? didYouMean(port, known) : `"${node.kind}" takes no inputs`, id);
+        continue;
+      }
+      const resolved = resolveRef(ref, port, rawNodes, nodes);
+      if ('error' in resolved) {
+        issue(['nodes', id, 'in', port], 'bad-input', resolved.error, resolved.hint, id);
+        continue;
+      }
+      node.inputs[port] = resolved;
+      const from = nodes.get(resolved.node);
+      const out = from?.def.outputs[resolved.port];
+      if (out) checkPorts(out, want, resolved, port, id, issue);
+    }
+  }
+
+  const cycle = findCycle(nodes);
+  if (cycle) {
+    issue(['nodes', cycle[0], 'in'], 'cycle', `the graph has a cycle: ${cycle.join(' → ')}`, 'a node cannot depend on its own output; remove one of these inputs', cycle[0]);
+  }
+  if (issues.length) return { issues };
+  return {
+    issues,
+    graph: { name: data.name, seed: data.seed ?? 0, file: loaded.file, nodes, order: topoOrder(nodes), source: loaded },
+  };
+}
+
+type Report = (p: (string | number)[], code: string, message: string, hint?: string, node?: string) => void;
+
+function schemaIssue(e: ErrorObject, issue: Report) {
+  const path = e.instancePath.split('/').filter(Boolean);
+  if (e.keyword === 'propertyNames') return; // reported through its inner error, which names the id
+  if (e.propertyName !== undefined) {
+    issue([...path, e.propertyName], 'bad-id', `node id "${e.propertyName}" is not allowed`,
+      'use lowercase letters, digits, "-" and "_", starting with a letter (ids name cache and report paths)', e.propertyName);
+    return;
+  }
+  const node = path[0] === 'nodes' ? path[1] : undefined;
+  if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    const allowed = path.length === 0 ? Object.keys(graphSchema.properties) : path.length === 2 && node ? Object.keys(nodeSchema.properties) : [];
+    issue([...path, key], 'schema', describeAjvError(e, ''), allowed.length ? didYouMean(key, allowed) : undefined, node);
+    return;
+  }
+  const hint = e.keyword === 'pattern' && path[2] === 'in' ? 'write "node" or "node.port" (lowercase ids)' : undefined;
+  issue(path, 'schema', describeAjvError(e, ''), hint, node);
+}
+
+function paramHint(def: NodeDef, e: ErrorObject): string | undefined {
+  const key = e.instancePath.split('/').filter(Boolean)[0];
+  const schema = key ? def.params[key] : undefined;
+  if (!schema) return e.keyword === 'required' ? 'add it under params' : undefined;
+  const desc = schema.description ? `${key}: ${schema.description}` : key;
+  return schema.default !== undefined ? `${desc} (default ${JSON.stringify(schema.default)})` : desc;
+}
+
+function resolveRef(ref: string, port: string, raw: Record<string, RawNode>, nodes: Map<string, GraphNode>): InputRef | { error: string; hint?: string } {
+  const [nodeId, outPort] = ref.split('.');
+  if (!(nodeId in raw)) return { error: `input "${port}" refers to unknown node "${nodeId}"`, hint: didYouMean(nodeId, Object.keys(raw)) };
+  const from = nodes.get(nodeId);
+  if (!from) return { error: `input "${port}" refers to node "${nodeId}", which is itself invalid`, hint: 'fix that node first' };
+  const outs = Object.keys(from.def.outputs);
+  if (outPort !== undefined) {
+    if (!outs.includes(outPort)) return { error: `node "${nodeId}" (${from.kind}) has no output "${outPort}"`, hint: `outputs: ${outs.join(', ')}${suggest(outPort, outs) ? ` — did you mean "${suggest(outPort, outs)}"?` : ''}` };
+    return { node: nodeId, port: outPort };
+  }
+  if (outs.length === 1) return { node: nodeId, port: outs[0] };
+  if (outs.includes(port)) return { node: nodeId, port };
+  return { error: `node "${nodeId}" (${from.kind}) has several outputs (${outs.join(', ')})`, hint: `write "${nodeId}.<output>"` };
+}
+
+function checkPorts(out: PortType, want: PortType, ref: InputRef, port: string, id: string, issue: Report) {
+  const why = portMismatch(out, want);
+  if (why) issue(['nodes', id, 'in', port], 'port-type', `input "${port}" needs ${want.name} but "${ref.node}.${ref.port}" gives ${out.name}: ${why}`, `connect a node that outputs ${describePort(want)}`, id);
+}
+
+function findCycle(nodes: Map<string, GraphNode>): string[] | null {
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    state.set(id, 1);
+    stack.push(id);
+    for (const ref of Object.values(nodes.get(id)?.inputs ?? {})) {
+      if (state.get(ref.node) === 1) return [...stack.slice(stack.indexOf(ref.node)), ref.node].reverse();
+      if (!state.has(ref.node) && nodes.has(ref.node)) {
+        const c = visit(ref.node);
+        if (c) return c;
+      }
+    }
+    stack.pop();
+    state.set(id, 2);
+    return null;
+  };
+  for (const id of nodes.keys()) {
+    if (!state.has(id)) {
+      const c = visit(id);
+      if (c) return c;
+    }
+  }
+  return null;
+}
+
+function topoOrder(nodes: Map<string, GraphNode>): string[] {
+  const done = new Set<string>();
+  const order: string[] = [];
+  const visit = (id: string) => {
+    if (done.has(id)) return;
+    done.add(id);
+    for (const ref of Object.values(nodes.get(id)!.inputs)) visit(ref.node);
+    order.push(id);
+  };
+  for (const id of nodes.keys()) visit(id);
+  return order;
+}

@@ -1,0 +1,7 @@
+// The node kinds shipped with ctflow: an explicit list (no import side effects).
+import { Registry } from '../engine/registry.js';
+import type { NodeDef } from '../engine/types.js';
+
+export const nodeKinds: readonly NodeDef[] = [];
+
+export const registry = new Registry(nodeKinds);

@@ -1,0 +1,8 @@
+// Kinds that exist only for engine tests.
+import failAt from './fail-at.js';
+import scale from './scale.js';
+import scanMean from './scan-mean.js';
+import statsTotal from './stats-total.js';
+import toyScans from './toy-scans.js';
+
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt];
