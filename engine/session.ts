@@ -82,6 +82,7 @@ export class Session {
       }
       plan = await this.plan(graph);
       for (const [nid, p] of plan.nodes) if (p.runs && !ran.has(nid)) reasons.set(nid, p.reason);
+      for (const c of result.corrupt) reasons.set(c.node, `cache entry corrupt: ${c.reason}`);
     }
     for (const [nid, o] of ran) result!.outcomes.set(nid, o);
     const nodes: Record<string, NodeRecord> = {};

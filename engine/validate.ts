@@ -129,8 +129,14 @@ function schemaIssue(e: ErrorObject, issue: Report) {
     issue([...path, key], 'schema', describeAjvError(e, ''), allowed.length ? didYouMean(key, allowed) : undefined, node);
     return;
   }
-  const hint = e.keyword === 'pattern' && path[2] === 'in' ? 'write "node" or "node.port" (lowercase ids)' : undefined;
-  issue(path, 'schema', describeAjvError(e, ''), hint, node);
+  issue(path, 'schema', describeAjvError(e, ''), schemaHint(e, path), node);
+}
+
+function schemaHint(e: ErrorObject, path: string[]): string {
+  if (e.keyword === 'pattern' && path[2] === 'in') return 'write "node" or "node.port" (lowercase ids)';
+  if (e.keyword === 'required') return `add "${(e.params as { missingProperty: string }).missingProperty}:" here`;
+  if (e.keyword === 'minProperties') return 'a graph needs at least one node';
+  return 'see schemas/graph.schema.json for the shape of a graph file';
 }
 
 function paramHint(def: NodeDef, e: ErrorObject): string | undefined {

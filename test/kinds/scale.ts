@@ -21,14 +21,23 @@ export function mapPixels(batch: RecordBatch, f: (v: number) => number): RecordB
   return makeBatch(Slices, cols as Record<string, ArrayLike<unknown>>);
 }
 
-export default defineNode<{ factor: number }>(import.meta.url, {
+export default defineNode<{ factor: number; jitterMs: number }>(import.meta.url, {
   kind: 'scale',
   version: 1,
   description: 'multiply pixels by a factor',
   mode: 'stream',
-  params: { factor: { type: 'number', default: 2 } },
+  params: {
+    factor: { type: 'number', default: 2 },
+    jitterMs: { type: 'integer', minimum: 0, default: 0, description: 'delay early scans longer, so work finishes out of order' },
+  },
   example: { factor: 3 },
   inputs: { slices: Slices },
   outputs: { slices: Slices },
-  run: (ctx, { slices }) => ({ slices: mapPixels(slices, (v) => v * ctx.params.factor) }),
+  run: async (ctx, { slices }) => {
+    if (ctx.params.jitterMs) {
+      const scan = Number(String(slices.getChild('scan_id')!.get(0)).replace(/\D/g, ''));
+      await new Promise((r) => setTimeout(r, ctx.params.jitterMs * Math.max(0, 5 - scan)));
+    }
+    return { slices: mapPixels(slices, (v) => v * ctx.params.factor) };
+  },
 });
