@@ -48,39 +48,57 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const groups = makeGroups(plan);
   const groupOf = new Map<string, number>();
   groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
+  const aliases = new Map<string, string[]>();
+  for (const [id, p] of plan.nodes) {
+    if (!p.sameAs) continue;
+    groupOf.set(id, groupOf.get(p.sameAs)!);
+    aliases.set(p.sameAs, [...(aliases.get(p.sameAs) ?? []), id]);
+    outcomes.set(id, { status: 'skipped', notes: {}, error: new Error(`"${p.sameAs}" did not finish`) });
+  }
   const failures: NodeFailure[] = [];
   const corrupt: CorruptEntry[] = [];
   const temporary: EntryWriter[] = [];
-  const done = new Map<number, Promise<boolean>>();
+  const done = new Map<number, Promise<void>>();
 
-  const runGroup = (gi: number): Promise<boolean> => {
+  const runGroup = (gi: number): Promise<void> => {
     const existing = done.get(gi);
     if (existing) return existing;
     const promise = (async () => {
       const ids = groups[gi];
       const deps = new Set<number>();
+      const needs = new Set<string>();
       for (const id of ids) {
         for (const ref of Object.values(plan.nodes.get(id)!.node.inputs)) {
+          if (ids.includes(ref.node)) continue;
+          needs.add(ref.node);
           const g = groupOf.get(ref.node);
-          if (g !== undefined && g !== gi) deps.add(g);
+          if (g !== undefined) deps.add(g);
         }
       }
-      const ok = (await Promise.all([...deps].map(runGroup))).every(Boolean);
-      if (!ok || signal.aborted) {
-        for (const id of ids) outcomes.set(id, { status: 'skipped', notes: {} });
-        return false;
+      await Promise.all([...deps].map(runGroup));
+      const missing = [...needs].filter((n) => !available.has(n));
+      if (missing.length || signal.aborted) {
+        const why = new Error(signal.aborted ? 'run aborted' : `input node${missing.length > 1 ? 's' : ''} ${missing.join(', ')} did not finish`);
+        for (const id of ids) outcomes.set(id, { status: 'skipped', notes: {}, error: why });
+        return;
       }
       try {
-        await runOne(plan, ids, available, opts, outcomes, temporary, signal);
-        return true;
+        failures.push(...await runOne(plan, ids, available, opts, outcomes, temporary, signal));
+        for (const id of ids) {
+          for (const alias of aliases.get(id) ?? []) {
+            if (!available.has(id)) continue;
+            available.set(alias, available.get(id)!);
+            outcomes.set(alias, { status: 'cached', notes: {} });
+          }
+        }
       } catch (e) {
         if (e instanceof CorruptEntry) corrupt.push(e);
         else failures.push(e instanceof NodeFailure ? e : new NodeFailure(ids[0], e));
         const culprit = e instanceof NodeFailure ? e.node : undefined;
         for (const id of ids) {
-          outcomes.set(id, { status: id === culprit || (!culprit && id === ids[0]) ? 'failed' : 'skipped', notes: {}, error: e as Error });
+          const failed = id === culprit || (!culprit && id === ids[0]);
+          outcomes.set(id, { status: failed ? 'failed' : 'skipped', notes: {}, error: e as Error });
         }
-        return false;
       }
     })();
     done.set(gi, promise);
@@ -91,10 +109,12 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   return { outcomes, failures, corrupt };
 }
 
-async function runOne(plan: Plan, ids: string[], available: Map<string, Available>, opts: ExecuteOptions, outcomes: Map<string, NodeOutcome>, temporary: EntryWriter[], signal: AbortSignal) {
+/** Run one group; returns the failures of members that failed while the rest finished. */
+async function runOne(plan: Plan, ids: string[], available: Map<string, Available>, opts: ExecuteOptions, outcomes: Map<string, NodeOutcome>, temporary: EntryWriter[], signal: AbortSignal): Promise<NodeFailure[]> {
   const scratch = join(opts.scratchDir, ids[0]);
   const members: Member[] = [];
   const entries = new Map<string, EntryWriter>();
+  const external = new Map<string, External>();
   const notes = new Map<string, Record<string, unknown>>();
   try {
     for (const id of ids) {
@@ -111,7 +131,6 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       members.push(m);
       opts.events.started(id);
     }
-    const external = new Map<string, External>();
     for (const m of members) {
       for (const ref of Object.values(m.p.node.inputs)) {
         if (ids.includes(ref.node)) continue;
@@ -120,15 +139,23 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
         external.set(`${ref.node}.${ref.port}`, { reader: await opts.store.reader(a.dir, a.manifest, ref.port), node: ref.node, key: up.key });
       }
     }
+    let dead = new Map<string, NodeFailure>();
     if (members.length === 1 && members[0].p.node.def.mode === 'barrier') {
       await runBarrier(members[0], external);
     } else {
-      await runStreamGroup(members, external, opts.concurrency);
+      dead = await runStreamGroup(members, external, opts.concurrency);
     }
-    for (const x of external.values()) await (x.reader as { close?: () => Promise<void> }).close?.();
     for (const m of members) {
       const id = m.p.node.id;
       const entry = entries.get(id);
+      const failure = dead.get(id);
+      if (failure) {
+        await entry?.abort();
+        const upstream = failure.cause instanceof Error && failure.cause.message.startsWith('upstream node');
+        outcomes.set(id, { status: upstream ? 'skipped' : 'failed', stats: m.stats, notes: notes.get(id)!, error: failure });
+        opts.events.finished(id, false);
+        continue;
+      }
       if (entry) {
         const manifest = m.p.node.cache ? await entry.commit() : await entry.seal();
         if (!m.p.node.cache) temporary.push(entry);
@@ -138,10 +165,13 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       opts.events.finished(id, true);
     }
     await rm(scratch, { recursive: true, force: true });
+    return [...dead.values()].filter((f) => !(f.cause instanceof Error && f.cause.message.startsWith('upstream node')));
   } catch (e) {
     for (const entry of entries.values()) await entry.abort();
     for (const id of ids) opts.events.finished(id, false);
     throw e;
+  } finally {
+    for (const x of external.values()) await (x.reader as { close?: () => Promise<void> }).close?.();
   }
 }
 

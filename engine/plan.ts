@@ -26,6 +26,8 @@ export interface PlannedNode {
   runs: boolean;
   /** Why it runs, or why not ("cached"). */
   reason: string;
+  /** Another running node with the same key: its entry is computed once and shared. */
+  sameAs?: string;
 }
 
 export interface Plan {
@@ -73,7 +75,25 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
     nodes.set(id, { node, key, material, lookup, runs: false, reason: 'cached' });
   }
   decideRuns(graph, nodes, opts.prior);
+  shareEqualKeys(graph, nodes);
   return { graph, nodes };
+}
+
+/** Two stored nodes with one key (identical work) run once; the later one reuses the entry. */
+function shareEqualKeys(graph: Graph, nodes: Map<string, PlannedNode>) {
+  const first = new Map<string, string>();
+  for (const id of graph.order) {
+    const p = nodes.get(id)!;
+    if (!p.runs || !p.node.cache) continue;
+    const owner = first.get(p.key);
+    if (owner === undefined) {
+      first.set(p.key, id);
+      continue;
+    }
+    p.runs = false;
+    p.sameAs = owner;
+    p.reason = `same key as "${owner}": computed once, shared`;
+  }
 }
 
 /** Stored nodes run when their entry is missing; unstored nodes when a running node needs them. */

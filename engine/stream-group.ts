@@ -10,7 +10,7 @@ import { CorruptEntry, NodeFailure } from './errors.js';
 import type { PortWriter } from './arrow-io.js';
 import { describePort, portMismatch, portType } from './ports.js';
 import type { PlannedNode } from './plan.js';
-import type { NodeContext, Outputs, TableReader } from './types.js';
+import type { NodeContext, NodeDef, Outputs, TableReader } from './types.js';
 
 export interface NodeStats { ms: number; rows: Record<string, number>; batches: number }
 
@@ -27,8 +27,14 @@ export interface External { reader: TableReader; node: string; key: string }
 
 interface Step { index: number; values: Map<string, RecordBatch> }
 
-export async function runStreamGroup(members: Member[], external: Map<string, External>, concurrency: number): Promise<void> {
+/**
+ * Returns the members that failed (by id). A failing stream node stops only itself and the
+ * members downstream of it; the rest of the pass goes on, so their outputs are still stored.
+ * A failing source, or a corrupt input, stops the whole pass (thrown).
+ */
+export async function runStreamGroup(members: Member[], external: Map<string, External>, concurrency: number): Promise<Map<string, NodeFailure>> {
   const byId = new Map(members.map((m) => [m.p.node.id, m]));
+  const dead = new Map<string, NodeFailure>();
   const sources = members.filter((m) => m.p.node.def.mode === 'source');
   const iterators = sources.map((m) => {
     const def = m.p.node.def;
@@ -74,26 +80,42 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
   const evaluate = async (step: Step): Promise<Step> => {
     for (const m of members) {
       const def = m.p.node.def;
-      if (def.mode !== 'stream') continue;
-      const inputs: Outputs = {};
-      for (const [port, ref] of Object.entries(m.p.node.inputs)) {
-        const name = `${ref.node}.${ref.port}`;
-        if (byId.has(ref.node)) {
-          const v = step.values.get(name);
-          if (!v) throw new NodeFailure(m.p.node.id, new Error(`input "${port}" got no batch for scan ${step.index} from "${name}"`));
-          inputs[port] = v;
-        } else {
-          inputs[port] = await readExternal(external.get(name)!, step.index);
-        }
+      const id = m.p.node.id;
+      if (def.mode !== 'stream' || dead.has(id)) continue;
+      const deadUp = Object.values(m.p.node.inputs).find((r) => dead.has(r.node));
+      if (deadUp) {
+        dead.set(id, new NodeFailure(id, new Error(`upstream node "${deadUp.node}" failed`)));
+        continue;
       }
-      const out = await timed(m, async () => def.run(m.ctx, inputs));
-      for (const [port, batch] of Object.entries(out)) step.values.set(`${m.p.node.id}.${port}`, checked(m, port, batch));
+      try {
+        await evalMember(m, def, step);
+      } catch (e) {
+        if (e instanceof CorruptEntry || !(e instanceof NodeFailure)) throw e;
+        dead.set(id, e);
+      }
     }
     return step;
   };
 
+  const evalMember = async (m: Member, def: Extract<NodeDef, { mode: 'stream' }>, step: Step) => {
+    const inputs: Outputs = {};
+    for (const [port, ref] of Object.entries(m.p.node.inputs)) {
+      const name = `${ref.node}.${ref.port}`;
+      if (byId.has(ref.node)) {
+        const v = step.values.get(name);
+        if (!v) throw new NodeFailure(m.p.node.id, new Error(`input "${port}" got no batch for scan ${step.index} from "${name}"`));
+        inputs[port] = v;
+      } else {
+        inputs[port] = await readExternal(external.get(name)!, step.index);
+      }
+    }
+    const out = await timed(m, async () => def.run(m.ctx, inputs));
+    for (const [port, batch] of Object.entries(out)) step.values.set(`${m.p.node.id}.${port}`, checked(m, port, batch));
+  };
+
   const write = async (step: Step) => {
     for (const m of members) {
+      if (dead.has(m.p.node.id)) continue;
       for (const port of Object.keys(m.p.node.def.outputs)) {
         const batch = step.values.get(`${m.p.node.id}.${port}`);
         if (!batch) continue;
@@ -111,6 +133,7 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
     concatMap((s) => from(write(s))),
     defaultIfEmpty(undefined),
   ));
+  return dead;
 }
 
 /** Re-emit values in index order 0, 1, 2, … (buffer bounded by the work in flight). */

@@ -122,6 +122,7 @@ nodes:
     const reader = await s.store.reader(s.store.entryDir(p.key), found.manifest, 'stats');
     const ids: string[] = [];
     for await (const b of reader) ids.push(String(b.getChild('scan_id')!.get(0)));
+    await reader.close();
     expect(ids).to.deep.equal(['scan-0', 'scan-1', 'scan-2', 'scan-3', 'scan-4', 'scan-5']);
   });
 
