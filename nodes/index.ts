@@ -1,7 +1,8 @@
 // The node kinds shipped with ctflow: an explicit list (no import side effects).
 import { Registry } from '../engine/registry.js';
 import type { NodeDef } from '../engine/types.js';
+import imageFolder from './image-folder.js';
 
-export const nodeKinds: readonly NodeDef[] = [];
+export const nodeKinds: readonly NodeDef[] = [imageFolder];
 
 export const registry = new Registry(nodeKinds);

@@ -1,0 +1,112 @@
+// Source: a COV19-CT-DB-shaped folder of JPEG slices → one Slices batch per scan.
+// {train,validation}/{covid,non-covid}/ct_scan_K/N.jpg (label 1 / 0) and test/ct_scan_K/N.jpg
+// (label null). Folders are listed first; each step decodes one scan, so memory is flat in scans.
+import { resolve } from 'node:path';
+import { makeBatch } from '../engine/ports.js';
+import { defineNode, type NodeContext } from '../engine/types.js';
+import { byteToHuTable, bytesToHuPixels, checkWindow, DEFAULT_WINDOW, type Window } from './kernels/image-folder/hu.js';
+import { listScans, listSlices, SPLITS, type ScanDir, type Split } from './kernels/image-folder/layout.js';
+import { applyMixedSizes, decodeScan, sliceSizes, type DecodedSlice, type MixedSizes, type SizeCount } from './kernels/image-folder/scan.js';
+import { Slices } from './tables.js';
+
+export interface ImageFolderParams {
+  /** Dataset root holding train/, validation/ and/or test/. */
+  path: string;
+  /** HU window the 8-bit grey levels span: hu = round(lo + v8 × (hi − lo) / 255). */
+  window: Window;
+  /** Scans whose slices differ in size: skip them, keep their last slice, or stop. */
+  mixedSizes: MixedSizes;
+  /** Split folders to read; null reads every one present. */
+  splits: Split[] | null;
+}
+
+/** All slice files the selected splits hold, in reading order (fingerprinted into the cache key). */
+export async function inputFiles(params: ImageFolderParams): Promise<string[]> {
+  const files: string[] = [];
+  for (const scan of await listScans(resolve(params.path), params.splits)) {
+    files.push(...(await listSlices(scan.dir)).map((s) => s.file));
+  }
+  return files;
+}
+
+interface MixedScan {
+  scan_id: string;
+  sizes: SizeCount[];
+  action: MixedSizes;
+}
+
+async function* run(ctx: NodeContext<ImageFolderParams>) {
+  const table = byteToHuTable(checkWindow(ctx.params.window, 'image-folder params.window'));
+  const scans = await listScans(resolve(ctx.params.path), ctx.params.splits);
+  const skippedSlices: { file: string; reason: string }[] = [];
+  const emptyScans: string[] = [];
+  const mixedSizes: MixedScan[] = [];
+  const skip = (file: string, reason: string) => {
+    skippedSlices.push({ file, reason });
+    ctx.log(`image-folder: skipped slice ${file} (${reason})`);
+  };
+  try {
+    for (const [i, scan] of scans.entries()) {
+      ctx.signal.throwIfAborted();
+      let slices = await decodeScan(await listSlices(scan.dir), skip);
+      const sizes = sliceSizes(slices);
+      if (sizes.length > 1) {
+        mixedSizes.push({ scan_id: scan.scanId, sizes, action: ctx.params.mixedSizes });
+        slices = applyMixedSizes(scan.scanId, scan.dir, slices, sizes, ctx.params.mixedSizes);
+        ctx.log(`image-folder: scan ${scan.scanId} has mixed slice sizes; ${ctx.params.mixedSizes === 'drop' ? 'dropped' : 'kept its last slice'}`);
+      } else if (slices.length === 0) {
+        emptyScans.push(scan.scanId);
+        ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
+      }
+      ctx.progress(i + 1, scans.length, scan.scanId);
+      if (slices.length > 0) yield { slices: sliceBatch(scan, slices, table) };
+    }
+  } finally {
+    ctx.note('skippedSlices', skippedSlices);
+    ctx.note('emptyScans', emptyScans);
+    ctx.note('mixedSizes', mixedSizes);
+  }
+}
+
+function sliceBatch(scan: ScanDir, slices: DecodedSlice[], table: Int16Array) {
+  const n = slices.length;
+  return makeBatch(Slices, {
+    scan_id: Array(n).fill(scan.scanId),
+    split: Array(n).fill(scan.split),
+    label: Array(n).fill(scan.label),
+    slice_index: slices.map((s) => s.index),
+    height: slices.map((s) => s.height),
+    width: slices.map((s) => s.width),
+    pixels: slices.map((s) => bytesToHuPixels(s.grey, table)),
+    position_mm: Array(n).fill(null),
+    pixel_mm: Array(n).fill(null),
+  });
+}
+
+export default defineNode<ImageFolderParams>(import.meta.url, {
+  kind: 'image-folder',
+  version: 1,
+  description: 'Reads a COV19-CT-DB-shaped folder of 8-bit JPEG slices ({train,validation}/{covid,non-covid}/ct_scan_K/N.jpg, ' +
+    'test/ct_scan_K/N.jpg) as int16 HU through a window; one batch per scan; unreadable, blank and mixed-size slices are reported',
+  mode: 'source',
+  params: {
+    path: { type: 'string', minLength: 1, description: 'dataset root holding train/, validation/ and/or test/' },
+    window: {
+      type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, default: [...DEFAULT_WINDOW],
+      description: 'HU window [lo, hi] the grey levels 0..255 span',
+    },
+    mixedSizes: {
+      enum: ['drop', 'lastSlice', 'fail'], default: 'drop',
+      description: 'scans whose slices differ in size: drop the scan, keep only its last slice (paper §3.1), or fail',
+    },
+    splits: {
+      type: ['array', 'null'], items: { enum: [...SPLITS] }, minItems: 1, uniqueItems: true, default: null,
+      description: 'split folders to read; null reads all present',
+    },
+  },
+  required: ['path'],
+  example: { path: 'test/fixtures/image-folder/tiny' },
+  outputs: { slices: Slices },
+  inputFiles,
+  run,
+});

@@ -1,0 +1,79 @@
+// The COV19-CT-DB folder layout: <root>/{train,validation}/{covid,non-covid}/ct_scan_K/N.jpg and
+// unlabeled <root>/test/ct_scan_K/N.jpg. Listing is cheap (directory entries only, no decoding).
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { naturalCompare } from './natural-sort.js';
+
+export const SPLITS = ['train', 'validation', 'test'] as const;
+export type Split = (typeof SPLITS)[number];
+
+/** Class folder name (lower-cased) → label. */
+const CLASS_LABELS: Record<string, 0 | 1> = { covid: 1, 'non-covid': 0 };
+
+export const SLICE_FILE = /\.jpe?g$/i;
+
+export interface ScanDir {
+  /** Path of the scan folder relative to the root, '/'-separated: "train/covid/ct_scan_3". */
+  scanId: string;
+  split: Split;
+  label: 0 | 1 | null;
+  dir: string;
+}
+
+export interface SliceFile {
+  file: string;
+  /** The file name's number when every slice in the scan is named N.<ext>, else its position in natural order. */
+  index: number;
+}
+
+const LAYOUT_HINT = 'expected <path>/{train,validation}/{covid,non-covid}/ct_scan_K/N.jpg and/or <path>/test/ct_scan_K/N.jpg';
+
+/** Scan folders of the requested splits (all present ones when `splits` is null), in natural order. */
+export async function listScans(root: string, splits: readonly Split[] | null): Promise<ScanDir[]> {
+  const info = await stat(root).catch(() => null);
+  if (!info?.isDirectory()) {
+    throw new Error(`image-folder: path "${root}" is not a folder; set params.path to the dataset root (${LAYOUT_HINT})`);
+  }
+  const present = new Set((await subdirs(root)).filter((d): d is Split => (SPLITS as readonly string[]).includes(d)));
+  const chosen = splits ?? SPLITS.filter((s) => present.has(s));
+  if (chosen.length === 0) {
+    throw new Error(`image-folder: "${root}" has no train/, validation/ or test/ folder; ${LAYOUT_HINT}`);
+  }
+  const missing = chosen.filter((s) => !present.has(s));
+  if (missing.length > 0) {
+    throw new Error(`image-folder: params.splits asks for ${missing.map((s) => `"${s}"`).join(', ')} but "${root}" has no such folder; ` +
+      `present: ${[...present].join(', ') || 'none'} (leave splits out to read all present)`);
+  }
+  const scans: ScanDir[] = [];
+  for (const split of chosen) {
+    const inSplit: ScanDir[] = [];
+    for (const name of await subdirs(join(root, split))) {
+      const label = CLASS_LABELS[name.toLowerCase()];
+      if (label === undefined) {
+        inSplit.push({ scanId: `${split}/${name}`, split, label: null, dir: join(root, split, name) });
+        continue;
+      }
+      for (const scan of await subdirs(join(root, split, name))) {
+        inSplit.push({ scanId: `${split}/${name}/${scan}`, split, label, dir: join(root, split, name, scan) });
+      }
+    }
+    scans.push(...inSplit.sort((a, b) => naturalCompare(a.scanId, b.scanId)));
+  }
+  return scans;
+}
+
+/** Slice image files of one scan folder in natural order ("2.jpg" before "10.jpg"). */
+export async function listSlices(dir: string): Promise<SliceFile[]> {
+  const names = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => !e.isDirectory() && !e.name.startsWith('.') && SLICE_FILE.test(e.name))
+    .map((e) => e.name)
+    .sort(naturalCompare);
+  const numbers = names.map((n) => n.replace(SLICE_FILE, ''));
+  const numbered = numbers.every((s) => /^\d{1,9}$/.test(s)) && new Set(numbers.map(Number)).size === numbers.length;
+  return names.map((name, i) => ({ file: join(dir, name), index: numbered ? Number(numbers[i]) : i }));
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(naturalCompare);
+}

@@ -1,0 +1,52 @@
+// One scan folder → its usable slices: decode (a few at a time), skip unreadable and blank
+// slices, and apply the mixed-size policy (paper §3.1: some scans have only the last slice axial).
+import { decodeGrey, type GreySlice } from './decode.js';
+import type { SliceFile } from './layout.js';
+import { mapLimit } from './map-limit.js';
+
+export type MixedSizes = 'drop' | 'lastSlice' | 'fail';
+
+export interface DecodedSlice extends GreySlice {
+  file: string;
+  index: number;
+}
+
+export interface SizeCount {
+  width: number;
+  height: number;
+  slices: number;
+}
+
+/** Decode a scan's slices; `skip(file, reason)` is told of each slice left out, in file order. */
+export async function decodeScan(files: readonly SliceFile[], skip: (file: string, reason: string) => void): Promise<DecodedSlice[]> {
+  const decoded = await mapLimit(files, 4, ({ file }) => decodeGrey(file));
+  const kept: DecodedSlice[] = [];
+  decoded.forEach((d, i) => {
+    if ('reason' in d) skip(files[i].file, d.reason);
+    else kept.push({ ...d, file: files[i].file, index: files[i].index });
+  });
+  return kept;
+}
+
+/** Each distinct width×height among the slices, in order of first appearance, with its count. */
+export function sliceSizes(slices: readonly GreySlice[]): SizeCount[] {
+  const sizes = new Map<string, SizeCount>();
+  for (const { width, height } of slices) {
+    const k = `${width}x${height}`;
+    const s = sizes.get(k) ?? sizes.set(k, { width, height, slices: 0 }).get(k)!;
+    s.slices++;
+  }
+  return [...sizes.values()];
+}
+
+/**
+ * The slices to keep under `policy` when sizes differ: none (drop), the last one (lastSlice),
+ * or an error naming the scan and the sizes seen (fail).
+ */
+export function applyMixedSizes(scanId: string, dir: string, slices: DecodedSlice[], sizes: SizeCount[], policy: MixedSizes): DecodedSlice[] {
+  if (policy === 'drop') return [];
+  if (policy === 'lastSlice') return slices.slice(-1);
+  const seen = sizes.map((s) => `${s.width}x${s.height} (${s.slices} slice${s.slices === 1 ? '' : 's'})`).join(', ');
+  throw new Error(`image-folder: scan "${scanId}" (${dir}) has slices of different sizes: ${seen}; ` +
+    'set params.mixedSizes to "drop" to skip such scans or "lastSlice" to keep only their last slice (paper §3.1)');
+}

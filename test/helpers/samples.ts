@@ -1,0 +1,44 @@
+// Small sample tables for every port type, so the conformance suite can feed any kind.
+import type { RecordBatch } from 'apache-arrow';
+import { makeBatch, type PortType } from '../../engine/ports.js';
+import { rngFrom } from '../../engine/rng.js';
+import type { TableReader } from '../../engine/types.js';
+import { toySlices } from '../kinds/toy-scans.js';
+
+const scanCols = (scan: string, n: number, label: number | null) => ({
+  scan_id: Array(n).fill(scan), split: Array(n).fill('train'), label: Array(n).fill(label),
+});
+
+const makers: Record<string, (scan: string, n: number, label: number) => RecordBatch> = {
+  slices: (scan, n, label) => toySlices(scan, n, 16, scan, label),
+  masks: (scan, n, label) => {
+    const rng = rngFrom(scan);
+    const { Masks } = tables;
+    return makeBatch(Masks, {
+      ...scanCols(scan, n, label), slice_index: [...Array(n).keys()], height: Array(n).fill(16), width: Array(n).fill(16),
+      mask: Array.from({ length: n }, () => Uint8Array.from({ length: 256 }, () => (rng() < 0.5 ? 1 : 0))),
+    });
+  },
+  areas: (scan, n, label) => makeBatch(tables.Areas, { ...scanCols(scan, n, label), slice_index: [...Array(n).keys()], area: Array.from({ length: n }, (_, i) => (i * 37) % 100) }),
+  windows: (scan, _n, label) => makeBatch(tables.Windows, { ...scanCols(scan, 1, label), n_slices: [6], start: [1], end: [4], area_sum: [120] }),
+  boxes: (scan, n, label) => makeBatch(tables.Boxes, { ...scanCols(scan, n, label), slice_index: [...Array(n).keys()], r0: Array(n).fill(1), r1: Array(n).fill(15), c0: Array(n).fill(2), c1: Array(n).fill(14) }),
+  'scan-stats': (scan, _n, label) => makeBatch(tables.ScanStats, { ...scanCols(scan, 1, label), n_slices: [6], mean: [1.5] }),
+};
+
+import * as tables from '../../nodes/tables.js';
+
+/** `scans` sample batches (one per scan) of the given port type, or undefined if unknown. */
+export function sampleBatches(port: PortType, scans = 2, slices = 6): RecordBatch[] | undefined {
+  const make = makers[port.name];
+  return make ? Array.from({ length: scans }, (_, i) => make(`sample-${i}`, slices, i % 2)) : undefined;
+}
+
+/** An in-memory TableReader over batches (for barrier kinds in unit tests). */
+export function memoryReader(batches: RecordBatch[]): TableReader {
+  return {
+    numBatches: batches.length,
+    numRows: batches.reduce((a, b) => a + b.numRows, 0),
+    batch: async (i) => batches[i],
+    async *[Symbol.asyncIterator]() { yield* batches; },
+  };
+}
