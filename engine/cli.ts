@@ -46,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
 
 function parse(cmd: Command, argv: string[]) {
   const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
-  for (const [k, o] of Object.entries(cmd.options)) options[k] = { type: o.type, multiple: o.multiple, short: o.short };
+  for (const [k, o] of Object.entries(cmd.options)) {
+    options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) };
+  }
   return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
 }
 

@@ -2,6 +2,7 @@
 // first reason each one runs (cheapest checks first; no data is read, only manifests).
 import { dirname, relative } from 'node:path';
 import { canonicalJson, hashCanonical } from './canonical.js';
+import { GraphError } from './errors.js';
 import type { FileFingerprints } from './fingerprint.js';
 import { implementationHash } from './impl-hash.js';
 import type { Lookup, Store } from './store.js';
@@ -66,7 +67,13 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
     };
     if (def.random) material.seed = graph.seed;
     if (def.mode === 'source' && def.inputFiles) {
-      const files = await def.inputFiles(node.params as never);
+      let files: string[];
+      try {
+        files = await def.inputFiles(node.params as never);
+      } catch (e) {
+        const at = graph.source.locate(['nodes', id, 'params']);
+        throw new GraphError([{ code: 'input-files', ...at, node: id, message: `${def.kind}: cannot list its input files: ${(e as Error).message}`, hint: 'check the path params of this node' }]);
+      }
       const base = commonDir(files);
       material.files = await opts.fingerprints.of(files, (f) => relative(base, f));
     }

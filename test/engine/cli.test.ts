@@ -1,0 +1,69 @@
+// The ctflow command line as a user meets it: help, exit codes, messages, a run and its rerun.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { tempDir, writeGraph } from '../helpers/engine.js';
+
+const BIN = resolve('bin/ctflow.js');
+const TINY = resolve('test/fixtures/image-folder/tiny');
+
+function ctflow(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('ctflow CLI', () => {
+  const dir = tempDir('ctflow-cli-');
+  const good = writeGraph(dir, 'tiny.yaml', `name: tiny\nnodes:\n  scans: { kind: image-folder, params: { path: ${JSON.stringify(TINY)} } }\n`);
+
+  it('prints help for itself and every command (exit 0), usage errors exit 2', () => {
+    expect(ctflow(['--help'], dir).code).to.equal(0);
+    for (const cmd of ['run', 'status', 'validate', 'dag', 'runs']) {
+      const r = ctflow([cmd, '--help'], dir);
+      expect(r.code, cmd).to.equal(0);
+      expect(r.out).to.contain(`usage: ctflow ${cmd}`);
+    }
+    const bad = ctflow(['frobnicate'], dir);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.contain('unknown command "frobnicate"');
+    expect(ctflow(['run', '--no-such-flag', good], dir).code).to.equal(2);
+    expect(ctflow(['run'], dir).code).to.equal(2);
+  });
+
+  it('reports an invalid graph with file:line:column and a hint, exit 2, no stack trace, nothing written', () => {
+    const bad = writeGraph(dir, 'bad.yaml', 'name: bad\nnodes:\n  scans: { kind: image-foldr }\n');
+    for (const cmd of ['validate', 'run', 'status', 'dag']) {
+      const r = ctflow([cmd, bad, '--runs', 'r-bad'], dir);
+      expect(r.code, cmd).to.equal(2);
+      expect(r.err).to.contain('bad.yaml:3:18 node "scans" [unknown-kind] unknown node kind "image-foldr"');
+      expect(r.err).to.contain('did you mean "image-folder"?');
+      expect(r.err).to.not.match(/\n\s+at /);
+    }
+    expect(spawnSync('ls', ['r-bad'], { cwd: dir }).status).to.not.equal(0);
+  });
+
+  it('a missing data folder is a clear error naming the node (exit 2)', () => {
+    const f = writeGraph(dir, 'nodata.yaml', 'name: nodata\nnodes:\n  scans: { kind: image-folder, params: { path: /nonexistent/ct } }\n');
+    const r = ctflow(['run', f], dir);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/nodata\.yaml:3:\d+ node "scans" \[input-files\].*\/nonexistent\/ct/);
+  });
+
+  it('runs, reruns from cache, and lists runs; status and dag work', () => {
+    const first = ctflow(['run', good, '--runs', 'runs1'], dir);
+    expect(first.code, first.err).to.equal(0);
+    expect(first.out).to.match(/done: 1 ran, 0 cached/);
+    const second = ctflow(['run', good, '--runs', 'runs1'], dir);
+    expect(second.code).to.equal(0);
+    expect(second.out).to.match(/done: 0 ran, 1 cached/);
+    const status = ctflow(['status', good, '--runs', 'runs1'], dir);
+    expect(status.out).to.contain('nothing would run');
+    const changed = ctflow(['status', good, '--runs', 'runs1', '--set', 'scans.params.window=[-1000,400]'], dir);
+    expect(changed.out).to.match(/run\s+scans\s+param window changed \[-1150,350\] → \[-1000,400\] at --set/);
+    const runs = ctflow(['runs', '--runs', 'runs1', '--json'], dir);
+    const list = JSON.parse(runs.out) as { graph: string; ran: number; cached: number }[];
+    expect(list.map((r) => [r.graph, r.ran, r.cached])).to.deep.equal([['tiny', 1, 0], ['tiny', 0, 1]]);
+    const dag = ctflow(['dag', good, '--format', 'dot'], dir);
+    expect(dag.out).to.contain('digraph "tiny"');
+  });
+});
