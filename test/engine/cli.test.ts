@@ -49,6 +49,19 @@ describe('ctflow CLI', () => {
     expect(r.err).to.match(/nodata\.yaml:3:\d+ node "scans" \[input-files\].*\/nonexistent\/ct/);
   });
 
+  it('a fully cached run loads no heavy module (the image decoder here)', () => {
+    const probe = writeGraph(dir, 'probe.mjs', `import { createRequire } from 'node:module';
+import { main } from ${JSON.stringify(resolve('dist/engine/cli.js'))};
+const code = await main(['run', ${JSON.stringify(good)}, '--runs', 'runs-probe', '--quiet']);
+const loaded = Object.keys(createRequire(import.meta.url).cache).filter((m) => /node_modules\\/(sharp|@tensorflow)\\//.test(m));
+console.log(JSON.stringify({ code, heavy: loaded.length }));`);
+    const run = () => JSON.parse(spawnSync(process.execPath, [probe], { cwd: dir, encoding: 'utf8' }).stdout.trim().split('\n').pop()!);
+    const first = run();
+    expect(first.code).to.equal(0);
+    expect(first.heavy, 'the first run decodes JPEGs with sharp').to.be.greaterThan(0);
+    expect(run()).to.deep.equal({ code: 0, heavy: 0 });
+  });
+
   it('runs, reruns from cache, and lists runs; status and dag work', () => {
     const first = ctflow(['run', good, '--runs', 'runs1'], dir);
     expect(first.code, first.err).to.equal(0);
