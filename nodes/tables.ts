@@ -1,6 +1,6 @@
 // The project's table vocabulary: port types shared by the node kinds. Every per-scan table
 // carries scan_id, split (train | validation | test) and a nullable label (1 positive, 0 negative).
-import { Binary, Field, Float64, Int32, Int8, Utf8 } from 'apache-arrow';
+import { Binary, Field, Float64, Int32, Int8, List, Utf8 } from 'apache-arrow';
 import { portType } from '../engine/ports.js';
 
 const scanFields = () => [
@@ -61,3 +61,11 @@ export const ScanStats = portType('scan-stats', [
   new Field('n_slices', new Int32(), false),
   new Field('mean', new Float64(), false),
 ], 'per-scan summary statistics');
+
+/** Model weights as rows: tensor name, shape, dtype ('float32' | 'int32'), little-endian bytes. */
+export const Weights = portType('weights', [
+  new Field('name', new Utf8(), false),
+  new Field('shape', new List(new Field('item', new Int32(), false)), false),
+  new Field('dtype', new Utf8(), false),
+  new Field('bytes', new Binary(), false),
+], 'model weights, one row per tensor');
