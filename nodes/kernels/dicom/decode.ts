@@ -1,0 +1,90 @@
+// One slice's pixels, decoded per transfer syntax into raw samples BitsAllocated wide (before
+// BitsStored masking, see hu.ts). Native data is read as it lies (big endian swapped); RLE is
+// decoded here (rle.ts); JPEG lossless, JPEG-LS and JPEG 2000 go to their codecs, loaded lazily.
+import type { DataSet } from 'dicom-parser';
+import { DicomFileError, dicomParser, parseDataSet, PIXEL_DATA, readWhole, TRANSFER_SYNTAXES, truncated, type SliceHeader } from './header.js';
+import { decodeRle } from './rle.js';
+
+export type Samples = Uint8Array | Uint16Array;
+
+/** The slice's samples (rows × cols) and the bit shift of its stored values within them. */
+export async function decodeSlice(h: SliceHeader): Promise<{ samples: Samples; shift: number }> {
+  const ds = await parseDataSet(h.file, await readWhole(h.file), false);
+  const syntax = TRANSFER_SYNTAXES[h.transferSyntax];
+  const el = ds.elements[PIXEL_DATA];
+  const pixels = h.rows * h.cols;
+  const width = h.pixel.bitsAllocated === 8 ? 1 : 2;
+  const fail = (reason: string) => new DicomFileError(h.file, reason);
+  if (!el) throw fail('no Pixel Data (7FE0,0010)');
+  if (syntax.codec === 'native') {
+    if (el.encapsulatedPixelData || el.hadUndefinedLength) throw fail(`Pixel Data is encapsulated but the transfer syntax is ${syntax.name}`);
+    const need = pixels * width;
+    const have = Math.min(el.length, ds.byteArray.length - el.dataOffset);
+    if (have < need) throw fail(truncated(have, need, h));
+    return { samples: nativeSamples(ds, el.dataOffset, pixels, width, syntax.bigEndian === true), shift: h.pixel.highBit + 1 - h.pixel.bitsStored };
+  }
+  if (!el.encapsulatedPixelData || !el.fragments?.length) throw fail(`Pixel Data is not encapsulated but the transfer syntax is ${syntax.name}`);
+  let samples: Samples;
+  try {
+    const frame = (await dicomParser()).readEncapsulatedPixelDataFromFragments(ds, el, 0, el.fragments.length) as Uint8Array;
+    if (syntax.codec === 'rle') samples = decodeRle(frame, pixels, width);
+    else if (syntax.codec === 'jpeg-lossless') samples = await jpegLossless(frame, width);
+    else samples = await wasmDecode(syntax.codec === 'jpeg-ls' ? charls : openjpeg, frame, h);
+  } catch (e) {
+    // the WebAssembly codecs throw bare numbers (C++ exceptions) on bad codestreams
+    const why = e instanceof Error ? e.message : typeof e === 'number' ? 'the codec rejected the codestream' : String(e);
+    throw fail(`${syntax.name} pixel data does not decode (${why})`);
+  }
+  if (samples.length !== pixels) throw fail(`${syntax.name} pixel data decodes to ${samples.length} samples, ${h.rows}×${h.cols} expected`);
+  return { samples, shift: 0 };
+}
+
+function nativeSamples(ds: DataSet, offset: number, pixels: number, width: 1 | 2, bigEndian: boolean): Samples {
+  const bytes = ds.byteArray.subarray(offset, offset + pixels * width);
+  if (width === 1) return Uint8Array.from(bytes);
+  const out = new Uint16Array(pixels);
+  new Uint8Array(out.buffer).set(bytes);
+  if (bigEndian) Buffer.from(out.buffer).swap16(); // in place: the Buffer is a view of out
+  return out; // little endian data in a host-order array: Node runs on little-endian hosts here
+}
+
+async function jpegLossless(frame: Uint8Array, width: 1 | 2): Promise<Samples> {
+  const { Decoder } = await import('jpeg-lossless-decoder-js');
+  return new Decoder().decode(frame.buffer as ArrayBuffer, frame.byteOffset, frame.length, width);
+}
+
+interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  decode(): void;
+  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number };
+  getDecodedBuffer(): Uint8Array;
+  delete(): void;
+}
+type WasmCodec = () => Promise<new () => WasmDecoder>;
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= load());
+}
+
+const charls: WasmCodec = once(async () => (await (await import('@cornerstonejs/codec-charls/decodewasmjs')).default()).JpegLSDecoder);
+// OpenJPEG prints [INFO] lines to stdout for every image: silenced (its errors are thrown).
+const openjpeg: WasmCodec = once(async () => (await (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default({ print: () => {} })).J2KDecoder);
+
+/** JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG): WebAssembly decoders with the same interface. */
+async function wasmDecode(codec: WasmCodec, frame: Uint8Array, h: SliceHeader): Promise<Samples> {
+  const Decoder = await codec();
+  const d = new Decoder();
+  try {
+    d.getEncodedBuffer(frame.length).set(frame);
+    d.decode();
+    const info = d.getFrameInfo();
+    if (info.width !== h.cols || info.height !== h.rows || info.componentCount !== 1) {
+      throw new Error(`the codestream is ${info.width}×${info.height} with ${info.componentCount} component(s); the header says ${h.cols}×${h.rows} greyscale`);
+    }
+    const bytes = d.getDecodedBuffer().slice(); // copy out of WebAssembly memory before delete()
+    return info.bitsPerSample <= 8 ? bytes : new Uint16Array(bytes.buffer); // little endian, as WebAssembly is
+  } finally {
+    d.delete();
+  }
+}

@@ -1,0 +1,197 @@
+// One DICOM file's header: what grouping, ordering and decoding need, read without the pixels
+// (dicom-parser stops at the Pixel Data tag; usually only the file's first 64 KiB are read).
+import { open, readFile } from 'node:fs/promises';
+import type { DataSet } from 'dicom-parser';
+import type { PixelModule } from './hu.js';
+
+export const PIXEL_DATA = 'x7fe00010';
+
+export type Codec = 'native' | 'rle' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg2000';
+
+/** The transfer syntaxes read; deflated data sets are inflated (zlib inflateRaw) by dicom-parser. */
+export const TRANSFER_SYNTAXES: Readonly<Record<string, { name: string; codec: Codec; bigEndian?: true }>> = {
+  '1.2.840.10008.1.2': { name: 'implicit VR little endian', codec: 'native' },
+  '1.2.840.10008.1.2.1': { name: 'explicit VR little endian', codec: 'native' },
+  '1.2.840.10008.1.2.1.99': { name: 'deflated explicit VR little endian', codec: 'native' },
+  '1.2.840.10008.1.2.2': { name: 'explicit VR big endian', codec: 'native', bigEndian: true },
+  '1.2.840.10008.1.2.5': { name: 'RLE lossless', codec: 'rle' },
+  '1.2.840.10008.1.2.4.57': { name: 'JPEG lossless', codec: 'jpeg-lossless' },
+  '1.2.840.10008.1.2.4.70': { name: 'JPEG lossless SV1', codec: 'jpeg-lossless' },
+  '1.2.840.10008.1.2.4.80': { name: 'JPEG-LS lossless', codec: 'jpeg-ls' },
+  '1.2.840.10008.1.2.4.81': { name: 'JPEG-LS near-lossless', codec: 'jpeg-ls' },
+  '1.2.840.10008.1.2.4.90': { name: 'JPEG 2000 lossless', codec: 'jpeg2000' },
+  '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000', codec: 'jpeg2000' },
+};
+
+export interface SliceHeader {
+  file: string;
+  seriesUid: string;
+  /** ImageType values, upper case (e.g. ORIGINAL, PRIMARY, AXIAL | LOCALIZER). */
+  imageType: string[];
+  instanceNumber: number | null;
+  position: number[] | null;
+  orientation: number[] | null;
+  /** PixelSpacing's first value: the distance between rows, mm. */
+  pixelMm: number | null;
+  rows: number;
+  cols: number;
+  transferSyntax: string;
+  pixel: PixelModule;
+}
+
+/** A file that cannot be used, and why (the caller decides between failing and skipping). */
+export class DicomFileError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'DicomFileError';
+  }
+}
+
+type Parser = typeof import('dicom-parser');
+let parser: Promise<Parser> | undefined;
+
+/** dicom-parser, loaded on first use (it is a CommonJS bundle: its API is the default export). */
+export function dicomParser(): Promise<Parser> {
+  parser ??= import('dicom-parser').then((m) => (m as unknown as { default: Parser }).default);
+  return parser;
+}
+
+/** Parse a whole file's bytes, or only up to the Pixel Data element. */
+export async function parseDataSet(file: string, bytes: Uint8Array, untilPixelData: boolean): Promise<DataSet> {
+  if (bytes.length < 132 || new TextDecoder().decode(bytes.subarray(128, 132)) !== 'DICM') {
+    throw new DicomFileError(file, 'not a DICOM file (no "DICM" marker at byte 128; files without the Part 10 header are not read)');
+  }
+  const dp = await dicomParser();
+  try {
+    return dp.parseDicom(bytes, untilPixelData ? { untilTag: PIXEL_DATA } : undefined);
+  } catch (e) {
+    const inner = (e as { exception?: unknown } | null)?.exception ?? e; // dicom-parser throws strings or wrappers
+    throw new DicomFileError(file, `the DICOM data set does not parse (${inner instanceof Error ? inner.message : String(inner)}): the file is damaged or truncated`);
+  }
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+/** The header of `file`, or null when it is DICOM but not an image (DICOMDIR, report, RT plan…). */
+export async function readHeader(file: string): Promise<SliceHeader | null> {
+  const { head, size } = await readHead(file);
+  let ds: DataSet | undefined;
+  if (head.length < size) ds = await parseDataSet(file, head, true).catch(() => undefined);
+  let dataEnd = size; // where the data set's bytes end, for the truncation check
+  if (!ds?.elements[PIXEL_DATA]) {
+    ds = await parseDataSet(file, head.length < size ? await readWhole(file) : head, true);
+    dataEnd = ds.byteArray.length; // inflated length for a deflated data set
+  }
+  return headerOf(file, ds, dataEnd);
+}
+
+/** "Pixel Data holds N of the M bytes …" */
+export function truncated(have: number, need: number, h: { rows: number; cols: number; pixel: PixelModule }): string {
+  return `Pixel Data holds ${Math.max(0, have)} of the ${need} bytes that ${h.rows}×${h.cols} samples of ` +
+    `${h.pixel.bitsAllocated} bits need: the file is truncated`;
+}
+
+function headerOf(file: string, ds: DataSet, dataEnd: number): SliceHeader | null {
+  const fail = (reason: string) => new DicomFileError(file, reason);
+  const pixelData = ds.elements[PIXEL_DATA];
+  const rows = ds.uint16('x00280010');
+  const cols = ds.uint16('x00280011');
+  if (!pixelData && rows === undefined) return null;
+  if (!pixelData) throw fail('an image header without Pixel Data (7FE0,0010): the file is truncated');
+  const transferSyntax = ds.string('x00020010') ?? '';
+  const syntax = TRANSFER_SYNTAXES[transferSyntax];
+  if (!syntax) {
+    throw fail(`transfer syntax ${transferSyntax || '(none)'} is not read (read: ${Object.values(TRANSFER_SYNTAXES).map((s) => s.name).join(', ')}); ` +
+      'convert the file first, e.g. "gdcmconv --raw in.dcm out.dcm"');
+  }
+  const seriesUid = ds.string('x0020000e');
+  if (!seriesUid) throw fail('no SeriesInstanceUID (0020,000E): cannot tell which scan it belongs to');
+  if (!rows || !cols) throw fail('Rows or Columns missing or 0');
+  const samplesPerPixel = ds.uint16('x00280002') ?? 1;
+  if (samplesPerPixel !== 1) throw fail(`${samplesPerPixel} samples per pixel (colour): only greyscale images are read`);
+  const frames = ds.intString('x00280008') ?? 1;
+  if (frames !== 1) throw fail(`${frames} frames in one file (multi-frame / enhanced DICOM) are not read`);
+  const pixel = pixelModule(ds, fail);
+  const header: SliceHeader = {
+    file,
+    seriesUid,
+    imageType: (ds.string('x00080008') ?? '').split('\\').map((t) => t.trim().toUpperCase()),
+    instanceNumber: numbers(ds, 'x00200013', 1)?.[0] ?? null,
+    position: numbers(ds, 'x00200032', 3),
+    orientation: numbers(ds, 'x00200037', 6),
+    pixelMm: numbers(ds, 'x00280030', 1)?.[0] ?? null,
+    rows,
+    cols,
+    transferSyntax,
+    pixel,
+  };
+  if (syntax.codec === 'native' && !pixelData.hadUndefinedLength) {
+    const need = (rows * cols * pixel.bitsAllocated) / 8;
+    const have = Math.min(pixelData.length, dataEnd - pixelData.dataOffset);
+    if (have < need) throw fail(truncated(have, need, header));
+  }
+  return header;
+}
+
+function pixelModule(ds: DataSet, fail: (reason: string) => DicomFileError): PixelModule {
+  const bitsAllocated = ds.uint16('x00280100');
+  if (bitsAllocated !== 8 && bitsAllocated !== 16) throw fail(`BitsAllocated ${bitsAllocated ?? '(none)'} is not read (8 or 16)`);
+  const bitsStored = ds.uint16('x00280101') ?? bitsAllocated;
+  const highBit = ds.uint16('x00280102') ?? bitsStored - 1;
+  if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
+    throw fail(`BitsStored ${bitsStored} and HighBit ${highBit} do not fit BitsAllocated ${bitsAllocated}`);
+  }
+  const rescale = (tag: string, name: string, absent: number) => {
+    if (!ds.elements[tag] || !ds.string(tag)) return absent;
+    const v = ds.floatString(tag);
+    if (v === undefined || !Number.isFinite(v)) throw fail(`${name} "${ds.string(tag)}" is not a number`);
+    return v;
+  };
+  const raw = (tag: string) => {
+    const el = ds.elements[tag];
+    if (!el || el.length === 0) return null;
+    return el.length >= 4 ? ds.uint32(tag)! : ds.uint16(tag)!;
+  };
+  const padValue = raw('x00280120');
+  return {
+    bitsAllocated,
+    bitsStored,
+    highBit,
+    signed: ds.uint16('x00280103') === 1,
+    slope: rescale('x00281053', 'RescaleSlope', 1),
+    intercept: rescale('x00281052', 'RescaleIntercept', 0),
+    padding: padValue === null ? null : { value: padValue, limit: raw('x00280121') },
+  };
+}
+
+/** The first n numbers of a DS/IS element, or null when it is absent, short or not numeric. */
+function numbers(ds: DataSet, tag: string, n: number): number[] | null {
+  if ((ds.numStringValues(tag) ?? 0) < n) return null;
+  const v = Array.from({ length: n }, (_, i) => ds.floatString(tag, i) ?? NaN);
+  return v.every(Number.isFinite) ? v : null;
+}
+
+async function readHead(file: string): Promise<{ head: Buffer; size: number }> {
+  try {
+    const handle = await open(file);
+    try {
+      const size = (await handle.stat()).size;
+      const head = Buffer.alloc(Math.min(size, HEAD_BYTES)); // a Buffer: dicom-parser inflates Buffers only
+      await handle.read(head, 0, head.length, 0);
+      return { head, size };
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/** The whole file (I/O errors become a DicomFileError naming it). */
+export async function readWhole(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}

@@ -1,0 +1,71 @@
+// Stored pixel values → Hounsfield units as int16: BitsStored masking and sign extension
+// (PixelRepresentation), the modality rescale, pixel padding, and clamping to the int16 range.
+
+/** HU written for padding pixels (outside the reconstruction circle): what scanners write there. */
+export const PADDING_HU = -3024;
+
+/** The pixel-module attributes HU conversion needs. */
+export interface PixelModule {
+  bitsAllocated: 8 | 16;
+  bitsStored: number;
+  highBit: number;
+  /** PixelRepresentation 1: stored values are two's complement. */
+  signed: boolean;
+  /** RescaleSlope (1 when absent). */
+  slope: number;
+  /** RescaleIntercept (0 when absent). */
+  intercept: number;
+  /** Pixel Padding Value and Pixel Padding Range Limit as read (stored values); null when absent. */
+  padding: { value: number; limit: number | null } | null;
+}
+
+/** The BitsStored bits of a raw sample that end at bit `shift + bits - 1`, sign-extended if signed. */
+export function storedValue(raw: number, shift: number, bits: number, signed: boolean): number {
+  const v = (raw >>> shift) & ((1 << bits) - 1);
+  return signed && v >= 1 << (bits - 1) ? v - (1 << bits) : v;
+}
+
+/**
+ * HU = round(stored × slope + intercept) (halves round up); stored values equal to the padding
+ * value, or between it and the range limit, become PADDING_HU; results outside int16 are clamped
+ * and counted. `shift` is HighBit + 1 − BitsStored for native pixel data and 0 for decoded codecs.
+ * Works through a table over every possible sample value (256 or 65536 entries).
+ */
+export function toHounsfield(samples: Uint8Array | Uint16Array, m: PixelModule, shift: number): { hu: Int16Array; clamped: number } {
+  const { lut, clamps } = table(m, shift, samples.BYTES_PER_ELEMENT * 8);
+  const hu = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) hu[i] = lut[samples[i]];
+  let clamped = 0;
+  if (clamps) for (let i = 0; i < samples.length; i++) clamped += clamps[samples[i]];
+  return { hu, clamped };
+}
+
+let memo: { key: string; lut: Int16Array; clamps: Uint8Array | null } | undefined;
+
+/** HU of every raw sample value of `width` bits, and which of them were clamped (null: none). */
+function table(m: PixelModule, shift: number, width: number) {
+  const key = JSON.stringify([m.bitsStored, m.signed, m.slope, m.intercept, m.padding, shift, width]);
+  if (memo?.key === key) return memo;
+  let padLo = Infinity;
+  let padHi = -Infinity;
+  if (m.padding) {
+    const a = storedValue(m.padding.value, 0, m.bitsStored, m.signed);
+    const b = m.padding.limit === null ? a : storedValue(m.padding.limit, 0, m.bitsStored, m.signed);
+    padLo = Math.min(a, b);
+    padHi = Math.max(a, b);
+  }
+  const lut = new Int16Array(1 << width);
+  const clamps = new Uint8Array(1 << width);
+  let any = false;
+  for (let raw = 0; raw < lut.length; raw++) {
+    const v = storedValue(raw, shift, m.bitsStored, m.signed);
+    const h = v >= padLo && v <= padHi ? PADDING_HU : Math.floor(v * m.slope + m.intercept + 0.5);
+    lut[raw] = Math.min(32767, Math.max(-32768, h));
+    if (h < -32768 || h > 32767) {
+      clamps[raw] = 1;
+      any = true;
+    }
+  }
+  memo = { key, lut, clamps: any ? clamps : null };
+  return memo;
+}
