@@ -2,7 +2,7 @@
 // cache and the latest run, execute it (recomputing entries found corrupt), record the run.
 import { join } from 'node:path';
 import type { GraphIssue } from './errors.js';
-import { execute, type ExecuteOptions, type ExecuteResult } from './execute.js';
+import type { ExecuteOptions, ExecuteResult } from './execute.js';
 import { FileFingerprints } from './fingerprint.js';
 import { loadGraphFile } from './load.js';
 import type { NodeEvents } from './node-context.js';
@@ -67,6 +67,11 @@ export class Session {
     let result: ExecuteResult | undefined;
     const ran = new Map<string, ExecuteResult['outcomes'] extends Map<string, infer O> ? O : never>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (![...plan.nodes.values()].some((p) => p.runs)) {
+        result = nothingRuns(plan);
+        break;
+      }
+      const { execute } = await import('./execute.js'); // RxJS and Arrow only when something runs
       result = await execute(plan, {
         store: this.store,
         scratchDir: join(this.opts.runsDir, 'scratch', id),
@@ -106,6 +111,12 @@ export class Session {
     const dir = writeRecord(this.opts.runsDir, record, resolved(graph));
     return { record, recordDir: dir, plan, result: result! };
   }
+}
+
+function nothingRuns(plan: Plan): ExecuteResult {
+  const outcomes: ExecuteResult['outcomes'] = new Map();
+  for (const [id, p] of plan.nodes) outcomes.set(id, { status: p.lookup?.hit || p.sameAs ? 'cached' : 'not-needed', notes: {} });
+  return { outcomes, failures: [], corrupt: [] };
 }
 
 const quietEvents: ExecuteOptions['events'] & NodeEvents = {
