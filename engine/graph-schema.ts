@@ -28,6 +28,7 @@ export const graphSchema = {
   properties: {
     name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'graph name (runs are grouped by it)' },
     description: { type: 'string' },
+    extends: { type: 'string', description: 'a graph file this one is merged over (relative path)' },
     seed: { type: 'integer', minimum: 0, default: 0, description: 'seed of every random node' },
     nodes: {
       type: 'object',

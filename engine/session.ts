@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { GraphIssue } from './errors.js';
 import type { ExecuteOptions, ExecuteResult } from './execute.js';
 import { FileFingerprints } from './fingerprint.js';
-import { loadGraphFile } from './load.js';
+import { loadWithExtends } from './extends.js';
 import type { NodeEvents } from './node-context.js';
 import { applySets } from './overrides.js';
 import { planGraph, type Plan, type PriorNode } from './plan.js';
@@ -42,7 +42,7 @@ export class Session {
   }
 
   load(file: string, sets: readonly string[] = []): { graph?: Graph; issues: GraphIssue[] } {
-    const loaded = loadGraphFile(file);
+    const loaded = loadWithExtends(file);
     const setIssues = loaded.issues.length ? [] : applySets(loaded, sets);
     if (setIssues.length) return { issues: setIssues };
     return validateGraph(loaded, this.opts.registry);
