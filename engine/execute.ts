@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { CorruptEntry, NodeFailure } from './errors.js';
 import { makeContext, type NodeEvents } from './node-context.js';
-import type { Plan } from './plan.js';
+import type { Plan, PlannedNode } from './plan.js';
+import { runInChild, type ChildInput, type ChildJob } from './child.js';
 import type { EntryWriter, Manifest, Store } from './store.js';
 import { runStreamGroup, type External, type Member, type NodeStats } from './stream-group.js';
 import type { NodeContext } from './types.js';
@@ -18,6 +19,8 @@ export interface ExecuteOptions {
   backend: string;
   events: NodeEvents & { started(node: string): void; finished(node: string, ok: boolean): void };
   signal?: AbortSignal;
+  /** Run heavy (model) barrier nodes in this process instead of a child process. */
+  inProcess?: boolean;
 }
 
 export interface NodeOutcome {
@@ -126,7 +129,9 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       if (p.node.cache || neededOutside(plan, id, ids)) {
         const entry = await opts.store.begin(p.key, p.node.kind);
         entries.set(id, entry);
-        for (const [port, type] of Object.entries(p.node.def.outputs)) m.writers.set(port, await entry.port(port, type.schema));
+        if (!inChild(p, opts)) {
+          for (const [port, type] of Object.entries(p.node.def.outputs)) m.writers.set(port, await entry.port(port, type.schema));
+        }
       }
       members.push(m);
       opts.events.started(id);
@@ -140,7 +145,22 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       }
     }
     let dead = new Map<string, NodeFailure>();
-    if (members.length === 1 && members[0].p.node.def.mode === 'barrier') {
+    if (members.length === 1 && inChild(members[0].p, opts)) {
+      const m = members[0];
+      const entry = entries.get(m.p.node.id)!;
+      const inputs: Record<string, ChildInput> = {};
+      for (const [port, ref] of Object.entries(m.p.node.inputs)) {
+        const a = available.get(ref.node)!;
+        inputs[port] = { path: join(a.dir, a.manifest.outputs[ref.port].file), manifest: a.manifest.outputs[ref.port], node: ref.node, key: a.manifest.key };
+      }
+      const job: ChildJob = {
+        module: m.p.node.def.module, kind: m.p.node.kind, id: m.p.node.id, key: m.p.key, params: m.p.node.params,
+        seed: plan.graph.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, inputs, outDir: entry.dir,
+      };
+      const done = await runInChild(job, opts.events, notes.get(m.p.node.id)!, signal);
+      for (const [port, pm] of Object.entries(done.outputs)) entry.adopt(port, pm);
+      m.stats = done.stats;
+    } else if (members.length === 1 && members[0].p.node.def.mode === 'barrier') {
       await runBarrier(members[0], external);
     } else {
       dead = await runStreamGroup(members, external, opts.concurrency);
@@ -173,6 +193,10 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
   } finally {
     for (const x of external.values()) await (x.reader as { close?: () => Promise<void> }).close?.();
   }
+}
+
+function inChild(p: PlannedNode, opts: ExecuteOptions): boolean {
+  return p.node.def.mode === 'barrier' && Boolean(p.node.def.heavy) && !opts.inProcess;
 }
 
 async function runBarrier(m: Member, external: Map<string, External>) {

@@ -19,6 +19,8 @@ export interface SessionOptions {
   concurrency?: number;
   backend?: string;
   events?: Partial<ExecuteOptions['events']>;
+  /** Run heavy (model) nodes in this process rather than in child processes. */
+  inProcess?: boolean;
   /** Tests pin implementation hashes with this. */
   implHash?: (node: GraphNode) => string;
 }
@@ -77,6 +79,7 @@ export class Session {
         scratchDir: join(this.opts.runsDir, 'scratch', id),
         concurrency: this.opts.concurrency ?? 2,
         backend,
+        inProcess: this.opts.inProcess,
         events: { ...quietEvents, ...this.opts.events },
       });
       for (const [nid, o] of result.outcomes) if (o.status === 'ran') ran.set(nid, o);

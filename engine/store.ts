@@ -80,6 +80,7 @@ export class Store {
 
 export class EntryWriter {
   private readonly writers = new Map<string, PortWriter>();
+  private readonly adopted = new Map<string, PortManifest>();
 
   constructor(private readonly store: Store, readonly key: string, private readonly kind: string, readonly dir: string) {}
 
@@ -90,9 +91,14 @@ export class EntryWriter {
     return w;
   }
 
+  /** A port file written into this entry's directory by someone else (a child process). */
+  adopt(name: string, pm: PortManifest): void {
+    this.adopted.set(name, pm);
+  }
+
   /** Close every port and write the manifest; the entry stays in its temporary directory. */
   async seal(): Promise<Manifest> {
-    const outputs: Record<string, PortManifest> = {};
+    const outputs: Record<string, PortManifest> = Object.fromEntries(this.adopted);
     for (const [name, w] of this.writers) outputs[name] = await w.close();
     const body = { format: 1 as const, key: this.key, kind: this.kind, outputs };
     const manifest: Manifest = { ...body, check: sha256(canonicalJson(body)) };

@@ -10,6 +10,7 @@ export const runCommand: Command = {
     ...graphOptions,
     backend: { type: 'string', arg: 'NAME', help: 'model backend: auto, tensorflow-gpu, tensorflow, wasm, cpu, webgpu' },
     concurrency: { type: 'string', arg: 'N', help: 'scans in flight per stream group (default 2)' },
+    'in-process': { type: 'boolean', help: 'run model nodes in this process (default: a child process each)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     json: { type: 'boolean', help: 'progress as JSON lines on stdout' },
   },
@@ -21,7 +22,7 @@ export const runCommand: Command = {
       return 2;
     }
     const events = reporter(reporterMode(opts));
-    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, events });
+    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, events, inProcess: Boolean(opts['in-process']) });
     const graph = loadOrThrow(session, file, opts.set);
     const t0 = Date.now();
     const out = await session.run(graph);

@@ -1,8 +1,9 @@
 // Kinds that exist only for engine tests.
+import childTotal from './child-total.js';
 import failAt from './fail-at.js';
 import scale from './scale.js';
 import scanMean from './scan-mean.js';
 import statsTotal from './stats-total.js';
 import toyScans from './toy-scans.js';
 
-export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt];
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal];
