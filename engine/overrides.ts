@@ -1,13 +1,56 @@
-// --set PATH=VALUE on the command line: PATH is "node.params.key" (or a top-level key such as
-// "seed"); VALUE is read as YAML ("5", "true", "[40, 80]", "reflect"). Problems in a value that
-// came from --set are reported at the --set argument, not in the file.
+// Overrides of graph values by dotted path: `--set node.params.key=VALUE` on the command line
+// (VALUE read as YAML — "5", "true", "[40, 80]" — then coerced by the param's schema, so
+// `prefix=0012` stays the string "0012"), and the values a sweep assigns. A problem in an
+// overridden value is reported where the override was written, not in the graph file.
 import { parse } from 'yaml';
 import type { GraphIssue } from './errors.js';
-import type { LoadedGraph } from './load.js';
+import type { LoadedGraph, Location } from './load.js';
+import type { Registry } from './registry.js';
 
-export function applySets(loaded: LoadedGraph, sets: readonly string[]): GraphIssue[] {
+type Data = Record<string, unknown>;
+
+/** Set `dotted` ("node.params.key" or a top-level key) in graph data; returns the data path or why not. */
+export function setValue(data: Data, dotted: string, value: unknown): { path: string[] } | { error: string; hint: string } {
+  const keys = dotted.split('.');
+  const nodes = (data.nodes ?? {}) as Data;
+  if (keys.length > 1 && !nodes[keys[0]]) {
+    return { error: `no node "${keys[0]}" in the graph`, hint: `the first part of the path is a node id: ${Object.keys(nodes).join(', ')}` };
+  }
+  const path = keys.length > 1 ? ['nodes', ...keys] : keys;
+  let obj = data;
+  for (const k of path.slice(0, -1)) {
+    if (obj[k] === undefined) obj[k] = {};
+    if (typeof obj[k] !== 'object' || obj[k] === null) return { error: `"${k}" is not a mapping`, hint: 'set a key inside a mapping, e.g. node.params.key' };
+    obj = obj[k] as Data;
+  }
+  obj[path[path.length - 1]] = value;
+  return { path };
+}
+
+/** The param schema a dotted path points at ("node.params.key"), if any. */
+export function paramSchemaAt(data: Data, dotted: string, registry: Registry): Record<string, unknown> | undefined {
+  const [node, section, key] = dotted.split('.');
+  if (section !== 'params' || !key) return undefined;
+  const kind = ((data.nodes as Data | undefined)?.[node] as { kind?: string } | undefined)?.kind;
+  return kind ? registry.get(kind)?.params[key] : undefined;
+}
+
+/** Route locations of overridden paths to where the override was written. */
+export function locateOverrides(loaded: LoadedGraph, where: Map<string, Location>): void {
+  const locate = loaded.locate;
+  loaded.locate = (p) => {
+    for (let n = p.length; n > 0; n--) {
+      const at = where.get(p.slice(0, n).join('.'));
+      if (at) return at;
+    }
+    return locate(p);
+  };
+}
+
+export function applySets(loaded: LoadedGraph, sets: readonly string[], registry: Registry): GraphIssue[] {
   const issues: GraphIssue[] = [];
   if (!loaded.data || typeof loaded.data !== 'object') return issues;
+  const where = new Map<string, Location>();
   for (const expr of sets) {
     const eq = expr.indexOf('=');
     const at = { file: `--set ${expr}`, line: 1, col: 1 };
@@ -15,39 +58,25 @@ export function applySets(loaded: LoadedGraph, sets: readonly string[]): GraphIs
       issues.push({ code: 'bad-set', ...at, message: 'expected PATH=VALUE', hint: 'for example --set median.params.size=5' });
       continue;
     }
-    const keys = expr.slice(0, eq).split('.');
+    const dotted = expr.slice(0, eq);
+    const raw = expr.slice(eq + 1);
     let value: unknown;
     try {
-      value = parse(expr.slice(eq + 1), { customTags: [], schema: 'core', maxAliasCount: 0 });
+      value = parse(raw, { customTags: [], schema: 'core', maxAliasCount: 0 });
     } catch (e) {
-      issues.push({ code: 'bad-set', ...at, message: `value is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
+      issues.push({ code: 'bad-set', ...at, message: `value is not valid YAML: ${(e as Error).message.split('\n')[0]}`, hint: 'quote it, e.g. --set "node.params.key=\'text\'"' });
       continue;
     }
-    if (keys.length > 1 && !((loaded.data as { nodes?: Record<string, unknown> }).nodes ?? {})[keys[0]]) {
-      issues.push({ code: 'bad-set', ...at, message: `no node "${keys[0]}" in the graph`, hint: 'the first part of PATH is a node id' });
+    const schema = paramSchemaAt(loaded.data as Data, dotted, registry);
+    if (schema?.type === 'string' && typeof value !== 'string' && value !== null) value = raw;
+    const r = setValue(loaded.data as Data, dotted, value);
+    if ('error' in r) {
+      issues.push({ code: 'bad-set', ...at, message: r.error, hint: r.hint });
       continue;
     }
-    const path = keys.length > 1 ? ['nodes', ...keys] : keys;
-    let obj = loaded.data as Record<string, unknown>;
-    for (const k of path.slice(0, -1)) {
-      if (obj[k] === undefined) obj[k] = {};
-      if (typeof obj[k] !== 'object' || obj[k] === null) {
-        issues.push({ code: 'bad-set', ...at, message: `"${k}" is not a mapping`, hint: 'set a key inside a mapping, e.g. node.params.key=value' });
-        obj = {};
-        break;
-      }
-      obj = obj[k] as Record<string, unknown>;
-    }
-    obj[path[path.length - 1]] = value;
-    loaded.overrides.set(path.join('.'), expr);
+    where.set(r.path.join('.'), at);
+    loaded.overrides.set(r.path.join('.'), expr);
   }
-  const locate = loaded.locate;
-  loaded.locate = (p) => {
-    for (let n = p.length; n > 0; n--) {
-      const expr = loaded.overrides.get(p.slice(0, n).join('.'));
-      if (expr) return { file: `--set ${expr}`, line: 1, col: 1 };
-    }
-    return locate(p);
-  };
+  locateOverrides(loaded, where);
   return issues;
 }

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './canonical.js';
+import type { MetricRow } from './metrics.js';
 import type { KeyMaterial } from './plan.js';
 
 export interface NodeRecord {
@@ -37,6 +38,10 @@ export interface RunRecord {
   status: 'ok' | 'failed';
   provenance: Provenance;
   nodes: Record<string, NodeRecord>;
+  /** Rows of every metrics output of the graph. */
+  metrics: MetricRow[];
+  /** Set for runs that are one variant of a sweep. */
+  sweep?: { id: string; variant: string; seed: number };
 }
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

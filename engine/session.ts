@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { GraphIssue } from './errors.js';
 import type { ExecuteOptions, ExecuteResult } from './execute.js';
 import { FileFingerprints } from './fingerprint.js';
+import { collectMetrics } from './metrics.js';
 import { loadWithExtends } from './extends.js';
 import type { NodeEvents } from './node-context.js';
 import { applySets } from './overrides.js';
@@ -45,9 +46,9 @@ export class Session {
 
   load(file: string, sets: readonly string[] = []): { graph?: Graph; issues: GraphIssue[] } {
     const loaded = loadWithExtends(file);
-    const setIssues = loaded.issues.length ? [] : applySets(loaded, sets);
-    if (setIssues.length) return { issues: setIssues };
-    return validateGraph(loaded, this.opts.registry);
+    const setIssues = loaded.issues.length ? [] : applySets(loaded, sets, this.opts.registry);
+    const { graph, issues } = validateGraph(loaded, this.opts.registry);
+    return { graph: setIssues.length ? undefined : graph, issues: [...setIssues, ...issues] };
   }
 
   /** Plan against the cache; reasons compare with `against` (a run id) or the latest run. */
@@ -110,6 +111,7 @@ export class Session {
       id, graph: graph.name, file: graph.file,
       startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
       status: failed ? 'failed' : 'ok', provenance: provenance(backend), nodes,
+      metrics: await collectMetrics(this.store, plan),
     };
     const dir = writeRecord(this.opts.runsDir, record, resolved(graph));
     return { record, recordDir: dir, plan, result: result! };

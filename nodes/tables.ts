@@ -69,3 +69,11 @@ export const Weights = portType('weights', [
   new Field('dtype', new Utf8(), false),
   new Field('bytes', new Binary(), false),
 ], 'model weights, one row per tensor');
+
+/** Evaluation results: one row per (model, split, metric); what run records, compare and reports show. */
+export const Metrics = portType('metrics', [
+  new Field('model', new Utf8(), false),
+  new Field('split', new Utf8(), false),
+  new Field('metric', new Utf8(), false),
+  new Field('value', new Float64(), false),
+], 'metrics per model and split');

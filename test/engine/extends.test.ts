@@ -77,4 +77,15 @@ describe('extends', () => {
     expect(m[0].line).to.equal(1);
     expect(m[0].message).to.match(/nowhere\.yaml/);
   });
+
+  it('--set values are read as YAML and coerced by the param schema', () => {
+    const f = writeGraph(dir, 'set.yaml', 'name: set\nnodes:\n  scans: { kind: toy-scans }\n  img: { kind: image-folder, params: { path: x } }\n');
+    const { graph, issues } = s.load(f, ['scans.params.size=16', 'img.params.path=0012', 'img.params.window=[-1000, 400]']);
+    expect(issues).to.deep.equal([]);
+    expect(graph!.nodes.get('scans')!.params.size).to.equal(16);
+    expect(graph!.nodes.get('img')!.params.path).to.equal('0012');
+    expect(graph!.nodes.get('img')!.params.window).to.deep.equal([-1000, 400]);
+    const bad = s.load(f, ['scans.params.size=big', 'nope.params.x=1']).issues;
+    expect(bad.map((i) => [i.code, i.file])).to.deep.equal([['bad-set', '--set nope.params.x=1'], ['param', '--set scans.params.size=big']]);
+  });
 });
