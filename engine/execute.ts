@@ -2,11 +2,13 @@
 // in lockstep; each barrier alone); a group starts when the groups it reads from have finished,
 // so independent branches run at the same time. A failing group stops its dependents only;
 // every finished node keeps its cache entry.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { CorruptEntry, NodeFailure } from './errors.js';
 import { makeContext, type NodeEvents } from './node-context.js';
 import type { Plan, PlannedNode } from './plan.js';
+import { Slots } from './slots.js';
 import { runInChild, type ChildInput, type ChildJob } from './child.js';
 import type { EntryWriter, Manifest, Store } from './store.js';
 import { runStreamGroup, type External, type Member, type NodeStats } from './stream-group.js';
@@ -21,6 +23,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Run heavy (model) barrier nodes in this process instead of a child process. */
   inProcess?: boolean;
+  /** At most this many child processes at once (default: the number of CPU cores). */
+  maxChildren?: number;
 }
 
 export interface NodeOutcome {
@@ -157,7 +161,7 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
         module: m.p.node.def.module, kind: m.p.node.kind, id: m.p.node.id, key: m.p.key, params: m.p.node.params,
         seed: plan.graph.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, inputs, outDir: entry.dir,
       };
-      const done = await runInChild(job, opts.events, notes.get(m.p.node.id)!, signal);
+      const done = await children(opts).run(() => runInChild(job, opts.events, notes.get(m.p.node.id)!, signal));
       for (const [port, pm] of Object.entries(done.outputs)) entry.adopt(port, pm);
       m.stats = done.stats;
     } else if (members.length === 1 && members[0].p.node.def.mode === 'barrier') {
@@ -193,6 +197,15 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
   } finally {
     for (const x of external.values()) await (x.reader as { close?: () => Promise<void> }).close?.();
   }
+}
+
+const childLimits = new WeakMap<ExecuteOptions, Slots>();
+
+/** The bound on child processes of one execution. */
+function children(opts: ExecuteOptions): Slots {
+  let l = childLimits.get(opts);
+  if (!l) childLimits.set(opts, (l = new Slots(opts.maxChildren ?? availableParallelism())));
+  return l;
 }
 
 function inChild(p: PlannedNode, opts: ExecuteOptions): boolean {

@@ -71,7 +71,7 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
       try {
         files = await def.inputFiles(node.params as never);
       } catch (e) {
-        const at = graph.source.locate(['nodes', id, 'params']);
+        const at = node.locate(['params']);
         throw new GraphError([{ code: 'input-files', ...at, node: id, message: `${def.kind}: cannot list its input files: ${(e as Error).message}`, hint: 'check the path params of this node' }]);
       }
       const base = commonDir(files);
@@ -116,7 +116,7 @@ function decideRuns(graph: Graph, nodes: Map<string, PlannedNode>, prior?: Map<s
     if (p.node.cache) {
       if (p.lookup?.hit) continue;
       p.runs = true;
-      p.reason = whyMiss(p, prior?.get(id), graph);
+      p.reason = whyMiss(p, prior?.get(id));
     } else {
       const needers = (consumers.get(id) ?? []).filter((c) => nodes.get(c)!.runs);
       p.runs = needers.length > 0;
@@ -125,7 +125,7 @@ function decideRuns(graph: Graph, nodes: Map<string, PlannedNode>, prior?: Map<s
   }
 }
 
-function whyMiss(p: PlannedNode, before: PriorNode | undefined, graph: Graph): string {
+function whyMiss(p: PlannedNode, before: PriorNode | undefined): string {
   const miss = p.lookup && !p.lookup.hit ? p.lookup : undefined;
   if (miss?.corrupt) return `cache entry corrupt: ${miss.reason}`;
   if (!before) return 'no cache entry (no earlier run of this node)';
@@ -137,7 +137,7 @@ function whyMiss(p: PlannedNode, before: PriorNode | undefined, graph: Graph): s
   if (a.impl !== b.impl) return `implementation changed (the kind's module or a module it imports)`;
   const param = firstDifference(a.params, b.params);
   if (param) {
-    const at = graph.source.locate(['nodes', p.node.id, 'params', ...param.path]);
+    const at = p.node.locate(['params', ...param.path]);
     return `param ${param.path.join('.')} changed ${show(param.old)} → ${show(param.new)} at ${at.file}:${at.line}:${at.col}`;
   }
   for (const port of new Set([...Object.keys(a.inputs), ...Object.keys(b.inputs)])) {

@@ -8,7 +8,7 @@ import { collectMetrics } from './metrics.js';
 import { loadWithExtends } from './extends.js';
 import type { NodeEvents } from './node-context.js';
 import { applySets } from './overrides.js';
-import { planGraph, type Plan, type PriorNode } from './plan.js';
+import { planGraph, type Plan, type PlannedNode, type PriorNode } from './plan.js';
 import type { Registry } from './registry.js';
 import { latestRun, newRunId, provenance, readRecord, writeRecord, type NodeRecord, type RunRecord } from './runs.js';
 import { Store } from './store.js';
@@ -22,6 +22,8 @@ export interface SessionOptions {
   events?: Partial<ExecuteOptions['events']>;
   /** Run heavy (model) nodes in this process rather than in child processes. */
   inProcess?: boolean;
+  /** At most this many model nodes in child processes at once. */
+  maxChildren?: number;
   /** Tests pin implementation hashes with this. */
   implHash?: (node: GraphNode) => string;
 }
@@ -51,11 +53,16 @@ export class Session {
     return { graph: setIssues.length ? undefined : graph, issues: [...setIssues, ...issues] };
   }
 
-  /** Plan against the cache; reasons compare with `against` (a run id) or the latest run. */
-  async plan(graph: Graph, against?: string): Promise<Plan> {
+  /** What the latest run of `graph` (or run `against`) recorded of each node. */
+  prior(graph: Graph, against?: string): Map<string, PriorNode> {
     const before = against ? readRecord(this.opts.runsDir, against) : latestRun(this.opts.runsDir, graph.name);
     if (against && !before) throw new Error(`no run "${against}" in ${this.opts.runsDir}`);
-    const prior = new Map<string, PriorNode>(Object.entries(before?.nodes ?? {}).map(([id, n]) => [id, { key: n.key, material: n.material }]));
+    return new Map(Object.entries(before?.nodes ?? {}).map(([id, n]) => [id, { key: n.key, material: n.material }]));
+  }
+
+  /** Plan against the cache; reasons compare with `against` (a run id) or the latest run. */
+  async plan(graph: Graph, against?: string | Map<string, PriorNode>): Promise<Plan> {
+    const prior = against instanceof Map ? against : this.prior(graph, against);
     const plan = await planGraph(graph, { store: this.store, fingerprints: this.fingerprints, prior, implHash: this.opts.implHash });
     this.fingerprints.save();
     return plan;
@@ -64,11 +71,18 @@ export class Session {
   async run(graph: Graph): Promise<RunOutcome> {
     const started = new Date();
     const id = newRunId(graph.name, started);
-    const backend = this.opts.backend ?? 'auto';
-    let plan = await this.plan(graph);
+    const done = await this.execute(graph, this.prior(graph), id);
+    const record = await this.record(graph, done, id, started, (nid) => nid);
+    const dir = writeRecord(this.opts.runsDir, record, resolved(graph));
+    return { record, recordDir: dir, plan: done.plan, result: done.result };
+  }
+
+  /** Plan and execute; entries found corrupt are removed and recomputed (a few attempts). */
+  async execute(graph: Graph, prior: Map<string, PriorNode>, runId: string): Promise<Executed> {
+    let plan = await this.plan(graph, prior);
     const reasons = new Map([...plan.nodes].map(([nid, p]) => [nid, p.reason]));
     let result: ExecuteResult | undefined;
-    const ran = new Map<string, ExecuteResult['outcomes'] extends Map<string, infer O> ? O : never>();
+    const ran = new Map<string, NodeOutcome>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (![...plan.nodes.values()].some((p) => p.runs)) {
         result = nothingRuns(plan);
@@ -77,10 +91,11 @@ export class Session {
       const { execute } = await import('./execute.js'); // RxJS and Arrow only when something runs
       result = await execute(plan, {
         store: this.store,
-        scratchDir: join(this.opts.runsDir, 'scratch', id),
+        scratchDir: join(this.opts.runsDir, 'scratch', runId),
         concurrency: this.opts.concurrency ?? 2,
-        backend,
+        backend: this.opts.backend ?? 'auto',
         inProcess: this.opts.inProcess,
+        maxChildren: this.opts.maxChildren,
         events: { ...quietEvents, ...this.opts.events },
       });
       for (const [nid, o] of result.outcomes) if (o.status === 'ran') ran.set(nid, o);
@@ -89,34 +104,50 @@ export class Session {
         this.opts.events?.log?.(c.node, `${c.message}; removing it and recomputing`);
         await this.store.evict(c.key);
       }
-      plan = await this.plan(graph);
+      plan = await this.plan(graph, prior);
       for (const [nid, p] of plan.nodes) if (p.runs && !ran.has(nid)) reasons.set(nid, p.reason);
       for (const c of result.corrupt) reasons.set(c.node, `cache entry corrupt: ${c.reason}`);
     }
     for (const [nid, o] of ran) result!.outcomes.set(nid, o);
+    return { plan, result: result!, reasons };
+  }
+
+  /** The run record of `graph`, whose node `id` is `planId(id)` in the executed plan. */
+  async record(graph: Graph, done: Executed, id: string, started: Date, planId: (id: string) => string): Promise<RunRecord> {
     const nodes: Record<string, NodeRecord> = {};
-    for (const [nid, p] of plan.nodes) {
-      const o = result!.outcomes.get(nid)!;
+    const view = new Map<string, PlannedNode>();
+    let failed = false;
+    for (const nid of graph.order) {
+      const p = done.plan.nodes.get(planId(nid))!;
+      view.set(nid, p);
+      const o = done.result.outcomes.get(planId(nid))!;
+      failed ||= o.status === 'failed' || o.status === 'skipped';
       nodes[nid] = {
         kind: p.node.kind, key: p.key, material: p.material, status: o.status,
-        reason: o.status === 'cached' || o.status === 'not-needed' ? p.reason : reasons.get(nid)!,
+        reason: o.status === 'cached' || o.status === 'not-needed' ? p.reason : done.reasons.get(planId(nid))!,
         ms: o.stats ? Math.round(o.stats.ms) : undefined,
         rows: o.stats?.rows, batches: o.stats?.batches,
         notes: Object.keys(o.notes).length ? o.notes : undefined,
         error: o.error?.message,
       };
     }
-    const failed = result!.failures.length > 0 || result!.corrupt.length > 0;
-    const record: RunRecord = {
+    return {
       id, graph: graph.name, file: graph.file,
       startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
-      status: failed ? 'failed' : 'ok', provenance: provenance(backend), nodes,
-      metrics: await collectMetrics(this.store, plan),
+      status: failed ? 'failed' : 'ok', provenance: provenance(this.opts.backend ?? 'auto'), nodes,
+      metrics: await collectMetrics(this.store, { graph, nodes: view }),
     };
-    const dir = writeRecord(this.opts.runsDir, record, resolved(graph));
-    return { record, recordDir: dir, plan, result: result! };
   }
 }
+
+export interface Executed {
+  plan: Plan;
+  result: ExecuteResult;
+  /** Why each node ran (kept from the first plan when a retry recomputed it). */
+  reasons: Map<string, string>;
+}
+
+type NodeOutcome = ExecuteResult['outcomes'] extends Map<string, infer O> ? O : never;
 
 function nothingRuns(plan: Plan): ExecuteResult {
   const outcomes: ExecuteResult['outcomes'] = new Map();

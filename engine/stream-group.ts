@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Observable, concatMap, from, lastValueFrom, mergeMap, defaultIfEmpty } from 'rxjs';
 import type { RecordBatch } from 'apache-arrow';
 import { ChecksumError } from './arrow-io.js';
+import { Slots } from './slots.js';
 import { CorruptEntry, NodeFailure } from './errors.js';
 import type { PortWriter } from './arrow-io.js';
 import { describePort, portMismatch, portType } from './ports.js';
@@ -154,20 +155,6 @@ function inOrder<T>(index: (v: T) => number) {
       complete: () => sub.complete(),
     });
   });
-}
-
-class Slots {
-  private free: number;
-  private readonly queue: (() => void)[] = [];
-  constructor(n: number) { this.free = n; }
-  acquire(): Promise<void> {
-    if (this.free > 0) { this.free--; return Promise.resolve(); }
-    return new Promise((r) => this.queue.push(r));
-  }
-  release(): void {
-    const w = this.queue.shift();
-    if (w) w(); else this.free++;
-  }
 }
 
 async function timed<T>(m: Member, fn: () => Promise<T> | T): Promise<T> {

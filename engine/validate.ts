@@ -3,7 +3,7 @@
 import type { ErrorObject } from 'ajv';
 import type { GraphIssue } from './errors.js';
 import { graphSchema, nodeSchema } from './graph-schema.js';
-import type { LoadedGraph } from './load.js';
+import type { LoadedGraph, Location } from './load.js';
 import { ajv, checkParams, describeAjvError } from './params.js';
 import { describePort, portMismatch, type PortType } from './ports.js';
 import type { Registry } from './registry.js';
@@ -20,6 +20,8 @@ export interface GraphNode {
   inputs: Record<string, InputRef>;
   cache: boolean;
   backend: string;
+  /** Where a value of this node is written (path below the node, e.g. ["params", "size"]). */
+  locate: (path: readonly (string | number)[]) => Location;
 }
 
 export interface Graph {
@@ -70,7 +72,10 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
     if (raw.cache === false && def.mode === 'barrier') {
       issue(['nodes', id, 'cache'], 'cache-barrier', `"${def.kind}" is a barrier node: its outputs are always stored`, 'remove "cache: false" from this node', id);
     }
-    nodes.set(id, { id, kind: def.kind, def, params: value, inputs: {}, cache: raw.cache !== false, backend: raw.backend ?? 'auto' });
+    nodes.set(id, {
+      id, kind: def.kind, def, params: value, inputs: {}, cache: raw.cache !== false, backend: raw.backend ?? 'auto',
+      locate: (path) => loaded.locate(['nodes', id, ...path]),
+    });
   }
 
   // Inputs: every declared port wired, references exist, port types match.
