@@ -128,7 +128,7 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       const p = plan.nodes.get(id)!;
       const n: Record<string, unknown> = {};
       notes.set(id, n);
-      const ctx = makeContext(p, plan.graph.seed, scratch, opts.backend, opts.events, n, signal);
+      const ctx = makeContext(p, p.node.seed, scratch, opts.backend, opts.events, n, signal);
       const m: Member = { p, ctx, writers: new Map(), stats: { ms: 0, rows: {}, batches: 0 } };
       if (p.node.cache || neededOutside(plan, id, ids)) {
         const entry = await opts.store.begin(p.key, p.node.kind);
@@ -159,7 +159,7 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       }
       const job: ChildJob = {
         module: m.p.node.def.module, kind: m.p.node.kind, id: m.p.node.id, key: m.p.key, params: m.p.node.params,
-        seed: plan.graph.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, inputs, outDir: entry.dir,
+        seed: m.p.node.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, inputs, outDir: entry.dir,
       };
       const done = await children(opts).run(() => runInChild(job, opts.events, notes.get(m.p.node.id)!, signal));
       for (const [port, pm] of Object.entries(done.outputs)) entry.adopt(port, pm);

@@ -26,10 +26,31 @@ export const graphSchema = {
   required: ['name', 'nodes'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'graph name (runs are grouped by it)' },
+    name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._=,-]{0,127}$', description: 'graph name (runs are grouped by it)' },
     description: { type: 'string' },
     extends: { type: 'string', description: 'a graph file this one is merged over (relative path)' },
     seed: { type: 'integer', minimum: 0, default: 0, description: 'seed of every random node' },
+    replicates: { type: 'integer', minimum: 1, maximum: 100, description: 'rerun random nodes under this many seeds (seed, seed+1, …); ctflow sweep' },
+    sweep: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      description: 'variants of this graph run by ctflow sweep: a grid over paths, or named variants',
+      properties: {
+        grid: { type: 'object', minProperties: 1, additionalProperties: { type: 'array', minItems: 1 }, description: '"node.params.key": [values…]; every combination is a variant' },
+        variants: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['name', 'set'],
+            additionalProperties: false,
+            properties: { name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_=,.-]{0,63}$' }, set: { type: 'object', description: '"node.params.key": value' } },
+          },
+        },
+      },
+    },
     nodes: {
       type: 'object',
       minProperties: 1,

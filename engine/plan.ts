@@ -65,7 +65,7 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
       params: node.params,
       inputs,
     };
-    if (def.random) material.seed = graph.seed;
+    if (def.random) material.seed = node.seed;
     if (def.mode === 'source' && def.inputFiles) {
       let files: string[];
       try {

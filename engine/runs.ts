@@ -65,6 +65,13 @@ export function writeRecord(runsDir: string, record: RunRecord, resolvedGraph: u
   return dir;
 }
 
+export interface SweepRecord { id: string; file: string; startedAt: string; finishedAt: string; runs: string[] }
+
+export function writeSweepRecord(runsDir: string, sweep: SweepRecord): void {
+  mkdirSync(join(runsDir, 'sweeps'), { recursive: true });
+  atomicWrite(join(runsDir, 'sweeps', `${sweep.id}.json`), JSON.stringify(sweep, null, 2) + '\n');
+}
+
 export function readRecord(runsDir: string, id: string): RunRecord | undefined {
   const file = join(recordDir(runsDir, id), 'record.json');
   if (!existsSync(file)) return undefined;

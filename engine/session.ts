@@ -10,7 +10,8 @@ import type { NodeEvents } from './node-context.js';
 import { applySets } from './overrides.js';
 import { planGraph, type Plan, type PlannedNode, type PriorNode } from './plan.js';
 import type { Registry } from './registry.js';
-import { latestRun, newRunId, provenance, readRecord, writeRecord, type NodeRecord, type RunRecord } from './runs.js';
+import { latestRun, newRunId, provenance, readRecord, writeRecord, writeSweepRecord, type NodeRecord, type RunRecord } from './runs.js';
+import { combine, expandSweep, type Variant } from './sweep.js';
 import { Store } from './store.js';
 import { validateGraph, type Graph, type GraphNode } from './validate.js';
 
@@ -51,6 +52,40 @@ export class Session {
     const setIssues = loaded.issues.length ? [] : applySets(loaded, sets, this.opts.registry);
     const { graph, issues } = validateGraph(loaded, this.opts.registry);
     return { graph: setIssues.length ? undefined : graph, issues: [...setIssues, ...issues] };
+  }
+
+  /** Load a graph file with a sweep: block and/or replicates, expanded into its variants. */
+  loadSweep(file: string, sets: readonly string[] = []): { variants: Variant[]; issues: GraphIssue[] } {
+    const loaded = loadWithExtends(file);
+    if (loaded.issues.length) return { variants: [], issues: loaded.issues };
+    const setIssues = applySets(loaded, sets, this.opts.registry);
+    const { variants, issues } = expandSweep(loaded, this.opts.registry);
+    return { variants: setIssues.length || issues.length ? [] : variants, issues: [...setIssues, ...issues] };
+  }
+
+  /** Plan all variants as one graph (equal keys shared) with each variant's latest run as prior. */
+  async planSweep(variants: Variant[], file: string): Promise<{ combined: Graph; plan: Plan; prior: Map<string, PriorNode> }> {
+    const combined = combine(variants, file);
+    const prior = new Map<string, PriorNode>();
+    for (const v of variants) for (const [id, p] of this.prior(v.graph)) prior.set(`${v.name}/${id}`, p);
+    return { combined, plan: await this.plan(combined, prior), prior };
+  }
+
+  /** Run every variant in one execution; one run record per variant, plus the sweep's record. */
+  async runSweep(variants: Variant[], file: string): Promise<{ id: string; runs: RunRecord[]; executed: Executed }> {
+    const started = new Date();
+    const sweepId = newRunId(`sweep-${variants[0].graph.name.split('.')[0]}`, started);
+    const { combined, prior } = await this.planSweep(variants, file);
+    const executed = await this.execute(combined, prior, sweepId);
+    const runs: RunRecord[] = [];
+    for (const v of variants) {
+      const record = await this.record(v.graph, executed, newRunId(v.name, started), started, (id) => `${v.name}/${id}`);
+      record.sweep = { id: sweepId, variant: v.variant, seed: v.seed };
+      writeRecord(this.opts.runsDir, record, resolved(v.graph));
+      runs.push(record);
+    }
+    writeSweepRecord(this.opts.runsDir, { id: sweepId, file, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), runs: runs.map((r) => r.id) });
+    return { id: sweepId, runs, executed };
   }
 
   /** What the latest run of `graph` (or run `against`) recorded of each node. */

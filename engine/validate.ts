@@ -20,6 +20,8 @@ export interface GraphNode {
   inputs: Record<string, InputRef>;
   cache: boolean;
   backend: string;
+  /** The graph's seed (the key of random kinds includes it). */
+  seed: number;
   /** Where a value of this node is written (path below the node, e.g. ["params", "size"]). */
   locate: (path: readonly (string | number)[]) => Location;
 }
@@ -73,7 +75,7 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
       issue(['nodes', id, 'cache'], 'cache-barrier', `"${def.kind}" is a barrier node: its outputs are always stored`, 'remove "cache: false" from this node', id);
     }
     nodes.set(id, {
-      id, kind: def.kind, def, params: value, inputs: {}, cache: raw.cache !== false, backend: raw.backend ?? 'auto',
+      id, kind: def.kind, def, params: value, inputs: {}, cache: raw.cache !== false, backend: raw.backend ?? 'auto', seed: data.seed ?? 0,
       locate: (path) => loaded.locate(['nodes', id, ...path]),
     });
   }

@@ -2,6 +2,7 @@
 // every problem listed.
 import { GraphError, UsageError } from '../errors.js';
 import { Session } from '../session.js';
+import { hasSweep } from '../sweep.js';
 import type { Graph } from '../validate.js';
 
 export interface Option { type: 'string' | 'boolean'; multiple?: boolean; short?: string; arg?: string; help: string }
@@ -37,9 +38,10 @@ export function oneFile(args: string[], what = 'GRAPH.yaml'): string {
   return args[0];
 }
 
-export function loadOrThrow(session: Session, file: string, sets: unknown): Graph {
+export function loadOrThrow(session: Session, file: string, sets: unknown, allowSweep = false): Graph {
   const { graph, issues } = session.load(file, (sets as string[] | undefined) ?? []);
   if (!graph) throw new GraphError(issues);
+  if (!allowSweep && hasSweep(graph.source)) throw new UsageError(`${file} has a sweep: block or replicates; run it with  ctflow sweep ${file}`);
   return graph;
 }
 

@@ -7,7 +7,7 @@ export const dagCommand: Command = {
   options: { ...graphOptions, format: { type: 'string', arg: 'FORMAT', help: 'text (default), dot or mermaid' } },
   async run(opts, args) {
     const session = await openSession(opts);
-    const graph = loadOrThrow(session, oneFile(args), opts.set);
+    const graph = loadOrThrow(session, oneFile(args), opts.set, true);
     const format = (opts.format as string | undefined) ?? 'text';
     const edges: [string, string, string][] = [];
     for (const id of graph.order) {

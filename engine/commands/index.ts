@@ -1,14 +1,16 @@
 import type { Command } from './common.js';
+import { compareCommand } from './compare.js';
 import { dagCommand } from './dag.js';
 import { exportCommand } from './export.js';
 import { runCommand } from './run.js';
 import { runsCommand } from './runs.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
+import { sweepCommand } from './sweep.js';
 import { validateCommand } from './validate.js';
 
 export type { Command };
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  [runCommand, statusCommand, validateCommand, dagCommand, runsCommand, exportCommand, schemaCommand].map((c) => [c.name, c]),
+  [runCommand, sweepCommand, statusCommand, validateCommand, dagCommand, runsCommand, compareCommand, exportCommand, schemaCommand].map((c) => [c.name, c]),
 );

@@ -9,9 +9,10 @@ export const validateCommand: Command = {
   async run(opts, args) {
     const session = await openSession(opts);
     const file = oneFile(args);
-    const { graph, issues } = session.load(file, (opts.set as string[] | undefined) ?? []);
-    if (!graph) throw new GraphError(issues);
-    console.log(`${file}: graph "${graph.name}" is valid (${graph.nodes.size} nodes)`);
+    const { variants, issues } = session.loadSweep(file, (opts.set as string[] | undefined) ?? []);
+    if (!variants.length) throw new GraphError(issues);
+    const g = variants[0].graph;
+    console.log(`${file}: graph "${g.name}" is valid (${g.nodes.size} nodes${variants.length > 1 ? `; ${variants.length} sweep variants` : ''})`);
     return 0;
   },
 };

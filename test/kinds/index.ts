@@ -4,6 +4,7 @@ import failAt from './fail-at.js';
 import scale from './scale.js';
 import scanMean from './scan-mean.js';
 import statsTotal from './stats-total.js';
+import toyMetrics from './toy-metrics.js';
 import toyScans from './toy-scans.js';
 
-export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal];
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics];

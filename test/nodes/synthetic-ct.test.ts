@@ -224,9 +224,9 @@ describe('synthetic-ct', function () {
 
   it('has lungs that grow from the apex, peak at 60–70% of their height and shrink toward the base, the right one first', async () => {
     // Negatives only: ground glass and consolidation lift lung pixels above -600 and dent the curve.
-    const scans = (await generate({ scans: 10, slices: [70, 70], size: 128, positive: 0 }, 21)).map(read);
+    const scans = (await generate({ scans: 12, slices: [60, 60], size: 128, positive: 0 }, 21)).map(read);
     const curves = scans.map(lungCurve).filter((c) => c.total[0] < 0.05 * Math.max(...c.total));
-    expect(curves.length, 'scans that start above the lung apex').to.be.at.least(5);
+    expect(curves.length, 'scans that start above the lung apex').to.be.at.least(4);
     const rel: number[] = [];
     let rightFirst = 0;
     for (const { total, right, left } of curves) {
@@ -234,14 +234,12 @@ describe('synthetic-ct', function () {
       const peak = Math.max(...smooth), top = smooth.indexOf(peak);
       const apex = total.findIndex((v) => v >= 0.05 * peak), base = lastAbove(total, 0.05 * peak);
       rel.push((top - apex) / (base - apex));
-      if (process.env.SYN_DEBUG) console.log('DBG', apex, top, base, total.join(' '), '| R', right.join(' '), '| L', left.join(' '));
       expect(total[apex], 'the apex grows from nothing').to.be.below(0.3 * peak);
-      expect(smooth[Math.round((top + base) / 2)], 'halfway from peak to base').to.be.below(0.85 * peak);
+      expect(smooth[Math.round(top + 0.8 * (base - top))], '4/5 of the way from peak to base').to.be.below(0.75 * peak);
       const rises = smooth.slice(top + 1, base + 1).filter((v, i) => v > 1.03 * smooth[top + i]).length;
       expect(rises, 'the curve falls steadily below its peak').to.equal(0);
       if (lastAbove(right, 0.5 * Math.max(...right)) < lastAbove(left, 0.5 * Math.max(...left))) rightFirst++;
     }
-    if (process.env.SYN_DEBUG) console.log('DBG rel', rel);
     expect(median(rel)).to.be.within(0.58, 0.72);
     rel.forEach((r) => expect(r).to.be.within(0.45, 0.8));
     expect(rightFirst, 'right lung shrinks before the left').to.be.at.least(curves.length - 1);
@@ -270,7 +268,6 @@ describe('synthetic-ct', function () {
       };
     });
     const pos = stats.filter((s) => s.label === 1), neg = stats.filter((s) => s.label === 0);
-    if (process.env.SYN_DEBUG) stats.forEach((s) => console.log('DBG', JSON.stringify(s)));
     expect(pos.length).to.be.within(15, 25);
     stats.forEach((s) => expect(s.sigma).to.be.within(8, 33));
     for (const key of ['n', 'bodyMm2', 'sigma'] as const) {
