@@ -65,7 +65,7 @@ export function expandSweep(loaded: LoadedGraph, registry: Registry): { variants
       const variantLoaded: LoadedGraph = { ...loaded, data: clone, overrides: new Map() };
       locateOverrides(variantLoaded, where);
       const v = validateGraph(variantLoaded, registry);
-      issues.push(...v.issues.map((i) => ({ ...i, message: `variant "${choice.name}": ${i.message}` })));
+      issues.push(...v.issues.map((i) => (choice.name === 'base' ? i : { ...i, message: `variant "${choice.name}": ${i.message}` })));
       if (v.graph) variants.push({ name, variant: choice.name, seed, sets: choice.sets, graph: v.graph });
     }
   }
