@@ -2,6 +2,7 @@ import type { Command } from './common.js';
 import { compareCommand } from './compare.js';
 import { dagCommand } from './dag.js';
 import { exportCommand } from './export.js';
+import { gcCommand } from './gc.js';
 import { runCommand } from './run.js';
 import { runsCommand } from './runs.js';
 import { schemaCommand } from './schema.js';
@@ -12,5 +13,5 @@ import { validateCommand } from './validate.js';
 export type { Command };
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  [runCommand, sweepCommand, statusCommand, validateCommand, dagCommand, runsCommand, compareCommand, exportCommand, schemaCommand].map((c) => [c.name, c]),
+  [runCommand, sweepCommand, statusCommand, validateCommand, dagCommand, runsCommand, compareCommand, exportCommand, gcCommand, schemaCommand].map((c) => [c.name, c]),
 );
