@@ -1,6 +1,6 @@
 // The project's table vocabulary: port types shared by the node kinds. Every per-scan table
 // carries scan_id, split (train | validation | test) and a nullable label (1 positive, 0 negative).
-import { Binary, Field, Float64, Int32, Int8, List, Utf8 } from 'apache-arrow';
+import { Binary, Field, Float32, Float64, Int32, Int8, List, Utf8 } from 'apache-arrow';
 import { portType } from '../engine/ports.js';
 
 const scanFields = () => [
@@ -77,3 +77,22 @@ export const Metrics = portType('metrics', [
   new Field('metric', new Utf8(), false),
   new Field('value', new Float64(), false),
 ], 'metrics per model and split');
+
+/** One row per slice of every scan: the 2D CNN's embedding and its slice probability. */
+export const Embeddings = portType('embeddings', [
+  ...scanFields(),
+  new Field('slice_index', new Int32(), false),
+  new Field('embedding', new List(new Field('item', new Float32(), false)), false),
+  new Field('prob', new Float32(), false),
+], 'per-slice embeddings (float32) and slice probabilities, one batch per scan');
+
+/** One row per training epoch. */
+export const History = portType('history', [
+  new Field('epoch', new Int32(), false),
+  new Field('train_loss', new Float64(), false),
+  new Field('val_loss', new Float64(), true),
+  new Field('val_f1', new Float64(), true),
+  new Field('val_accuracy', new Float64(), true),
+  new Field('seconds', new Float64(), false),
+  new Field('best', new Int8(), false),
+], 'training history, one row per epoch (best = 1 on the selected epoch)');
