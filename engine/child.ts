@@ -19,6 +19,7 @@ export interface ChildJob {
   seed: number;
   backend: string;
   scratch: string;
+  checkpoints: string;
   inputs: Record<string, ChildInput>;
   outDir: string;
 }

@@ -17,6 +17,8 @@ import type { NodeContext } from './types.js';
 export interface ExecuteOptions {
   store: Store;
   scratchDir: string;
+  /** Root of per-key checkpoint directories (kept across crashed runs). */
+  checkpointDir: string;
   concurrency: number;
   backend: string;
   events: NodeEvents & { started(node: string): void; finished(node: string, ok: boolean): void };
@@ -128,7 +130,7 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       const p = plan.nodes.get(id)!;
       const n: Record<string, unknown> = {};
       notes.set(id, n);
-      const ctx = makeContext(p, p.node.seed, scratch, opts.backend, opts.events, n, signal);
+      const ctx = makeContext(p, p.node.seed, scratch, opts.checkpointDir, opts.backend, opts.events, n, signal);
       const m: Member = { p, ctx, writers: new Map(), stats: { ms: 0, rows: {}, batches: 0 } };
       if (p.node.cache || neededOutside(plan, id, ids)) {
         const entry = await opts.store.begin(p.key, p.node.kind);
@@ -159,7 +161,7 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       }
       const job: ChildJob = {
         module: m.p.node.def.module, kind: m.p.node.kind, id: m.p.node.id, key: m.p.key, params: m.p.node.params,
-        seed: m.p.node.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, inputs, outDir: entry.dir,
+        seed: m.p.node.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, checkpoints: m.ctx.checkpoints, inputs, outDir: entry.dir,
       };
       const done = await children(opts).run(() => runInChild(job, opts.events, notes.get(m.p.node.id)!, signal));
       for (const [port, pm] of Object.entries(done.outputs)) entry.adopt(port, pm);
@@ -185,6 +187,7 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
         if (!m.p.node.cache) temporary.push(entry);
         available.set(id, { dir: m.p.node.cache ? opts.store.entryDir(m.p.key) : entry.dir, manifest });
       }
+      await rm(m.ctx.checkpoints, { recursive: true, force: true });
       outcomes.set(id, { status: 'ran', stats: m.stats, notes: notes.get(id)! });
       opts.events.finished(id, true);
     }

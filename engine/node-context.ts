@@ -10,7 +10,7 @@ export interface NodeEvents {
   progress(node: string, done: number, total: number, info?: string): void;
 }
 
-export function makeContext(p: PlannedNode, seed: number, scratchRoot: string, backend: string, events: NodeEvents, notes: Record<string, unknown>, signal: AbortSignal): NodeContext {
+export function makeContext(p: PlannedNode, seed: number, scratchRoot: string, checkpointRoot: string, backend: string, events: NodeEvents, notes: Record<string, unknown>, signal: AbortSignal): NodeContext {
   const id = p.node.id;
   const scratch = join(scratchRoot, id);
   mkdirSync(scratch, { recursive: true });
@@ -20,6 +20,7 @@ export function makeContext(p: PlannedNode, seed: number, scratchRoot: string, b
     seed,
     rng: rngFrom(p.key),
     scratch,
+    checkpoints: join(checkpointRoot, p.key),
     backend: p.node.backend === 'auto' ? backend : p.node.backend,
     log: (m) => events.log(id, m),
     progress: (done, total, info) => events.progress(id, done, total, info),

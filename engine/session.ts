@@ -127,6 +127,7 @@ export class Session {
       result = await execute(plan, {
         store: this.store,
         scratchDir: join(this.opts.runsDir, 'scratch', runId),
+        checkpointDir: join(this.opts.runsDir, 'checkpoints'),
         concurrency: this.opts.concurrency ?? 2,
         backend: this.opts.backend ?? 'auto',
         inProcess: this.opts.inProcess,

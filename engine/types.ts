@@ -35,6 +35,11 @@ export interface NodeContext<P = Record<string, unknown>> {
   readonly rng: () => number;
   /** Directory private to this execution of the node (removed after a successful run). */
   readonly scratch: string;
+  /**
+   * Directory keyed by the node's cache key that survives a crash (per-epoch checkpoints): a
+   * rerun of the same node finds what a killed run left there; removed once the entry is stored.
+   */
+  readonly checkpoints: string;
   /** Model backend chosen for this node ('auto' unless the graph or CLI says otherwise). */
   readonly backend: string;
   readonly log: (message: string) => void;

@@ -1,7 +1,7 @@
 // Heavy (model) barrier nodes run in a child process: same outputs as in process, progress and
 // notes reach the parent, a crash or an exception is a clear node failure.
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { byStatus, runFile, session, tempDir, writeGraph } from '../helpers/engine.js';
 
@@ -42,5 +42,19 @@ describe('model nodes in child processes', () => {
       expect(s.store.lookup(out.record.nodes.mean.key).hit).to.equal(true);
       expect(s.store.lookup(out.record.nodes.total.key).hit).to.equal(false);
     }
+  });
+
+  it('a crashed node finds its checkpoints on the rerun; they are removed once the entry is stored', async () => {
+    const dir = tempDir();
+    const s = session(join(dir, 'runs'));
+    const file = writeGraph(dir, 'once.yaml', GRAPH('once'));
+    const first = await runFile(s, file);
+    expect(first.record.nodes.total.status).to.equal('failed');
+    const ckpt = join(dir, 'runs', 'checkpoints', first.record.nodes.total.key);
+    expect(existsSync(join(ckpt, 'epoch-1'))).to.equal(true);
+    const second = await runFile(s, file);
+    expect(second.record.status).to.equal('ok');
+    expect(second.record.nodes.total.notes!.resumed).to.equal(true);
+    expect(existsSync(ckpt)).to.equal(false);
   });
 });

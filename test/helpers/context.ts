@@ -14,6 +14,7 @@ export function testContext<P>(params: P, opts: { id?: string; seed?: number } =
     seed: opts.seed ?? 0,
     rng: rngFrom(`test:${opts.seed ?? 0}`),
     scratch: mkdtempSync(join(tmpdir(), 'ctflow-test-')),
+    checkpoints: mkdtempSync(join(tmpdir(), 'ctflow-ckpt-')),
     backend: 'auto',
     log: (m) => logs.push(m),
     progress: () => {},
