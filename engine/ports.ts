@@ -1,6 +1,6 @@
 // Port types are Arrow schemas with a name. An output may feed an input when it carries every
 // field the input declares, with the same Arrow type (extra fields are allowed).
-import { Binary, Field, Float32, List, RecordBatch, Schema, Struct, makeData, vectorFromArray, type Data, type DataType } from 'apache-arrow';
+import { Binary, Field, Float32, Int32, List, RecordBatch, Schema, Struct, makeData, vectorFromArray, type Data, type DataType } from 'apache-arrow';
 
 export interface PortType {
   readonly name: string;
@@ -40,7 +40,8 @@ export function makeBatch(port: PortType, columns: Record<string, ArrayLike<unkn
       throw new Error(`makeBatch(${port.name}): column "${f.name}" has ${values.length} rows, expected ${length}`);
     }
     if (f.type instanceof Binary && !f.nullable) return binaryData(values as ArrayLike<Uint8Array>);
-    if (f.type instanceof List && f.type.valueType instanceof Float32 && values[0] instanceof Float32Array) return float32ListData(f.type, values as ArrayLike<Float32Array>);
+    if (f.type instanceof List && values[0] instanceof Float32Array) return typedListData(f.type, new Float32(), values as ArrayLike<Float32Array>);
+    if (f.type instanceof List && values[0] instanceof Int32Array) return typedListData(f.type, new Int32(), values as ArrayLike<Int32Array>);
     return vectorFromArray(Array.from(values), f.type as DataType).data[0];
   });
   const data = makeData({ type: new Struct(fields), length, nullCount: 0, children });
@@ -56,12 +57,12 @@ function binaryData(values: ArrayLike<Uint8Array>): Data<Binary> {
   return makeData({ type: new Binary(), length: values.length, nullCount: 0, valueOffsets: offsets, data });
 }
 
-/** A non-null List<Float32> column straight from Float32Arrays (embeddings). */
-function float32ListData(type: List<Float32>, values: ArrayLike<Float32Array>): Data<List<Float32>> {
+/** A non-null List<Float32|Int32> column straight from typed arrays (embeddings, slice draws). */
+function typedListData<T extends Float32 | Int32>(type: List, item: T, values: ArrayLike<Float32Array | Int32Array>): Data<List> {
   const offsets = new Int32Array(values.length + 1);
   for (let i = 0; i < values.length; i++) offsets[i + 1] = offsets[i] + values[i].length;
-  const flat = new Float32Array(offsets[values.length]);
+  const flat = item instanceof Float32 ? new Float32Array(offsets[values.length]) : new Int32Array(offsets[values.length]);
   for (let i = 0; i < values.length; i++) flat.set(values[i], offsets[i]);
-  const child = makeData({ type: new Float32(), length: flat.length, nullCount: 0, data: flat });
+  const child = makeData({ type: item, length: flat.length, nullCount: 0, data: flat } as never);
   return makeData({ type, length: values.length, nullCount: 0, valueOffsets: offsets, child });
 }

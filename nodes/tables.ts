@@ -96,3 +96,18 @@ export const History = portType('history', [
   new Field('seconds', new Float64(), false),
   new Field('best', new Int8(), false),
 ], 'training history, one row per epoch (best = 1 on the selected epoch)');
+
+/** Slice draws per scan for the sequence models: slice indices in slice order (padded draws list only real slices). */
+export const Sequences = portType('sequences', [
+  ...scanFields(),
+  new Field('draw', new Int32(), false),
+  new Field('slices', new List(new Field('item', new Int32(), false)), false),
+], 'per-scan draws of slice indices, in slice order');
+
+/** Scan-level probabilities of a model, one row per scan and draw. */
+export const Predictions = portType('predictions', [
+  new Field('model', new Utf8(), false),
+  ...scanFields(),
+  new Field('draw', new Int32(), false),
+  new Field('prob', new Float32(), false),
+], 'scan probabilities per model and draw');
