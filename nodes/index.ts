@@ -1,10 +1,18 @@
 // The node kinds shipped with ctflow: an explicit list (no import side effects).
 import { Registry } from '../engine/registry.js';
 import type { NodeDef } from '../engine/types.js';
+import areaWindow from './area-window.js';
+import binaryDilation from './binary-dilation.js';
+import cropper from './cropper.js';
 import dicomSeries from './dicom-series.js';
 import imageFolder from './image-folder.js';
+import medianFilter from './median-filter.js';
 import syntheticCt from './synthetic-ct.js';
+import threshold from './threshold.js';
 
-export const nodeKinds: readonly NodeDef[] = [syntheticCt, imageFolder, dicomSeries];
+export const nodeKinds: readonly NodeDef[] = [
+  syntheticCt, imageFolder, dicomSeries,
+  cropper, medianFilter, threshold, binaryDilation, areaWindow,
+];
 
 export const registry = new Registry(nodeKinds);

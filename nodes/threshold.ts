@@ -1,0 +1,39 @@
+// Stream: the segmentation map of each slice (paper eq. 2): 1 where the pixel is above t.
+import { makeBatch } from '../engine/ports.js';
+import { defineNode } from '../engine/types.js';
+import { images, scanColumns } from './kernels/lung/batch.js';
+import { threshold, type ThresholdOp } from './kernels/lung/threshold.js';
+import { Masks, Slices } from './tables.js';
+
+export interface ThresholdParams {
+  /** Threshold in HU. */
+  t: number;
+  /** 'gt': pixel > t (the scipy reference); 'ge': pixel ≥ t (the paper's eq. 2). */
+  op: ThresholdOp;
+}
+
+export default defineNode<ThresholdParams>(import.meta.url, {
+  kind: 'threshold',
+  version: 1,
+  description: 'Binary tissue mask of each slice: pixel > t (or ≥ t).',
+  mode: 'stream',
+  params: {
+    t: { type: 'integer', minimum: -32767, maximum: 32767, default: -400, description: 'threshold in HU' },
+    op: { type: 'string', enum: ['gt', 'ge'], default: 'gt', description: "'gt' (> t, scipy reference) or 'ge' (≥ t, paper eq. 2)" },
+  },
+  example: { t: -300, op: 'ge' },
+  inputs: { slices: Slices },
+  outputs: { masks: Masks },
+  run(ctx, { slices }) {
+    const who = `threshold node "${ctx.id}"`;
+    const imgs = images(slices, 'pixels', who);
+    return {
+      masks: makeBatch(Masks, {
+        ...scanColumns(slices, who),
+        height: imgs.map((i) => i.h),
+        width: imgs.map((i) => i.w),
+        mask: imgs.map((i) => threshold(i.data, ctx.params.t, ctx.params.op)),
+      }),
+    };
+  },
+});
