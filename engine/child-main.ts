@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChecksumError, FileTableReader, PortWriter, type PortManifest } from './arrow-io.js';
 import type { ChildJob, ChildMessage } from './child.js';
+import { portReaders } from './readers.js';
 import { rngFrom } from './rng.js';
 import type { NodeContext, NodeDef, TableReader } from './types.js';
 
@@ -42,7 +43,7 @@ async function run(job: ChildJob) {
   };
   const writers = new Map<string, PortWriter>();
   for (const [port, type] of Object.entries(def.outputs)) writers.set(port, await PortWriter.open(join(job.outDir, `${port}.arrow`), type.schema));
-  const inputs = Object.fromEntries(Object.entries(job.inputs).map(([p, i]) => [p, reader(i)]));
+  const inputs = portReaders(Object.fromEntries(Object.entries(job.inputs).map(([p, i]) => [p, reader(i)])));
   const stats = { ms: 0, rows: {} as Record<string, number>, batches: 0 };
   const t0 = performance.now();
   for await (const out of def.run(ctx, inputs)) {

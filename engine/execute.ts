@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { CorruptEntry, NodeFailure } from './errors.js';
 import { makeContext, type NodeEvents } from './node-context.js';
 import type { Plan, PlannedNode } from './plan.js';
+import { portReaders } from './readers.js';
 import { Slots } from './slots.js';
 import { runInChild, type ChildInput, type ChildJob } from './child.js';
 import type { EntryWriter, Manifest, Store } from './store.js';
@@ -218,8 +219,9 @@ function inChild(p: PlannedNode, opts: ExecuteOptions): boolean {
 async function runBarrier(m: Member, external: Map<string, External>) {
   const def = m.p.node.def;
   if (def.mode !== 'barrier') throw new Error('unreachable');
-  const readers: Record<string, External['reader']> = {};
-  for (const [port, ref] of Object.entries(m.p.node.inputs)) readers[port] = guarded(external.get(`${ref.node}.${ref.port}`)!);
+  const byInput: Record<string, External['reader']> = {};
+  for (const [port, ref] of Object.entries(m.p.node.inputs)) byInput[port] = guarded(external.get(`${ref.node}.${ref.port}`)!);
+  const readers = portReaders(byInput);
   const t0 = performance.now();
   try {
     for await (const out of def.run(m.ctx as NodeContext, readers)) {

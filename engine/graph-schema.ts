@@ -13,8 +13,10 @@ export const nodeSchema = {
     params: { type: 'object', description: 'parameters of the kind (defaults applied)' },
     in: {
       type: 'object',
-      description: 'input port → "node" or "node.port"',
-      additionalProperties: { type: 'string', pattern: REF_PATTERN },
+      description: 'input port → "node" or "node.port" (a list of them for ports that take several)',
+      additionalProperties: {
+        anyOf: [{ type: 'string', pattern: REF_PATTERN }, { type: 'array', minItems: 1, items: { type: 'string', pattern: REF_PATTERN } }],
+      },
     },
     cache: { type: 'boolean', description: 'false: do not store this output; consecutive uncached stream nodes run fused' },
     backend: { type: 'string', enum: BACKENDS, description: 'model backend for this node' },

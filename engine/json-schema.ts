@@ -15,7 +15,14 @@ export function editorSchema(registry: Registry): Record<string, unknown> {
         description: def.description,
         properties: {
           params: { ...paramsSchema(def), description: `${def.kind} v${def.version} (${def.mode}): ${def.description}` },
-          in: { type: 'object', additionalProperties: false, properties: Object.fromEntries(Object.entries(def.inputs ?? {}).map(([p, t]) => [p, { type: 'string', description: `${t.name}: ${t.doc}` }])) },
+          in: {
+            type: 'object',
+            additionalProperties: false,
+            properties: Object.fromEntries(Object.entries(def.inputs ?? {}).map(([p, t]) => [p, {
+              ...(def.mode === 'barrier' && def.variadic?.includes(p) ? { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } : { type: 'string' }),
+              description: `${t.name}: ${t.doc}`,
+            }])),
+          },
         },
       },
     })),

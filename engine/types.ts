@@ -87,6 +87,8 @@ export interface StreamDef<P> extends Common<P> {
 export interface BarrierDef<P> extends Common<P> {
   mode: 'barrier';
   inputs: Record<string, PortType>;
+  /** Ports that take a list of nodes (`in: { predictions: [cnn, lstm] }`): their reader gives the batches of all, in order. */
+  variadic?: string[];
   run: (ctx: NodeContext<P>, inputs: Record<string, TableReader>) => AsyncIterable<Outputs>;
 }
 

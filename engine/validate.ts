@@ -17,6 +17,7 @@ export interface GraphNode {
   kind: string;
   def: NodeDef;
   params: Record<string, unknown>;
+  /** Input port → upstream output; the i-th node of a variadic port is "<port>#<i>". */
   inputs: Record<string, InputRef>;
   cache: boolean;
   backend: string;
@@ -36,7 +37,7 @@ export interface Graph {
   source: LoadedGraph;
 }
 
-interface RawNode { kind?: unknown; params?: unknown; in?: Record<string, string>; cache?: boolean; backend?: string }
+interface RawNode { kind?: unknown; params?: unknown; in?: Record<string, string | string[]>; cache?: boolean; backend?: string }
 interface RawGraph { name: string; seed?: number; nodes: Record<string, RawNode> }
 
 const checkGraph = ajv.compile<unknown>(graphSchema);
@@ -89,22 +90,31 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
         issue(['nodes', id], 'missing-input', `${node.kind}: input "${port}" is not connected`, `add  in: { ${port}: <node id> }`, id);
       }
     }
-    for (const [port, ref] of Object.entries(wired)) {
+    for (const [port, refs] of Object.entries(wired)) {
       const want = declared[port];
       if (!want) {
         const known = Object.keys(declared);
         issue(['nodes', id, 'in', port], 'unknown-input', `${node.kind} has no input "${port}"`, known.length ? didYouMean(port, known) : `"${node.kind}" takes no inputs`, id);
         continue;
       }
-      const resolved = resolveRef(ref, port, rawNodes, nodes);
-      if ('error' in resolved) {
-        issue(['nodes', id, 'in', port], 'bad-input', resolved.error, resolved.hint, id);
+      const many = node.def.mode === 'barrier' && (node.def.variadic ?? []).includes(port);
+      if (Array.isArray(refs) && !many) {
+        issue(['nodes', id, 'in', port], 'bad-input', `${node.kind}: input "${port}" takes one node, not a list`, `write  ${port}: <node id>`, id);
         continue;
       }
-      node.inputs[port] = resolved;
-      const from = nodes.get(resolved.node);
-      const out = from?.def.outputs[resolved.port];
-      if (out) checkPorts(out, want, resolved, port, id, issue);
+      const list = Array.isArray(refs) ? refs : [refs];
+      list.forEach((ref, i) => {
+        const at = Array.isArray(refs) ? ['nodes', id, 'in', port, i] : ['nodes', id, 'in', port];
+        const resolved = resolveRef(ref, port, rawNodes, nodes);
+        if ('error' in resolved) {
+          issue(at, 'bad-input', resolved.error, resolved.hint, id);
+          return;
+        }
+        node.inputs[many ? `${port}#${i}` : port] = resolved;
+        const from = nodes.get(resolved.node);
+        const out = from?.def.outputs[resolved.port];
+        if (out) checkPorts(out, want, resolved, port, at, id, issue);
+      });
     }
   }
 
@@ -169,9 +179,9 @@ function resolveRef(ref: string, port: string, raw: Record<string, RawNode>, nod
   return { error: `node "${nodeId}" (${from.kind}) has several outputs (${outs.join(', ')})`, hint: `write "${nodeId}.<output>"` };
 }
 
-function checkPorts(out: PortType, want: PortType, ref: InputRef, port: string, id: string, issue: Report) {
+function checkPorts(out: PortType, want: PortType, ref: InputRef, port: string, at: (string | number)[], id: string, issue: Report) {
   const why = portMismatch(out, want);
-  if (why) issue(['nodes', id, 'in', port], 'port-type', `input "${port}" needs ${want.name} but "${ref.node}.${ref.port}" gives ${out.name}: ${why}`, `connect a node that outputs ${describePort(want)}`, id);
+  if (why) issue(at, 'port-type', `input "${port}" needs ${want.name} but "${ref.node}.${ref.port}" gives ${out.name}: ${why}`, `connect a node that outputs ${describePort(want)}`, id);
 }
 
 function findCycle(nodes: Map<string, GraphNode>): string[] | null {

@@ -126,6 +126,22 @@ nodes:
     expect(ids).to.deep.equal(['scan-0', 'scan-1', 'scan-2', 'scan-3', 'scan-4', 'scan-5']);
   });
 
+  it('a variadic port reads the batches of every listed node, in order', async () => {
+    const f = writeGraph(dir, 'many.yaml', `name: many
+nodes:
+  scans: { kind: toy-scans, params: { scans: 2 } }
+  a: { kind: scan-mean, in: { slices: scans } }
+  b: { kind: scan-mean, in: { slices: scans }, params: { offset: 1000 } }
+  both: { kind: stats-total, in: { stats: [a, b] } }
+`);
+    const s = session(join(dir, 'runs'));
+    const out = await runFile(s, f);
+    expect(out.record.nodes.both.rows).to.deep.equal({ stats: 4 });
+    expect(Object.keys(out.record.nodes.both.material.inputs)).to.deep.equal(['stats#0', 'stats#1']);
+    const bad = s.load(writeGraph(dir, 'bad.yaml', 'name: bad\nnodes:\n  scans: { kind: toy-scans }\n  m: { kind: scan-mean, in: { slices: [scans, scans] } }\n'));
+    expect(bad.issues.map((i) => i.message)).to.deep.equal(['scan-mean: input "slices" takes one node, not a list']);
+  });
+
   it('seed enters the key only of random kinds', async () => {
     const s = session(join(dir, 'runs'));
     await runFile(s, file);

@@ -1,5 +1,5 @@
 // Test-only barrier node: reads every scan's stats through the random-access reader (last to
-// first, to prove random access) and emits them in input order plus nothing else.
+// first, to prove random access) and emits them in input order; `stats` takes a list of nodes.
 import { defineNode } from '../../engine/types.js';
 import { ScanStats } from '../../nodes/tables.js';
 
@@ -11,6 +11,7 @@ export default defineNode<{ failAt: number }>(import.meta.url, {
   params: { failAt: { type: 'integer', default: -1, description: 'throw when reading this batch (tests)' } },
   example: {},
   inputs: { stats: ScanStats },
+  variadic: ['stats'],
   outputs: { stats: ScanStats },
   async *run(ctx, { stats }) {
     const batches = [];
