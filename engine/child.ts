@@ -20,6 +20,7 @@ export interface ChildJob {
   backend: string;
   scratch: string;
   checkpoints: string;
+  artifacts: string;
   inputs: Record<string, ChildInput>;
   outDir: string;
 }

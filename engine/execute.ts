@@ -11,7 +11,7 @@ import type { Plan, PlannedNode } from './plan.js';
 import { portReaders } from './readers.js';
 import { Slots } from './slots.js';
 import { runInChild, type ChildInput, type ChildJob } from './child.js';
-import type { EntryWriter, Manifest, Store } from './store.js';
+import { ARTIFACTS, type EntryWriter, type Manifest, type Store } from './store.js';
 import { runStreamGroup, type External, type Member, type NodeStats } from './stream-group.js';
 import type { NodeContext } from './types.js';
 
@@ -131,10 +131,11 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       const p = plan.nodes.get(id)!;
       const n: Record<string, unknown> = {};
       notes.set(id, n);
-      const ctx = makeContext(p, p.node.seed, scratch, opts.checkpointDir, opts.backend, opts.events, n, signal);
+      const entry = p.node.cache || neededOutside(plan, id, ids) ? await opts.store.begin(p.key, p.node.kind) : undefined;
+      const artifacts = entry ? join(entry.dir, ARTIFACTS) : join(scratch, id, ARTIFACTS);
+      const ctx = makeContext(p, p.node.seed, scratch, opts.checkpointDir, artifacts, opts.backend, opts.events, n, signal);
       const m: Member = { p, ctx, writers: new Map(), stats: { ms: 0, rows: {}, batches: 0 } };
-      if (p.node.cache || neededOutside(plan, id, ids)) {
-        const entry = await opts.store.begin(p.key, p.node.kind);
+      if (entry) {
         entries.set(id, entry);
         if (!inChild(p, opts)) {
           for (const [port, type] of Object.entries(p.node.def.outputs)) m.writers.set(port, await entry.port(port, type.schema));
@@ -162,7 +163,7 @@ async function runOne(plan: Plan, ids: string[], available: Map<string, Availabl
       }
       const job: ChildJob = {
         module: m.p.node.def.module, kind: m.p.node.kind, id: m.p.node.id, key: m.p.key, params: m.p.node.params,
-        seed: m.p.node.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, checkpoints: m.ctx.checkpoints, inputs, outDir: entry.dir,
+        seed: m.p.node.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, checkpoints: m.ctx.checkpoints, artifacts: m.ctx.artifacts, inputs, outDir: entry.dir,
       };
       const done = await children(opts).run(() => runInChild(job, opts.events, notes.get(m.p.node.id)!, signal));
       for (const [port, pm] of Object.entries(done.outputs)) entry.adopt(port, pm);

@@ -10,7 +10,7 @@ export interface NodeEvents {
   progress(node: string, done: number, total: number, info?: string): void;
 }
 
-export function makeContext(p: PlannedNode, seed: number, scratchRoot: string, checkpointRoot: string, backend: string, events: NodeEvents, notes: Record<string, unknown>, signal: AbortSignal): NodeContext {
+export function makeContext(p: PlannedNode, seed: number, scratchRoot: string, checkpointRoot: string, artifacts: string, backend: string, events: NodeEvents, notes: Record<string, unknown>, signal: AbortSignal): NodeContext {
   const id = p.node.id;
   const scratch = join(scratchRoot, id);
   mkdirSync(scratch, { recursive: true });
@@ -19,8 +19,10 @@ export function makeContext(p: PlannedNode, seed: number, scratchRoot: string, c
     params: p.node.params,
     seed,
     rng: rngFrom(p.key),
+    rngFor: (label) => rngFrom(`${p.key}:${label}`),
     scratch,
     checkpoints: join(checkpointRoot, p.key),
+    artifacts,
     backend: p.node.backend === 'auto' ? backend : p.node.backend,
     log: (m) => events.log(id, m),
     progress: (done, total, info) => events.progress(id, done, total, info),

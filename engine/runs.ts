@@ -20,6 +20,8 @@ export interface NodeRecord {
   batches?: number;
   notes?: Record<string, unknown>;
   error?: string;
+  /** Files the node wrote for people (in its cache entry). */
+  artifacts?: string[];
 }
 
 export interface Provenance {

@@ -12,7 +12,7 @@ import { planGraph, type Plan, type PlannedNode, type PriorNode } from './plan.j
 import type { Registry } from './registry.js';
 import { latestRun, newRunId, provenance, readRecord, writeRecord, writeSweepRecord, type NodeRecord, type RunRecord } from './runs.js';
 import { combine, expandSweep, type Variant } from './sweep.js';
-import { Store } from './store.js';
+import { ARTIFACTS, Store } from './store.js';
 import { validateGraph, type Graph, type GraphNode } from './validate.js';
 
 export interface SessionOptions {
@@ -86,6 +86,14 @@ export class Session {
     }
     writeSweepRecord(this.opts.runsDir, { id: sweepId, file, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), runs: runs.map((r) => r.id) });
     return { id: sweepId, runs, executed };
+  }
+
+  /** Paths of the files a stored node wrote for people (CSV exports, images). */
+  private artifactsOf(p: PlannedNode): string[] | undefined {
+    if (!p.node.cache) return undefined;
+    const found = this.store.lookup(p.key);
+    const rels = found.hit ? Object.keys(found.manifest.artifacts ?? {}) : [];
+    return rels.length ? rels.map((r) => join(this.store.entryDir(p.key), ARTIFACTS, r)) : undefined;
   }
 
   /** What the latest run of `graph` (or run `against`) recorded of each node. */
@@ -165,6 +173,7 @@ export class Session {
         rows: o.stats?.rows, batches: o.stats?.batches,
         notes: Object.keys(o.notes).length ? o.notes : undefined,
         error: o.error?.message,
+        artifacts: this.artifactsOf(p),
       };
     }
     return {

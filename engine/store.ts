@@ -2,18 +2,23 @@
 // An entry is written in a temporary directory and renamed into place, so a reader sees a whole
 // entry or none. A missing, partial or corrupt entry is a miss with a reason, never an input.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { canonicalJson, sha256 } from './canonical.js';
 import type { FileTableReader, PortManifest, PortWriter } from './arrow-io.js';
 
+/** Sub-directory of an entry holding the files a node wrote for people (ctx.artifacts). */
+export const ARTIFACTS = 'artifacts';
+
 export interface Manifest {
   format: 1;
   key: string;
   kind: string;
   outputs: Record<string, PortManifest>;
+  /** Files under artifacts/: relative path → size and sha256. */
+  artifacts?: Record<string, { bytes: number; sha256: string }>;
   /** sha256 of the canonical JSON of the fields above. */
   check: string;
 }
@@ -49,6 +54,10 @@ export class Store {
       const size = existsSync(file) ? statSync(file).size : -1;
       if (size < 0) return { hit: false, reason: `output "${port}" file is missing`, corrupt: true };
       if (size !== pm.bytes) return { hit: false, reason: `output "${port}" file is ${size} bytes, expected ${pm.bytes} (truncated or altered)`, corrupt: true };
+    }
+    for (const [rel, a] of Object.entries(manifest.artifacts ?? {})) {
+      const file = join(dir, ARTIFACTS, rel);
+      if (!existsSync(file) || statSync(file).size !== a.bytes) return { hit: false, reason: `artifact "${rel}" is missing or altered`, corrupt: true };
     }
     return { hit: true, manifest };
   }
@@ -100,7 +109,8 @@ export class EntryWriter {
   async seal(): Promise<Manifest> {
     const outputs: Record<string, PortManifest> = Object.fromEntries(this.adopted);
     for (const [name, w] of this.writers) outputs[name] = await w.close();
-    const body = { format: 1 as const, key: this.key, kind: this.kind, outputs };
+    const artifacts = listArtifacts(join(this.dir, ARTIFACTS));
+    const body = { format: 1 as const, key: this.key, kind: this.kind, outputs, ...(Object.keys(artifacts).length ? { artifacts } : {}) };
     const manifest: Manifest = { ...body, check: sha256(canonicalJson(body)) };
     await writeFile(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n', { flush: true });
     return manifest;
@@ -120,4 +130,18 @@ export class EntryWriter {
     for (const w of this.writers.values()) await w.abort();
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+function listArtifacts(dir: string, prefix = ''): Record<string, { bytes: number; sha256: string }> {
+  if (!existsSync(dir)) return {};
+  const out: Record<string, { bytes: number; sha256: string }> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) Object.assign(out, listArtifacts(full, `${prefix}${name}/`));
+    else {
+      const bytes = readFileSync(full);
+      out[`${prefix}${name}`] = { bytes: bytes.length, sha256: sha256(bytes) };
+    }
+  }
+  return out;
 }

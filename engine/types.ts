@@ -33,6 +33,8 @@ export interface NodeContext<P = Record<string, unknown>> {
   readonly seed: number;
   /** Deterministic uniform [0,1) generator seeded from the node's cache key. */
   readonly rng: () => number;
+  /** A generator seeded from the node's key and `label` (e.g. a scan id): independent of the order scans are processed in. */
+  readonly rngFor: (label: string) => () => number;
   /** Directory private to this execution of the node (removed after a successful run). */
   readonly scratch: string;
   /**
@@ -40,6 +42,11 @@ export interface NodeContext<P = Record<string, unknown>> {
    * rerun of the same node finds what a killed run left there; removed once the entry is stored.
    */
   readonly checkpoints: string;
+  /**
+   * Directory for files a node writes for people (CSV exports, images): stored in the node's cache
+   * entry with a checksum, listed in the run record. Created on first use by the node.
+   */
+  readonly artifacts: string;
   /** Model backend chosen for this node ('auto' unless the graph or CLI says otherwise). */
   readonly backend: string;
   readonly log: (message: string) => void;

@@ -111,3 +111,12 @@ export const Predictions = portType('predictions', [
   new Field('draw', new Int32(), false),
   new Field('prob', new Float32(), false),
 ], 'scan probabilities per model and draw');
+
+/** ROC curve points per evaluated model and split. */
+export const Roc = portType('roc', [
+  new Field('model', new Utf8(), false),
+  new Field('split', new Utf8(), false),
+  new Field('threshold', new Float64(), false),
+  new Field('fpr', new Float64(), false),
+  new Field('tpr', new Float64(), false),
+], 'ROC points per model and split');

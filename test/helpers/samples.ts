@@ -23,6 +23,23 @@ const makers: Record<string, (scan: string, n: number, label: number) => RecordB
   windows: (scan, _n, label) => makeBatch(tables.Windows, { ...scanCols(scan, 1, label), n_slices: [6], start: [1], end: [4], area_sum: [120] }),
   boxes: (scan, n, label) => makeBatch(tables.Boxes, { ...scanCols(scan, n, label), slice_index: [...Array(n).keys()], r0: Array(n).fill(1), r1: Array(n).fill(15), c0: Array(n).fill(2), c1: Array(n).fill(14) }),
   'scan-stats': (scan, _n, label) => makeBatch(tables.ScanStats, { ...scanCols(scan, 1, label), n_slices: [6], mean: [1.5] }),
+  embeddings: (scan, n, label) => {
+    const rng = rngFrom(`emb:${scan}`);
+    return makeBatch(tables.Embeddings, {
+      ...scanCols(scan, n, label), slice_index: [...Array(n).keys()],
+      embedding: Array.from({ length: n }, () => Float32Array.from({ length: 8 }, () => rng() - 0.5)),
+      prob: Array.from({ length: n }, () => rng()),
+    });
+  },
+  // Two models, three draws each, labelled validation scans (what an evaluator or ensemble reads).
+  predictions: (scan, _n, label) => {
+    const rng = rngFrom(`pred:${scan}`);
+    const rows = ['a', 'b'].flatMap((model) => [0, 1, 2].map((draw) => ({ model, draw, prob: rng() })));
+    return makeBatch(tables.Predictions, {
+      model: rows.map((r) => r.model), scan_id: rows.map(() => scan), split: rows.map(() => 'validation'), label: rows.map(() => label),
+      draw: rows.map((r) => r.draw), prob: rows.map((r) => r.prob),
+    });
+  },
 };
 
 import * as tables from '../../nodes/tables.js';
