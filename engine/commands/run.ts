@@ -1,4 +1,4 @@
-import { formatRunSummary } from './summary.js';
+import { formatMetricsTable, formatRunSummary } from './summary.js';
 import { reporter, reporterMode } from './reporter.js';
 import { graphOptions, loadOrThrow, oneFile, openSession, resumeCommand, type Command } from './common.js';
 
@@ -28,7 +28,12 @@ export const runCommand: Command = {
     const out = await session.run(graph);
     const summary = formatRunSummary(out, Date.now() - t0);
     if (opts.json) console.log(JSON.stringify({ event: 'done', run: out.record.id, status: out.record.status, record: out.recordDir }));
-    else console.log(summary);
+    else {
+      console.log(summary);
+      const table = formatMetricsTable(out.record.metrics);
+      if (table) console.log(`\n${table}`);
+      for (const [id, n] of Object.entries(out.record.nodes)) for (const a of n.artifacts ?? []) console.log(`${id}: ${a}`);
+    }
     if (out.record.status === 'ok') return 0;
     for (const f of out.result.failures) {
       console.error(`\nnode "${f.node}" failed: ${f.cause instanceof Error ? f.cause.message : String(f.cause)}`);
