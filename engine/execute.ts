@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { CorruptEntry, NodeFailure } from './errors.js';
+import { Leases } from './lease.js';
 import { makeContext, type NodeEvents } from './node-context.js';
 import type { Plan, PlannedNode } from './plan.js';
 import { portReaders } from './readers.js';
@@ -41,6 +42,8 @@ export interface ExecuteResult {
   outcomes: Map<string, NodeOutcome>;
   failures: NodeFailure[];
   corrupt: CorruptEntry[];
+  /** Another process stored entries this run was waiting for: plan again and reuse them. */
+  replan?: boolean;
 }
 
 interface Available { dir: string; manifest: Manifest }
@@ -70,6 +73,31 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const temporary: EntryWriter[] = [];
   const done = new Map<number, Promise<void>>();
 
+  const leases = new Leases(join(opts.store.cacheDir, 'leases'));
+  let replan = false;
+  /**
+   * Take the leases of the group's stored keys (all or none). While another process holds one,
+   * wait; if meanwhile it stored every entry the group would write, reuse them (true: done).
+   */
+  const leased = async (ids: string[]): Promise<boolean> => {
+    const keys = ids.filter((id) => plan.nodes.get(id)!.node.cache).map((id) => plan.nodes.get(id)!.key);
+    for (;;) {
+      const got = keys.filter((k) => leases.tryAcquire(k));
+      if (got.length === keys.length) return false;
+      got.forEach((k) => leases.release(k));
+      const busy = keys.find((k) => !got.includes(k))!;
+      const who = leases.holder(busy);
+      opts.events.log(ids[0], `waiting: another process (${who?.host ?? '?'} pid ${who?.pid ?? '?'}) is computing ${busy.slice(0, 12)}`);
+      await leases.waitFree(busy);
+      if (keys.some((k) => opts.store.lookup(k).hit)) {
+        // Some of this group's entries now exist: plan again, so that they are read, not redone.
+        replan = true;
+        for (const id of ids) outcomes.set(id, { status: 'skipped', notes: {}, error: new Error('replanned: another process stored part of its work') });
+        return true;
+      }
+    }
+  };
+
   const runGroup = (gi: number): Promise<void> => {
     const existing = done.get(gi);
     if (existing) return existing;
@@ -92,6 +120,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         for (const id of ids) outcomes.set(id, { status: 'skipped', notes: {}, error: why });
         return;
       }
+      if (await leased(ids)) return;
       try {
         failures.push(...await runOne(plan, ids, available, opts, outcomes, temporary, signal));
         for (const id of ids) {
@@ -109,14 +138,20 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
           const failed = id === culprit || (!culprit && id === ids[0]);
           outcomes.set(id, { status: failed ? 'failed' : 'skipped', notes: {}, error: e as Error });
         }
+      } finally {
+        for (const id of ids) leases.release(plan.nodes.get(id)!.key);
       }
     })();
     done.set(gi, promise);
     return promise;
   };
-  await Promise.all(groups.map((_, i) => runGroup(i)));
+  try {
+    await Promise.all(groups.map((_, i) => runGroup(i)));
+  } finally {
+    leases.releaseAll();
+  }
   for (const t of temporary) await t.abort();
-  return { outcomes, failures, corrupt };
+  return { outcomes, failures, corrupt, replan };
 }
 
 /** Run one group; returns the failures of members that failed while the rest finished. */

@@ -143,7 +143,8 @@ export class Session {
         events: { ...quietEvents, ...this.opts.events },
       });
       for (const [nid, o] of result.outcomes) if (o.status === 'ran') ran.set(nid, o);
-      if (result.corrupt.length === 0 || attempt === MAX_ATTEMPTS) break;
+      if ((result.corrupt.length === 0 && !result.replan) || attempt === MAX_ATTEMPTS) break;
+      if (result.replan) attempt--; // waiting for another process is not a failed attempt
       for (const c of result.corrupt) {
         this.opts.events?.log?.(c.node, `${c.message}; removing it and recomputing`);
         await this.store.evict(c.key);
