@@ -23,6 +23,7 @@ export class PortWriter {
   private pump?: Promise<void>;
   private schema?: Schema;
   private readonly rows: number[] = [];
+  private failed?: Error;
 
   private constructor(private readonly path: string, private readonly fh: FileHandle, private readonly fallback: Schema) {}
 
@@ -31,6 +32,7 @@ export class PortWriter {
   }
 
   write(batch: RecordBatch): void {
+    if (this.failed) throw this.failed;
     if (!this.writer) this.start(batch.schema);
     this.writer!.write(batch);
     this.rows.push(batch.numRows);
@@ -44,13 +46,19 @@ export class PortWriter {
     this.pump = (async () => {
       for await (const chunk of writer) await this.fh.write(chunk);
     })();
+    // A failed write (a full disk) is kept and thrown at the next write or at close.
+    this.pump.catch((e: Error) => { this.failed = new Error(`cannot write ${this.path}: ${e.message}`); });
   }
 
   /** Finish the file, flush it to disk and describe it. */
   async close(): Promise<PortManifest> {
     if (!this.writer) this.start(this.fallback);
     this.writer!.close();
-    await this.pump;
+    await this.pump!.catch(() => undefined);
+    if (this.failed) {
+      await this.fh.close().catch(() => undefined);
+      throw this.failed;
+    }
     await this.fh.sync();
     await this.fh.close();
     return describeFile(this.path, this.schema!, this.rows);
