@@ -1,7 +1,8 @@
 // The ctflow command line as a user meets it: help, exit codes, messages, a run and its rerun.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { tempDir, writeGraph } from '../helpers/engine.js';
 
 const BIN = resolve('bin/ctflow.js');
@@ -78,5 +79,20 @@ console.log(JSON.stringify({ code, heavy: loaded.length }));`);
     expect(list.map((r) => [r.graph, r.ran, r.cached])).to.deep.equal([['tiny', 1, 0], ['tiny', 0, 1]]);
     const dag = ctflow(['dag', good, '--format', 'dot'], dir);
     expect(dag.out).to.contain('digraph "tiny"');
+  });
+
+  it('exports synthetic scans as a COV19-CT-DB JPEG folder that image-folder reads back', () => {
+    const syn = writeGraph(dir, 'syn.yaml', 'name: syn\nseed: 3\nnodes:\n  scans: { kind: synthetic-ct, params: { scans: 4, slices: [6, 9], size: 64, splits: { train: 1, validation: 1, test: 0 } } }\n');
+    expect(ctflow(['export', syn, 'scans', '--to', 'exported', '--runs', 'r-exp'], dir).code, 'not cached yet').to.equal(1);
+    expect(ctflow(['run', syn, '--runs', 'r-exp'], dir).code).to.equal(0);
+    const exp = ctflow(['export', syn, 'scans', '--to', 'exported', '--runs', 'r-exp'], dir);
+    expect(exp.code, exp.err).to.equal(0);
+    expect(exp.out).to.contain('wrote 4 scans');
+    const back = writeGraph(dir, 'back.yaml', `name: back\nnodes:\n  scans: { kind: image-folder, params: { path: ${JSON.stringify(join(dir, 'exported'))} } }\n`);
+    const run = ctflow(['run', back, '--runs', 'r-exp', '--json'], dir);
+    expect(run.code, run.err).to.equal(0);
+    const rec = JSON.parse(readFileSync(join(dir, 'r-exp', 'records', JSON.parse(run.out.trim().split('\n').pop()!).run, 'record.json'), 'utf8'));
+    const orig = JSON.parse(readFileSync(join(dir, 'r-exp', 'records', readFileSync(join(dir, 'r-exp', 'latest', 'syn'), 'utf8').trim(), 'record.json'), 'utf8'));
+    expect(rec.nodes.scans.rows.slices).to.equal(orig.nodes.scans.rows.slices);
   });
 });
