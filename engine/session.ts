@@ -59,6 +59,8 @@ export class Session {
     const loaded = loadWithExtends(file);
     if (loaded.issues.length) return { variants: [], issues: loaded.issues };
     const setIssues = applySets(loaded, sets, this.opts.registry);
+    const base = validateGraph(loaded, this.opts.registry);
+    if (!base.graph || setIssues.length) return { variants: [], issues: [...setIssues, ...base.issues] };
     const { variants, issues } = expandSweep(loaded, this.opts.registry);
     return { variants: setIssues.length || issues.length ? [] : variants, issues: [...setIssues, ...issues] };
   }

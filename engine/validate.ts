@@ -83,7 +83,8 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
 
   // Inputs: every declared port wired, references exist, port types match.
   for (const [id, node] of nodes) {
-    const wired = rawNodes[id].in ?? {};
+    const raw = rawNodes[id].in ?? {};
+    const wired = raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {};
     const declared = node.def.inputs ?? {};
     for (const port of Object.keys(declared)) {
       if (!(port in wired)) {

@@ -41,7 +41,11 @@ export function oneFile(args: string[], what = 'GRAPH.yaml'): string {
 export function loadOrThrow(session: Session, file: string, sets: unknown, allowSweep = false): Graph {
   const { graph, issues } = session.load(file, (sets as string[] | undefined) ?? []);
   if (!graph) throw new GraphError(issues);
-  if (!allowSweep && hasSweep(graph.source)) throw new UsageError(`${file} has a sweep: block or replicates; run it with  ctflow sweep ${file}`);
+  if (!allowSweep && hasSweep(graph.source)) {
+    const sweep = session.loadSweep(file, (sets as string[] | undefined) ?? []);
+    if (!sweep.variants.length) throw new GraphError(sweep.issues);
+    throw new UsageError(`${file} has a sweep: block or replicates; run it with  ctflow sweep ${file}`);
+  }
   return graph;
 }
 
