@@ -3,7 +3,7 @@
 // sha256, so every batch is verified before it is decoded and passed on.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
+import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type Schema } from './arrow.js';
 import type { TableReader } from './types.js';
 
 export interface BatchEntry { offset: number; length: number; rows: number; sha256: string }
@@ -74,16 +74,12 @@ export class PortWriter {
 async function describeFile(path: string, schema: Schema, rowCounts: number[]): Promise<PortManifest> {
   const fh = await open(path, 'r');
   try {
-    const reader = await RecordBatchReader.from(fh);
-    await reader.open();
-    if (!reader.isFile()) throw new Error(`${path} is not an Arrow IPC file`);
-    if (reader.numRecordBatches !== rowCounts.length) throw new Error(`${path}: wrote ${rowCounts.length} batches, file lists ${reader.numRecordBatches}`);
+    const blocks = await batchBlocks(fh, path);
+    if (blocks.length !== rowCounts.length) throw new Error(`${path}: wrote ${rowCounts.length} batches, file holds ${blocks.length}`);
     const batches: BatchEntry[] = [];
-    for (let i = 0; i < reader.numRecordBatches; i++) {
-      const b = reader.footer!.getRecordBatch(i)!;
-      const length = b.metaDataLength + Number(b.bodyLength);
-      const bytes = await readRange(fh, Number(b.offset), length);
-      batches.push({ offset: Number(b.offset), length, rows: rowCounts[i], sha256: sha(bytes) });
+    for (let i = 0; i < blocks.length; i++) {
+      const bytes = await readRange(fh, blocks[i].offset, blocks[i].length);
+      batches.push({ ...blocks[i], rows: rowCounts[i], sha256: sha(bytes) });
     }
     const rows = rowCounts.reduce((a, b) => a + b, 0);
     const { size } = await fh.stat();
@@ -91,6 +87,40 @@ async function describeFile(path: string, schema: Schema, rowCounts: number[]): 
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Byte ranges of the record batch messages of an Arrow IPC file, found by walking its messages
+ * from the start (8-byte magic, then continuation marker, metadata length, flatbuffer Message
+ * metadata and body, up to the end-of-stream marker) — the file's footer is not needed.
+ */
+async function batchBlocks(fh: FileHandle, path: string): Promise<{ offset: number; length: number }[]> {
+  const blocks: { offset: number; length: number }[] = [];
+  let at = 8;
+  for (;;) {
+    const head = Buffer.from(await readRange(fh, at, 8));
+    const metaLen = head.readInt32LE(head.readUInt32LE(0) === 0xffffffff ? 4 : 0);
+    if (metaLen === 0) return blocks;
+    const meta = Buffer.from(await readRange(fh, at + 8, metaLen));
+    const { headerType, bodyLength } = messageFields(meta, path);
+    const length = 8 + metaLen + bodyLength;
+    if (headerType === RECORD_BATCH) blocks.push({ offset: at, length });
+    at += length;
+  }
+}
+
+const RECORD_BATCH = 3;
+
+/** header_type (field 1, ubyte) and bodyLength (field 3, int64) of a flatbuffer Message table. */
+function messageFields(buf: Buffer, path: string): { headerType: number; bodyLength: number } {
+  const table = buf.readUInt32LE(0);
+  const vtable = table - buf.readInt32LE(table);
+  const vsize = buf.readUInt16LE(vtable);
+  const field = (i: number) => (4 + 2 * i < vsize ? buf.readUInt16LE(vtable + 4 + 2 * i) : 0);
+  const ht = field(1);
+  const bl = field(3);
+  if (!ht) throw new Error(`${path}: an IPC message without a header type`);
+  return { headerType: buf.readUInt8(table + ht), bodyLength: bl ? Number(buf.readBigInt64LE(table + bl)) : 0 };
 }
 
 /** The schema alone as an IPC stream message (without the end-of-stream marker). */

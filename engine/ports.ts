@@ -1,6 +1,6 @@
 // Port types are Arrow schemas with a name. An output may feed an input when it carries every
 // field the input declares, with the same Arrow type (extra fields are allowed).
-import { Binary, Field, Float32, Int32, List, RecordBatch, Schema, Struct, makeData, vectorFromArray, type Data, type DataType } from 'apache-arrow';
+import { Binary, Field, Float32, Int32, List, RecordBatch, Schema, Struct, makeData, vectorFromArray, type Data, type DataType } from './arrow.js';
 
 export interface PortType {
   readonly name: string;

@@ -1,7 +1,7 @@
 // Source: realistic, seeded synthetic chest CT scans (one Slices batch per scan). The anatomy model
 // is described in docs/synthetic-ct.md; the generator lives in nodes/kernels/synthetic/.
 import { endianness } from 'node:os';
-import { Binary, makeData, RecordBatch, Struct, vectorFromArray, type DataType } from 'apache-arrow';
+import { Binary, makeData, RecordBatch, Struct, vectorFromArray, type DataType } from '../engine/arrow.js';
 import { rngFrom } from '../engine/rng.js';
 import { defineNode } from '../engine/types.js';
 import { generateScan } from './kernels/synthetic/scan.js';

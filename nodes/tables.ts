@@ -1,6 +1,6 @@
 // The project's table vocabulary: port types shared by the node kinds. Every per-scan table
 // carries scan_id, split (train | validation | test) and a nullable label (1 positive, 0 negative).
-import { Binary, Field, Float32, Float64, Int32, Int8, List, Utf8 } from 'apache-arrow';
+import { Binary, Field, Float32, Float64, Int32, Int8, List, Utf8 } from '../engine/arrow.js';
 import { portType } from '../engine/ports.js';
 
 const scanFields = () => [

@@ -1,5 +1,5 @@
 // Test-only stream node: multiply every pixel by `factor` (saturating int16).
-import { RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { defineNode } from '../../engine/types.js';
 import { makeBatch } from '../../engine/ports.js';
 import { Slices } from '../../nodes/tables.js';

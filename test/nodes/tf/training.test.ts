@@ -1,6 +1,7 @@
 // Seeded training on the WebAssembly backend and model weights as Arrow tables.
 import { expect } from 'chai';
-import { tableFromIPC, tableToIPC, Table, type RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
+import { tableFromIPC, tableToIPC, Table } from '../../../engine/arrow.js';
 import type * as TFJS from '@tensorflow/tfjs';
 import { rngFrom } from '../../../engine/rng.js';
 import { liveTensors, useBackend, type TF } from '../../../nodes/kernels/tf/backend.js';
