@@ -2,6 +2,7 @@
 // BitsStored masking, see hu.ts). Native data is read as it lies (big endian swapped); RLE is
 // decoded here (rle.ts); JPEG lossless, JPEG-LS and JPEG 2000 go to their codecs, loaded lazily.
 import type { DataSet } from 'dicom-parser';
+import { declaredFrame } from './codestream.js';
 import { DicomFileError, dicomParser, parseDataSet, PIXEL_DATA, readWhole, TRANSFER_SYNTAXES, truncated, type SliceHeader } from './header.js';
 import { decodeRle } from './rle.js';
 
@@ -27,9 +28,13 @@ export async function decodeSlice(h: SliceHeader): Promise<{ samples: Samples; s
   let samples: Samples;
   try {
     const frame = (await dicomParser()).readEncapsulatedPixelDataFromFragments(ds, el, 0, el.fragments.length) as Uint8Array;
-    if (syntax.codec === 'rle') samples = decodeRle(frame, pixels, width);
-    else if (syntax.codec === 'jpeg-lossless') samples = await jpegLossless(frame, width);
-    else samples = await wasmDecode(syntax.codec === 'jpeg-ls' ? charls : openjpeg, frame, h);
+    if (syntax.codec === 'rle') {
+      samples = decodeRle(frame, pixels, width);
+    } else {
+      checkDeclared(frame, h);
+      if (syntax.codec === 'jpeg-lossless') samples = await jpegLossless(frame, width);
+      else samples = await wasmDecode(syntax.codec === 'jpeg-ls' ? charls : openjpeg, frame, h);
+    }
   } catch (e) {
     // the WebAssembly codecs throw bare numbers (C++ exceptions) on bad codestreams
     const why = e instanceof Error ? e.message : typeof e === 'number' ? 'the codec rejected the codestream' : String(e);
@@ -37,6 +42,21 @@ export async function decodeSlice(h: SliceHeader): Promise<{ samples: Samples; s
   }
   if (samples.length !== pixels) throw fail(`${syntax.name} pixel data decodes to ${samples.length} samples, ${h.rows}×${h.cols} expected`);
   return { samples, shift: 0 };
+}
+
+/** Tiles smaller than this (each way, in an image larger than that) are refused: thousands of them take seconds. */
+const MIN_TILE = 16;
+
+/** Refuse a codestream whose own header disagrees with the DICOM header, before a codec sees it. */
+function checkDeclared(frame: Uint8Array, h: SliceHeader): void {
+  const f = declaredFrame(frame);
+  if (!f) return;
+  if (f.width !== h.cols || f.height !== h.rows || f.components !== 1) {
+    throw new Error(`the codestream declares ${f.width}×${f.height} with ${f.components} component(s); the header says ${h.cols}×${h.rows} greyscale`);
+  }
+  if (f.tile.width < Math.min(MIN_TILE, f.width) || f.tile.height < Math.min(MIN_TILE, f.height)) {
+    throw new Error(`the codestream declares tiles of ${f.tile.width}×${f.tile.height} pixels (damaged: at least ${MIN_TILE}×${MIN_TILE} expected)`);
+  }
 }
 
 function nativeSamples(ds: DataSet, offset: number, pixels: number, width: 1 | 2, bigEndian: boolean): Samples {
@@ -60,31 +80,44 @@ interface WasmDecoder {
   getDecodedBuffer(): Uint8Array;
   delete(): void;
 }
-type WasmCodec = () => Promise<new () => WasmDecoder>;
 
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => (p ??= load());
+/** A codec module, instantiated on first use; `discard` drops it so that the next frame gets a fresh instance. */
+interface WasmCodec {
+  get(): Promise<new () => WasmDecoder>;
+  discard(): void;
 }
 
-const charls: WasmCodec = once(async () => (await (await import('@cornerstonejs/codec-charls/decodewasmjs')).default()).JpegLSDecoder);
+function lazy(load: () => Promise<new () => WasmDecoder>): WasmCodec {
+  let p: Promise<new () => WasmDecoder> | undefined;
+  return { get: () => (p ??= load()), discard: () => { p = undefined; } };
+}
+
+const charls = lazy(async () => (await (await import('@cornerstonejs/codec-charls/decodewasmjs')).default()).JpegLSDecoder);
 // OpenJPEG prints [INFO] lines to stdout for every image: silenced (its errors are thrown).
-const openjpeg: WasmCodec = once(async () => (await (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default({ print: () => {} })).J2KDecoder);
+const openjpeg = lazy(async () => (await (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default({ print: () => {} })).J2KDecoder);
 
 /** JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG): WebAssembly decoders with the same interface. */
 async function wasmDecode(codec: WasmCodec, frame: Uint8Array, h: SliceHeader): Promise<Samples> {
-  const Decoder = await codec();
-  const d = new Decoder();
+  const Decoder = await codec.get();
+  let d: WasmDecoder | undefined;
   try {
+    d = new Decoder();
     d.getEncodedBuffer(frame.length).set(frame);
     d.decode();
     const info = d.getFrameInfo();
+    if (info.width === 0 || info.height === 0) throw new Error('the codec could not read the codestream');
     if (info.width !== h.cols || info.height !== h.rows || info.componentCount !== 1) {
       throw new Error(`the codestream is ${info.width}×${info.height} with ${info.componentCount} component(s); the header says ${h.cols}×${h.rows} greyscale`);
     }
     const bytes = d.getDecodedBuffer().slice(); // copy out of WebAssembly memory before delete()
-    return info.bitsPerSample <= 8 ? bytes : new Uint16Array(bytes.buffer); // little endian, as WebAssembly is
-  } finally {
     d.delete();
+    return info.bitsPerSample <= 8 ? bytes : new Uint16Array(bytes.buffer); // little endian, as WebAssembly is
+  } catch (e) {
+    // The codec's own failures, C++ exceptions (bare numbers) and traps, unwind out of WebAssembly
+    // without restoring its stack pointer or freeing the exception: a few hundred of them and the
+    // instance traps on every frame, valid ones included. An instance that threw is not reused.
+    if (e instanceof WebAssembly.RuntimeError || !(e instanceof Error)) codec.discard();
+    else d?.delete();
+    throw e;
   }
 }

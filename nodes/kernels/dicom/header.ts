@@ -23,6 +23,16 @@ export const TRANSFER_SYNTAXES: Readonly<Record<string, { name: string; codec: C
   '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000', codec: 'jpeg2000' },
 };
 
+/**
+ * Image storage SOP classes (CR, DX, CT, enhanced CT, MR, enhanced MR, secondary capture, NM, PET):
+ * a file of one of these without Rows and Pixel Data is damaged, not a file without an image.
+ */
+const IMAGE_STORAGE = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(1|1\.1|1\.1\.1|2|2\.1|2\.2|4|4\.1|7|20|128)$/;
+
+/** Largest slice read (the header's Rows × Columns); CT is 512² to 1024², radiographs up to ~4300². */
+const MAX_SIDE = 8192;
+const MAX_PIXELS = MAX_SIDE * MAX_SIDE;
+
 export interface SliceHeader {
   file: string;
   seriesUid: string;
@@ -62,12 +72,24 @@ export async function parseDataSet(file: string, bytes: Uint8Array, untilPixelDa
     throw new DicomFileError(file, 'not a DICOM file (no "DICM" marker at byte 128; files without the Part 10 header are not read)');
   }
   const dp = await dicomParser();
+  let ds: DataSet;
   try {
-    return dp.parseDicom(bytes, untilPixelData ? { untilTag: PIXEL_DATA } : undefined);
+    ds = dp.parseDicom(bytes, untilPixelData ? { untilTag: PIXEL_DATA } : undefined);
   } catch (e) {
     const inner = (e as { exception?: unknown } | null)?.exception ?? e; // dicom-parser throws strings or wrappers
     throw new DicomFileError(file, `the DICOM data set does not parse (${inner instanceof Error ? inner.message : String(inner)}): the file is damaged or truncated`);
   }
+  // dicom-parser checks lengths against the end of the bytes for explicit VR only: an implicit VR
+  // data set (or explicit data read as implicit under a wrong transfer syntax) parses "cleanly"
+  // into elements that run past the end, and would pass for a file without an image.
+  const end = ds.byteArray.length;
+  const over = Object.values(ds.elements).find((el) => el.tag !== PIXEL_DATA && !el.hadUndefinedLength && el.dataOffset + el.length > end);
+  if (over) {
+    const tag = `${over.tag.slice(1, 5)},${over.tag.slice(5)}`.toUpperCase();
+    throw new DicomFileError(file, `element (${tag}) claims ${over.length} bytes but only ${Math.max(0, end - over.dataOffset)} follow it: ` +
+      `the file is truncated or damaged, or its transfer syntax ${ds.string('x00020010') || '(none)'} is not the one it was written in`);
+  }
+  return ds;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -96,7 +118,11 @@ function headerOf(file: string, ds: DataSet, dataEnd: number): SliceHeader | nul
   const pixelData = ds.elements[PIXEL_DATA];
   const rows = ds.uint16('x00280010');
   const cols = ds.uint16('x00280011');
-  if (!pixelData && rows === undefined) return null;
+  if (!pixelData && rows === undefined) {
+    const sopClass = ds.string('x00020002') ?? '';
+    if (!IMAGE_STORAGE.test(sopClass)) return null;
+    throw fail(`neither Rows nor Pixel Data, yet its SOP class ${sopClass} (0002,0002) is an image storage: the file is truncated or damaged`);
+  }
   if (!pixelData) throw fail('an image header without Pixel Data (7FE0,0010): the file is truncated');
   const transferSyntax = ds.string('x00020010') ?? '';
   const syntax = TRANSFER_SYNTAXES[transferSyntax];
@@ -107,6 +133,7 @@ function headerOf(file: string, ds: DataSet, dataEnd: number): SliceHeader | nul
   const seriesUid = ds.string('x0020000e');
   if (!seriesUid) throw fail('no SeriesInstanceUID (0020,000E): cannot tell which scan it belongs to');
   if (!rows || !cols) throw fail('Rows or Columns missing or 0');
+  if (rows * cols > MAX_PIXELS) throw fail(`Rows × Columns ${rows}×${cols} is more than the ${MAX_SIDE}×${MAX_SIDE} pixels read: the header is damaged`);
   const samplesPerPixel = ds.uint16('x00280002') ?? 1;
   if (samplesPerPixel !== 1) throw fail(`${samplesPerPixel} samples per pixel (colour): only greyscale images are read`);
   const frames = ds.intString('x00280008') ?? 1;

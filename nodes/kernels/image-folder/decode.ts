@@ -8,20 +8,40 @@ export interface GreySlice {
   grey: Uint8Array;
 }
 
+/** Largest slice decoded: a damaged frame header can declare 16000×16000 in a 300-byte file (seconds, a gigabyte). */
+export const MAX_SIDE = 4096;
+
+/**
+ * libjpeg warnings that leave the pixels intact: junk between marker segments, scan parameters a
+ * baseline decoder ignores. Every other warning ("bad Huffman code", "premature end of data
+ * segment": damaged entropy-coded data, filled in with grey) makes the slice unreadable.
+ */
+const HARMLESS = /extraneous bytes before marker|Invalid SOS parameters for sequential JPEG/;
+
 /**
  * The slice's grey levels, or a reason it cannot be used ("unreadable: …", "blank: …").
+ * 'strict' fails on any libjpeg warning; 'lenient' lets the HARMLESS ones pass. Which warning it
+ * was is read from libvips's error buffer, which all of its threads share (lovell/sharp#902):
+ * decode leniently only while no other slice is being decoded, or the message may be another's.
  * Decoded straight to the b-w colourspace (sharp's default sRGB output triples greyscale JPEGs,
  * and costs twice the time); should more than one channel come back, channel 0 is taken.
  */
-export async function decodeGrey(file: string): Promise<GreySlice | { reason: string }> {
+export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'lenient'): Promise<GreySlice | { reason: string }> {
   const { default: sharp } = await import('sharp');
+  const decode = (bytes: Buffer, failOn: 'warning' | 'error') =>
+    sharp(bytes, { failOn, limitInputPixels: MAX_SIDE * MAX_SIDE }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    // failOn 'error': truncated or corrupt data fails; benign libjpeg warnings (extraneous bytes) pass.
     const bytes = await readFile(file);
-    raw = await sharp(bytes, { failOn: 'error' }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    raw = await decode(bytes, 'warning').catch((err) => {
+      if (mode === 'strict' || !HARMLESS.test(firstLine(err))) throw err;
+      return decode(bytes, 'error');
+    });
   } catch (err) {
-    return { reason: `unreadable: ${firstLine(err)}` };
+    const why = /exceeds pixel limit/.test(firstLine(err))
+      ? `its header declares more than ${MAX_SIDE}×${MAX_SIDE} pixels (damaged?)`
+      : firstLine(err);
+    return { reason: `unreadable: ${why}` };
   }
   const { width, height, channels } = raw.info;
   const grey = new Uint8Array(width * height);

@@ -19,7 +19,11 @@ export interface SizeCount {
 
 /** Decode a scan's slices; `skip(file, reason)` is told of each slice left out, in file order. */
 export async function decodeScan(files: readonly SliceFile[], skip: (file: string, reason: string) => void): Promise<DecodedSlice[]> {
-  const decoded = await mapLimit(files, 4, ({ file }) => decodeGrey(file));
+  const decoded = await mapLimit(files, 4, ({ file }) => decodeGrey(file, 'strict'));
+  // libvips has one error buffer for all its threads: the message of a slice that failed while
+  // others were decoding can be another slice's (lovell/sharp#902). Failures are rare: each is
+  // decoded again, alone, so that its reason (and whether a warning was harmless) is its own.
+  for (const [i, d] of decoded.entries()) if ('reason' in d && d.reason.startsWith('unreadable')) decoded[i] = await decodeGrey(files[i].file);
   const kept: DecodedSlice[] = [];
   decoded.forEach((d, i) => {
     if ('reason' in d) skip(files[i].file, d.reason);

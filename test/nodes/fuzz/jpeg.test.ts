@@ -1,0 +1,223 @@
+// Bad scans, JPEG: seeded mutants of real JPEG slices (truncated, corrupt markers and segment
+// lengths, damaged frame headers, garbage in the entropy-coded data) each either decode to a
+// well-formed grey slice or are skipped with a reason, within a time bound per file. Sources: the
+// image-folder example fixture (written by the project's JPEG writer) and CT slices from the DICOM
+// fixtures encoded by sharp (baseline, progressive, colour). Every mutant goes through decodeGrey;
+// a few hundred, filed as COV19-CT-DB scans, also go through image-folder run().
+import { expect } from 'chai';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RecordBatch } from 'apache-arrow';
+import imageFolder, { type ImageFolderParams } from '../../../nodes/image-folder.js';
+import { rngFrom } from '../../../engine/rng.js';
+import { decodeSlice } from '../../../nodes/kernels/dicom/decode.js';
+import { readHeader } from '../../../nodes/kernels/dicom/header.js';
+import { toHounsfield } from '../../../nodes/kernels/dicom/hu.js';
+import { decodeGrey, MAX_SIDE, type GreySlice } from '../../../nodes/kernels/image-folder/decode.js';
+import { byteToHuTable, bytesToHuPixels, DEFAULT_WINDOW, huPixelsToBytes } from '../../../nodes/kernels/image-folder/hu.js';
+import { testContext } from '../../helpers/context.js';
+import { mapJpeg, mutateJpeg } from './mutate.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/', import.meta.url));
+const PER_SOURCE = 160;
+/** Mutants filed as scans for run(): SLICES_PER_SCAN mutants of one source per scan folder. */
+const RUN_MUTANTS = 300;
+const SLICES_PER_SCAN = 5;
+const TIME_BOUND_MS = 2000;
+
+/** The source JPEGs: name → bytes. */
+async function sources(): Promise<Map<string, Uint8Array>> {
+  const { default: sharp } = await import('sharp');
+  const out = new Map<string, Uint8Array>();
+  const tiny = join(FIXTURES, 'image-folder/tiny/train/covid/ct_scan_0');
+  for (const name of (await readdir(tiny)).sort()) out.set(`tiny-${name}`, new Uint8Array(await readFile(join(tiny, name))));
+  for (const dcm of ['CT_small.dcm', 'CT_large.dcm']) {
+    const h = (await readHeader(join(FIXTURES, 'dicom/files', dcm)))!;
+    const { samples, shift } = await decodeSlice(h);
+    const { hu } = toHounsfield(samples, h.pixel, shift);
+    const grey = huPixelsToBytes(new Uint8Array(hu.buffer), [...DEFAULT_WINDOW]);
+    const image = () => sharp(grey, { raw: { width: h.cols, height: h.rows, channels: 1 } });
+    const stem = dcm.replace('.dcm', '');
+    out.set(`${stem}-q95.jpg`, await image().jpeg({ quality: 95 }).toBuffer());
+    if (h.rows > 128) continue; // one 512² source is enough; the small one carries the variants
+    out.set(`${stem}-progressive.jpg`, await image().jpeg({ quality: 80, progressive: true }).toBuffer());
+    out.set(`${stem}-rgb420.jpg`, await image().toColourspace('srgb').jpeg({ quality: 85, chromaSubsampling: '4:2:0' }).toBuffer());
+  }
+  return out;
+}
+
+interface Mutated {
+  file: string;
+  source: string;
+  what: string;
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - t0 };
+}
+
+describe('fuzz: damaged JPEG slices', function () {
+  let dir: string;
+  const corpus: Mutated[] = [];
+  const outcomes = new Map<string, GreySlice | { reason: string }>();
+
+  before(async function () {
+    dir = await mkdtemp(join(tmpdir(), 'ctflow-fuzz-jpeg-'));
+    await mkdir(join(dir, 'corpus'));
+    for (const [name, src] of await sources()) {
+      await decodeGrey(await writeTmp(join(dir, `original-${name}`), src)); // loads sharp before anything is timed
+      const map = mapJpeg(src);
+      const rng = rngFrom(`fuzz-jpeg:${name}`);
+      for (let k = 0; k < PER_SOURCE; k++) {
+        const m = mutateJpeg(src, map, rng);
+        const file = join(dir, 'corpus', `${name.replace(/\.jpe?g$/, '')}-${k}.jpg`);
+        await writeFile(file, m.bytes);
+        corpus.push({ file, source: name, what: `${name}: ${m.what}` });
+      }
+    }
+  });
+
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('builds ≥ 1000 mutants of real JPEG slices, the same every run', async () => {
+    expect(corpus.length).to.be.at.least(1000);
+    const src = (await sources()).get('CT_small-q95.jpg')!;
+    const again = mutateJpeg(src, mapJpeg(src), rngFrom('fuzz-jpeg:CT_small-q95.jpg'));
+    expect(Buffer.compare(Buffer.from(again.bytes), await readFile(corpus.find((m) => m.what.startsWith('CT_small-q95.jpg'))!.file))).to.equal(0);
+  });
+
+  it('decodes each mutant to a well-formed grey slice or gives the reason it is skipped, each within the time bound', async () => {
+    let maxMs = 0;
+    let slowest = '';
+    const counts = { decoded: 0, unreadable: 0, blank: 0 };
+    for (const m of corpus) {
+      const { value: o, ms } = await timed(() => decodeGrey(m.file));
+      if (ms > maxMs) [maxMs, slowest] = [ms, m.what];
+      outcomes.set(m.file, o);
+      if ('reason' in o) {
+        expect(o.reason, m.what).to.match(/^(unreadable|blank): \S/);
+        counts[o.reason.startsWith('blank') ? 'blank' : 'unreadable']++;
+      } else {
+        expect(o.width * o.height, m.what).to.be.greaterThan(0).and.at.most(MAX_SIDE * MAX_SIDE);
+        expect(o.grey.length, m.what).to.equal(o.width * o.height);
+        counts.decoded++;
+      }
+    }
+    console.log(`      ${corpus.length} JPEG mutants: ${counts.decoded} decoded, ${counts.unreadable} unreadable, ${counts.blank} blank; slowest ${maxMs.toFixed(0)} ms (${slowest})`);
+    expect(maxMs, slowest).to.be.below(TIME_BOUND_MS);
+    expect(counts.unreadable, 'the mutator damages files').to.be.greaterThan(corpus.length / 4);
+    expect(counts.decoded, 'some damage is harmless').to.be.greaterThan(0);
+  });
+
+  it('image-folder run() yields the slices that decode and notes every one it skips, scan by scan', async () => {
+    // scans of SLICES_PER_SCAN mutants of one source each, filed as train/covid/ct_scan_K/N.jpg
+    const root = join(dir, 'dataset');
+    const scans: Mutated[][] = [];
+    const chosen = corpus.filter((_, i) => i % Math.floor(corpus.length / RUN_MUTANTS) === 0).slice(0, RUN_MUTANTS);
+    const bySource = new Map<string, Mutated[]>();
+    for (const m of chosen) bySource.set(m.source, [...(bySource.get(m.source) ?? []), m]);
+    for (const group of bySource.values()) for (let i = 0; i < group.length; i += SLICES_PER_SCAN) scans.push(group.slice(i, i + SLICES_PER_SCAN));
+    const fileOf = new Map<string, Mutated>();
+    for (const [k, scan] of scans.entries()) {
+      const folder = join(root, 'train', 'covid', `ct_scan_${k}`);
+      await mkdir(folder, { recursive: true });
+      for (const [n, m] of scan.entries()) {
+        const file = join(folder, `${n}.jpg`);
+        await writeFile(file, await readFile(m.file));
+        fileOf.set(file, m);
+      }
+    }
+    const ctx = testContext<ImageFolderParams>({ path: root, window: [...DEFAULT_WINDOW], mixedSizes: 'drop', splits: null });
+    if (imageFolder.mode !== 'source') throw new Error('image-folder must be a source');
+    const batches: RecordBatch[] = [];
+    const t0 = performance.now();
+    for await (const out of imageFolder.run(ctx)) batches.push(out.slices);
+    const ms = performance.now() - t0;
+
+    // what each scan should come to, from the per-file outcomes
+    const table = byteToHuTable([...DEFAULT_WINDOW]);
+    const want = { skipped: [] as { file: string; reason: string }[], empty: [] as string[], mixed: [] as string[], rows: new Map<string, string[]>() };
+    for (const [k] of scans.entries()) {
+      const scanId = `train/covid/ct_scan_${k}`;
+      const files = [...fileOf.keys()].filter((f) => relative(root, f).split(sep).slice(0, 3).join('/') === scanId).sort();
+      const kept: { file: string; slice: GreySlice }[] = [];
+      for (const file of files) {
+        const o = outcomes.get(fileOf.get(file)!.file)!;
+        if ('reason' in o) want.skipped.push({ file, reason: o.reason });
+        else kept.push({ file, slice: o });
+      }
+      if (kept.length === 0) want.empty.push(scanId);
+      else if (new Set(kept.map((s) => `${s.slice.width}x${s.slice.height}`)).size > 1) want.mixed.push(scanId);
+      else want.rows.set(scanId, kept.map((s) => Buffer.from(bytesToHuPixels(s.slice.grey, table)).toString('base64')));
+    }
+    expect(ctx.notes.skippedSlices).to.have.deep.members(want.skipped);
+    expect(ctx.notes.emptyScans).to.have.members(want.empty);
+    expect((ctx.notes.mixedSizes as { scan_id: string }[]).map((m) => m.scan_id)).to.have.members(want.mixed);
+    const got = new Map<string, string[]>();
+    for (const batch of batches) {
+      const rows = batch.toArray();
+      for (const r of rows) {
+        expect((r.pixels as Uint8Array).length, r.scan_id).to.equal(r.height * r.width * 2);
+        expect(r.height * r.width, r.scan_id).to.be.greaterThan(0);
+      }
+      got.set(rows[0].scan_id, rows.map((r) => Buffer.from(r.pixels as Uint8Array).toString('base64')));
+    }
+    expect(got).to.deep.equal(want.rows);
+    const perFile = ms / chosen.length;
+    console.log(`      run() over ${chosen.length} mutants in ${scans.length} scans: ${[...got.values()].flat().length} slices yielded, ` +
+      `${want.skipped.length} skipped, ${want.empty.length} scans empty, ${want.mixed.length} of mixed sizes; ${perFile.toFixed(1)} ms per file`);
+    expect(perFile).to.be.below(TIME_BOUND_MS);
+  });
+});
+
+describe('fuzz findings: JPEG slices', function () {
+  let dir: string;
+  let src: Uint8Array;
+  let original: GreySlice;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ctflow-fuzz-jpeg-'));
+    src = (await sources()).get('CT_small-q95.jpg')!;
+    original = (await decodeGrey(await writeTmp(join(dir, 'original.jpg'), src))) as GreySlice;
+    expect(original.width).to.equal(128);
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a frame header declaring a huge image at once (it decoded 16000×16000 from 3 kB in seconds)', async () => {
+    const b = Buffer.from(src);
+    const { sof } = mapJpeg(src);
+    b.writeUInt16BE(16000, sof + 5);
+    b.writeUInt16BE(16000, sof + 7);
+    const t0 = performance.now();
+    const o = await decodeGrey(await writeTmp(join(dir, 'huge.jpg'), b));
+    expect(performance.now() - t0).to.be.below(500);
+    expect(o).to.deep.equal({ reason: `unreadable: its header declares more than ${MAX_SIDE}×${MAX_SIDE} pixels (damaged?)` });
+  });
+
+  it('skips a slice whose entropy-coded data ends early (libjpeg fills the rest with grey and only warns)', async () => {
+    const [[start, end]] = mapJpeg(src).scans;
+    const cut = Buffer.concat([src.subarray(0, (start + end) >> 1), Buffer.from([0xff, 0xd9])]);
+    const o = await decodeGrey(await writeTmp(join(dir, 'short.jpg'), cut));
+    expect(o).to.deep.equal({ reason: 'unreadable: VipsJpeg: Corrupt JPEG data: premature end of data segment' });
+  });
+
+  it('reads a slice with junk between marker segments (a harmless warning) as the original', async () => {
+    const dqt = mapJpeg(src).segments.find((s) => s.marker === 0xdb)!;
+    const junk = Buffer.concat([src.subarray(0, dqt.at), Buffer.from([1, 2, 3]), src.subarray(dqt.at)]);
+    const o = await decodeGrey(await writeTmp(join(dir, 'junk.jpg'), junk), 'strict');
+    expect(o).to.deep.equal({ reason: 'unreadable: VipsJpeg: Corrupt JPEG data: 3 extraneous bytes before marker 0xdb' });
+    expect(await decodeGrey(join(dir, 'junk.jpg'))).to.deep.equal(original);
+  });
+});
+
+async function writeTmp(file: string, bytes: Uint8Array): Promise<string> {
+  await writeFile(file, bytes);
+  return file;
+}
