@@ -28,23 +28,23 @@ export function rowRuns(
   bits: Uint32Array, word: number, n: number, invert: boolean,
   starts: Int32Array, ends: Int32Array, count: number,
 ): number {
-  const flip = invert ? -1 : 0;
-  let inRun = false;
-  for (let x = 0, i = word; x < n; x += 32, i++) {
-    let v = bits[i] ^ flip;
-    if (n - x < 32) v &= (1 << (n - x)) - 1;
-    else if (v === (inRun ? -1 : 0)) continue;
-    let from = 0;
-    for (;;) {
-      const m = (inRun ? ~v : v) & (-1 << from);
+  const flip = invert ? -1 : 0, full = n >> 5;
+  let inside = 0;                                     // -1 inside a run, 0 outside
+  for (let j = 0, x = 0; j <= full; j++, x += 32) {
+    if (x === n) break;
+    let v = bits[word + j] ^ flip;
+    if (j === full) v &= (1 << (n - x)) - 1;
+    else if (v === inside) continue;                  // no run starts or ends in this word
+    for (let from = 0; ;) {
+      const m = (v ^ inside) & (-1 << from);          // bits that differ from the current state
       if (m === 0) break;
       from = ctz(m);
-      if (inRun) ends[count++] = x + from;
+      if (inside) ends[count++] = x + from;
       else starts[count] = x + from;
-      inRun = !inRun;
+      inside = ~inside;
     }
   }
-  if (inRun) ends[count++] = n;
+  if (inside) ends[count++] = n;
   return count;
 }
 

@@ -49,6 +49,6 @@ export function lungArea(slice: Int16Array, h: number, w: number, options: Parti
   const [body, tissue] = s.threshold(slice, h, w, o.air, strictThreshold(o.t, o.op));
   const box = widen(largestComponentBox(body, h, w, s.runs), o.margin, h, w);
   windowCount(tissue, w, box, o.size, neededCount(o.size, o.filter), o.edge, s.count);
-  const area = holes(s.count.out, box.r1 - box.r0, box.c1 - box.c0, s.runs);
+  const area = holes(s.count.out, box.r1 - box.r0, s.count.width, s.runs);
   return { ...box, area };
 }

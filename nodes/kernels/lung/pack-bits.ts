@@ -46,10 +46,13 @@ const MODULE = new Uint8Array([
 
 let compiled: WebAssembly.Module | undefined;
 
-/** Per-thread packer: owns a WebAssembly memory that holds one slice and its two bit planes. */
+/** Pixels copied into the module's memory per call (keeps the copy buffer at 128 KiB, in cache). */
+const CHUNK = 65536;
+
+/** Per-thread packer: owns a WebAssembly memory with a pixel chunk buffer and two bit planes. */
 export class BitPacker {
   private readonly exports: { pack: (...a: number[]) => void; memory: WebAssembly.Memory };
-  private pixels = 0;
+  private pixels = -1;
   /** Pixels > tA, as a flat bit stream (⌈pixels/32⌉ words and a zero word). */
   a = new Uint32Array(0);
   /** Pixels > tB, same layout. */
@@ -63,28 +66,30 @@ export class BitPacker {
 
   /** Threshold `slice` at tA and tB (integers in [-32768, 32767], strict >). */
   pack(slice: Int16Array, tA: number, tB: number): void {
-    const groups = (slice.length + 15) >> 4;
-    this.layout(slice.length, groups);
-    this.src.set(slice);
-    this.src.fill(-32768, slice.length);
-    const words = (slice.length + 31) >> 5;
-    const da = groups * 32, db = da + (words + 1) * 4;
+    const n = slice.length, words = (n + 31) >> 5;
+    this.layout(n);
+    const da = this.a.byteOffset, db = this.b.byteOffset;
     this.a[words - 1] = 0;                       // an odd group count writes half of it
     this.b[words - 1] = 0;
-    this.exports.pack(0, groups, da, tA, db, tB);
+    for (let p = 0; p < n; p += CHUNK) {
+      const m = Math.min(CHUNK, n - p);
+      this.src.set(slice.subarray(p, p + m));
+      this.src.fill(-32768, m);
+      this.exports.pack(0, (m + 15) >> 4, da + p / 8, tA, db + p / 8, tB);
+    }
     this.a[words] = 0;
     this.b[words] = 0;
   }
 
-  private layout(pixels: number, groups: number): void {
+  private layout(pixels: number): void {
     if (pixels === this.pixels && this.src.buffer === this.exports.memory.buffer) return;
     const words = (pixels + 31) >> 5;
-    const bytes = groups * 32 + 2 * (words + 1) * 4;
+    const bytes = CHUNK * 2 + 2 * (words + 1) * 4;
     const mem = this.exports.memory;
     if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
-    this.src = new Int16Array(mem.buffer, 0, groups * 16);
-    this.a = new Uint32Array(mem.buffer, groups * 32, words + 1);
-    this.b = new Uint32Array(mem.buffer, groups * 32 + (words + 1) * 4, words + 1);
+    this.src = new Int16Array(mem.buffer, 0, CHUNK);
+    this.a = new Uint32Array(mem.buffer, CHUNK * 2, words + 1);
+    this.b = new Uint32Array(mem.buffer, CHUNK * 2 + (words + 1) * 4, words + 1);
     this.pixels = pixels;
   }
 }

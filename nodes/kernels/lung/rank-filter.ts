@@ -5,6 +5,9 @@ import { edgeIndex, type Edge } from './bits.js';
 
 export type Rank = 'median' | 'minimum';
 
+const lo = (a: number, b: number) => (a < b ? a : b);
+const hi = (a: number, b: number) => (a < b ? b : a);
+
 /** Offsets of the padded lines: map[i] = the source index of padded position i (i - r outside). */
 function lineMap(n: number, r: number, edge: Edge, scale: number): Int32Array {
   const m = new Int32Array(n + 2 * r);
@@ -43,15 +46,25 @@ export function rankFilter(src: Int16Array, h: number, w: number, size: number, 
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         let m = 32767;
-        for (let d = 0; d < size; d++) m = Math.min(m, src[y * w + cols[x + d]]);
+        for (let d = 0; d < size; d++) m = lo(m, src[y * w + cols[x + d]]);
         tmp[y * w + x] = m;
       }
     }
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         let m = 32767;
-        for (let d = 0; d < size; d++) m = Math.min(m, tmp[rows[y + d] + x]);
+        for (let d = 0; d < size; d++) m = lo(m, tmp[rows[y + d] + x]);
         out[y * w + x] = m;
+      }
+    }
+    return out;
+  }
+  if (size === 3) {
+    for (let y = 0; y < h; y++) {
+      const u = rows[y], m = rows[y + 1], d = rows[y + 2];
+      for (let x = 0; x < w; x++) {
+        const l = cols[x], c = cols[x + 1], r = cols[x + 2];
+        out[y * w + x] = median9(src[u + l], src[u + c], src[u + r], src[m + l], src[m + c], src[m + r], src[d + l], src[d + c], src[d + r]);
       }
     }
     return out;
@@ -68,4 +81,28 @@ export function rankFilter(src: Int16Array, h: number, w: number, size: number, 
     }
   }
   return out;
+}
+
+/** Median of nine values: Devillard's 19 compare-exchange network (opt_med9). */
+function median9(p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number, p8: number): number {
+  let t: number;
+  t = lo(p1, p2); p2 = hi(p1, p2); p1 = t;
+  t = lo(p4, p5); p5 = hi(p4, p5); p4 = t;
+  t = lo(p7, p8); p8 = hi(p7, p8); p7 = t;
+  t = lo(p0, p1); p1 = hi(p0, p1); p0 = t;
+  t = lo(p3, p4); p4 = hi(p3, p4); p3 = t;
+  t = lo(p6, p7); p7 = hi(p6, p7); p6 = t;
+  t = lo(p1, p2); p2 = hi(p1, p2); p1 = t;
+  t = lo(p4, p5); p5 = hi(p4, p5); p4 = t;
+  t = lo(p7, p8); p8 = hi(p7, p8); p7 = t;
+  p3 = hi(p0, p3);
+  p5 = lo(p5, p8);
+  t = lo(p4, p7); p7 = hi(p4, p7); p4 = t;
+  p6 = hi(p3, p6);
+  p4 = hi(p1, p4);
+  p2 = lo(p2, p5);
+  p4 = lo(p4, p7);
+  t = lo(p4, p2); p2 = hi(p4, p2); p4 = t;
+  p4 = hi(p6, p4);
+  return lo(p4, p2);
 }
