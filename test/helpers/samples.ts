@@ -31,6 +31,10 @@ const makers: Record<string, (scan: string, n: number, label: number) => RecordB
       prob: Array.from({ length: n }, () => rng()),
     });
   },
+  // Two draws of all the scan's slices (they fit the embeddings sample's slice indices).
+  sequences: (scan, n, label) => makeBatch(tables.Sequences, {
+    ...scanCols(scan, 2, label), draw: [0, 1], slices: [0, 1].map(() => Int32Array.from({ length: n }, (_, i) => i)),
+  }),
   // Two models, three draws each, labelled validation scans (what an evaluator or ensemble reads).
   predictions: (scan, _n, label) => {
     const rng = rngFrom(`pred:${scan}`);
@@ -40,9 +44,19 @@ const makers: Record<string, (scan: string, n: number, label: number) => RecordB
       draw: rows.map((r) => r.draw), prob: rows.map((r) => r.prob),
     });
   },
+  // A cnn-trainer model (small preset at 32², embedding 8, seeded weights). A weights table is a
+  // set of rows, not one batch per scan: the first batch holds them all, the others are empty.
+  weights: (scan) => {
+    const cfg = { backbone: 'small', width: 0.5, depth: 0.5, resolution: 32, embedding: 8, hu: [-1150, 350], fit: 'stretch' } as const;
+    const entries = initialWeights(paramSpecs(architecture(cfg)), rngFrom(`weights:${scan}`));
+    return scan === 'sample-0' ? modelBatch({ ...cfg, hu: [...cfg.hu] }, entries) : entriesToBatch([]);
+  },
 };
 
 import * as tables from '../../nodes/tables.js';
+import { architecture, initialWeights, paramSpecs } from '../../nodes/kernels/cnn/architecture.js';
+import { modelBatch } from '../../nodes/kernels/cnn/model-table.js';
+import { entriesToBatch } from '../../nodes/kernels/tf/weights.js';
 
 /** `scans` sample batches (one per scan) of the given port type, or undefined if unknown. */
 export function sampleBatches(port: PortType, scans = 2, slices = 6): RecordBatch[] | undefined {

@@ -1,0 +1,24 @@
+// Params the lstm and swin nodes share (JSON Schema), kept free of TensorFlow.js imports so that
+// loading the node registry stays cheap.
+
+export interface SeqTrainParams {
+  /** The predictions' model name (null: the node id). */
+  name: string | null;
+  /** Draws per batch. */
+  batch: number;
+  /** Most epochs (each: one fresh random draw of every training scan). */
+  epochs: number;
+  /** Stop after this many epochs without a better validation F1. */
+  patience: number;
+  lr: number;
+  weightDecay: number;
+}
+
+export const TRAIN_PARAMS = {
+  name: { type: ['string', 'null'], minLength: 1, default: null, description: "the predictions' model name (null: the node id)" },
+  batch: { type: 'integer', minimum: 1, maximum: 1024, default: 8, description: 'draws per batch' },
+  epochs: { type: 'integer', minimum: 1, default: 20, description: 'most epochs (each: one fresh random draw of every training scan)' },
+  patience: { type: 'integer', minimum: 1, default: 5, description: 'stop after this many epochs without a better validation F1' },
+  lr: { type: 'number', exclusiveMinimum: 0, default: 1e-4, description: "Adam learning rate (β 0.9, 0.999; the paper's CNN setting)" },
+  weightDecay: { type: 'number', minimum: 0, default: 5e-4, description: "L2 added to the gradient (torch.optim.Adam's weight_decay)" },
+};
