@@ -37,6 +37,7 @@ export default defineNode<SwinParams>(import.meta.url, {
     heads: { type: ['array', 'null'], items: { type: 'integer', minimum: 1 }, minItems: 1, default: null, description: "attention heads per stage (null: the preset's)" },
     window: { type: ['integer', 'null'], minimum: 1, default: null, description: "window side in tokens (null: the preset's 7)" },
     ...TRAIN_PARAMS,
+    microbatch: { ...TRAIN_PARAMS.microbatch, default: 4, description: 'draws per forward/backward pass, gradients summed over the batch (memory, not results: Swin-T at 224 × 224 needs about 0.75 GB per draw, the WebAssembly backend has 4 GB); null: the whole batch' },
   },
   example: { length: 6, preset: 'small-cpu', patch: 1, dim: 8, depths: [2], heads: [2], window: 2, batch: 2, epochs: 1 },
   inputs: { embeddings: Embeddings, sequences: Sequences },

@@ -1,10 +1,11 @@
 // A bidirectional LSTM layer's recurrence as two backend kernels (forward and backward through
 // time) for the WebAssembly and pure-JS CPU backends. TensorFlow.js ops would take a dozen kernels
 // per time step and direction, each with its bookkeeping, and as many again for the gradient; here
-// a step is one matrix product per direction (XNNPACK on wasm, the recurrent weight packed once per
-// call) and the cell's arithmetic per row (WebAssembly SIMD on wasm, simd.ts; TypeScript on cpu). The input projection of the whole sequence stays outside (one
-// large product), and so does the weight gradient's: dW_hh is one product of the stacked previous
-// states with the stacked gate gradients, taken after the loop.
+// a step is one matrix product per direction for all four gates (XNNPACK on wasm, the recurrent
+// weight packed once per call) and the cell's arithmetic per row (WebAssembly SIMD on wasm,
+// simd.ts; TypeScript on cpu). The input projection of the whole sequence stays outside (one large
+// product), and so does the weight gradient's: dW_hh is one product of the stacked previous states
+// with the stacked gate gradients, taken after the loop.
 //
 // Layout: p [B, T, 8H] holds x·W_ih for the forward then the backward direction, gates i, f, g, o
 // (torch's order) in each; y [B, T, 2H] the hidden states [forward | backward]. Padding: rows past

@@ -6,6 +6,8 @@ export interface SeqTrainParams {
   name: string | null;
   /** Draws per batch. */
   batch: number;
+  /** Draws per forward/backward pass, gradients summed over the batch (memory); null: the whole batch. */
+  microbatch: number | null;
   /** Most epochs (each: one fresh random draw of every training scan). */
   epochs: number;
   /** Stop after this many epochs without a better validation F1. */
@@ -17,6 +19,7 @@ export interface SeqTrainParams {
 export const TRAIN_PARAMS = {
   name: { type: ['string', 'null'], minLength: 1, default: null, description: "the predictions' model name (null: the node id)" },
   batch: { type: 'integer', minimum: 1, maximum: 1024, default: 8, description: 'draws per batch' },
+  microbatch: { type: ['integer', 'null'], minimum: 1, default: null as number | null, description: 'draws per forward/backward pass, gradients summed over the batch (memory, not results: equal up to rounding); null: the whole batch' },
   epochs: { type: 'integer', minimum: 1, default: 20, description: 'most epochs (each: one fresh random draw of every training scan)' },
   patience: { type: 'integer', minimum: 1, default: 5, description: 'stop after this many epochs without a better validation F1' },
   lr: { type: 'number', exclusiveMinimum: 0, default: 1e-4, description: "Adam learning rate (β 0.9, 0.999; the paper's CNN setting)" },

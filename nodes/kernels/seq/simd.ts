@@ -2,8 +2,9 @@
 // they read and write tensors in place (addresses: a heap view's byteOffset). The window attention
 // (swin-attention.ts) is thousands of 49 × 16 · 16 × 49 products and 49-wide softmaxes per batch:
 // the backend's BatchMatMul runs such a batch as a scalar loop (about 0.4 GFLOP/s), XNNPACK called
-// per product costs more in setup than in arithmetic, and Math.exp costs 5–10 ns. The module is
-// assembled below from its instructions (under 1 kB), so nothing is compiled at install time.
+// per product costs more in setup than in arithmetic, and Math.exp costs 5–10 ns, which also made
+// the LSTM cell (lstm-kernel.ts) the slowest part of a recurrent step. The module is assembled
+// below from its instructions (about 4 kB), so nothing is compiled at install time.
 //
 //   gemm(a, sar, sac, b, ldb, c, ldc, M, N, K):  C[i, 0:K] = Σ_{j<N} A[i·sar + j·sac] · B[j·ldb + 0:K]
 //     for i < M; strides count float32 values; K a multiple of 4 (rows are written 16, then 4 at a

@@ -42,7 +42,7 @@ export interface SeqNet {
 interface ScanEntry { ref: ScanSlices; batch: number }
 
 /** Embedding matrices of scans (rows in slice order), read through the table reader and kept up to a byte budget. */
-class Embeddings {
+class EmbeddingCache {
   private readonly cache = new Map<string, Float32Array>();
   private bytes = 0;
   dim = 0;
@@ -66,14 +66,15 @@ class Embeddings {
 }
 
 interface Item { entry: ScanEntry; slices: Int32Array }
-interface Inputs { x: Float32Array; shape: [number, number, number]; lengths: number[] }
+/** x [B, L, E] (a batch of draws' embeddings, zero rows after each draw's `lengths[b]` slices). */
+export interface Inputs { x: Float32Array; shape: [number, number, number]; lengths: number[] }
 
-/** x [B, T, E]: each item's slices' embeddings in order, zero rows after its last slice. */
-async function assemble(items: Item[], emb: Embeddings, net: SeqNet, who: string): Promise<Inputs> {
+/** The items' slices' embeddings in order, padded to the longest draw. */
+async function assemble(items: Item[], emb: EmbeddingCache, net: SeqNet, who: string): Promise<Inputs> {
   const matrices = await Promise.all(items.map((it) => emb.matrix(it.entry)));
   const E = emb.dim;
-  const T = Math.max(...items.map((it) => it.slices.length));
-  const x = new Float32Array(items.length * T * E);
+  const L = Math.max(...items.map((it) => it.slices.length));
+  const x = new Float32Array(items.length * L * E);
   items.forEach(({ entry, slices }, b) => {
     if (net.fixed && slices.length !== net.length) {
       throw new Error(`${who}: a draw of scan "${entry.ref.scan}" has ${slices.length} slices but the ${net.kind} model takes exactly ${net.length}: sample with a sequence-sampler in mode ${net.kind} and length ${net.length}`);
@@ -81,10 +82,10 @@ async function assemble(items: Item[], emb: Embeddings, net: SeqNet, who: string
     slices.forEach((s, k) => {
       const at = binarySearch(entry.ref.slices, s);
       if (at < 0) throw new Error(`${who}: a draw of scan "${entry.ref.scan}" lists slice ${s}, which has no embedding; sample from the same embeddings table`);
-      x.set(matrices[b].subarray(at * E, (at + 1) * E), (b * T + k) * E);
+      x.set(matrices[b].subarray(at * E, (at + 1) * E), (b * L + k) * E);
     });
   });
-  return { x, shape: [items.length, T, E], lengths: items.map((it) => it.slices.length) };
+  return { x, shape: [items.length, L, E], lengths: items.map((it) => it.slices.length) };
 }
 
 function binarySearch(sorted: Int32Array, v: number): number {
@@ -102,18 +103,31 @@ function binarySearch(sorted: Int32Array, v: number): number {
 const bce = (tf: TF, z: T, y: T) => tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as TFJS.Scalar;
 const bceOf = (z: number, y: number) => Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
 
-/** One Adam step on `inputs` with labels `y`; returns the loss. */
-export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, adam: AdamState, opt: AdamOptions, inputs: Inputs, y: Float32Array): Promise<number> {
+/**
+ * One Adam step on `inputs` with labels `y`, in passes of at most `micro` draws whose gradients are
+ * summed (each pass's loss weighted by its share of the batch); returns the batch's mean loss.
+ */
+export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, adam: AdamState, opt: AdamOptions, inputs: Inputs, y: Float32Array, micro = inputs.shape[0]): Promise<number> {
   const names = net.specs.map((s) => s.name);
-  const { value, grads } = tf.tidy(() => {
-    const x = tf.tensor3d(inputs.x, inputs.shape);
-    const labels = tf.tensor1d(y);
-    return tf.valueAndGrads(() => bce(tf, net.logits(tf, params, x, inputs.lengths), labels))(names.map((n) => params.get(n)!));
-  });
+  const [B, L, E] = inputs.shape;
+  let grads: T[] = [];
+  let loss = 0;
+  for (let at = 0; at < B; at += micro) {
+    const n = Math.min(micro, B - at);
+    const pass = tf.tidy(() => {
+      const x = tf.tensor3d(inputs.x.subarray(at * L * E, (at + n) * L * E), [n, L, E]);
+      const labels = tf.tensor1d(y.subarray(at, at + n));
+      const f = () => bce(tf, net.logits(tf, params, x, inputs.lengths.slice(at, at + n)), labels);
+      return tf.valueAndGrads(n === B ? f : () => tf.mul(f(), n / B) as TFJS.Scalar)(names.map((name) => params.get(name)!));
+    });
+    loss += (await pass.value.data())[0];
+    pass.value.dispose();
+    const sum = grads.length ? grads.map((g, i) => tf.add(g, pass.grads[i])) : pass.grads;
+    if (grads.length) tf.dispose([...grads, ...pass.grads]);
+    grads = sum;
+  }
   adamUpdate(tf, opt, adam, params, new Map(names.map((n, i) => [n, grads[i]])));
   tf.dispose(grads);
-  const loss = (await value.data())[0];
-  value.dispose();
   return loss;
 }
 
@@ -172,7 +186,7 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
       scans.set(ref.scan, { ref, batch: i });
     }
   }
-  const emb = new Embeddings(inputs.embeddings, who);
+  const emb = new EmbeddingCache(inputs.embeddings, who);
   const entryOf = (d: Draw) => {
     const e = scans.get(d.scan);
     if (!e) throw new Error(`${who}: the sequences input has draws of scan "${d.scan}", which the embeddings input lacks; sample from the same embeddings table`);
@@ -239,7 +253,11 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('training aborted');
         const items = group.map((entry) => ({ entry, slices: epochDraw(net.kind, entry.ref, net.length, ctx.rngFor, epoch) }));
         const y = Float32Array.from(group, (e) => e.ref.label!);
-        loss += (await trainStep(tf, net, params, adam, opt, await assemble(items, emb, net, who), y)) * group.length;
+        loss += (await trainStep(tf, net, params, adam, opt, await assemble(items, emb, net, who), y, p.microbatch ?? p.batch).catch((e: Error) => {
+          throw /Aborted\(\)/.test(e.message)
+            ? new Error(`${who}: the ${backend} backend ran out of memory in a training step of ${Math.min(p.microbatch ?? p.batch, group.length)} draws per pass (${e.message}); lower params.microbatch`)
+            : e;
+        })) * group.length;
       }
       const val = validation.length ? await validate() : null;
       const record: EpochRecord = {

@@ -1,12 +1,17 @@
 // The lstm and swin nodes on synthetic embeddings (positives carry a direction in a random third of
 // their slices): both learn (validation F1), training is byte-reproducible on wasm, the live tensor
 // count stays level across epochs, a killed run resumes from its checkpoint to the same weights,
-// and every draw of the sequences input gets a prediction.
+// every draw of the sequences input gets a prediction, and micro-batches give the same step.
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import type { RecordBatch } from 'apache-arrow';
 import { checkParams } from '../../../engine/params.js';
 import type { NodeContext, Outputs } from '../../../engine/types.js';
+import { rngFrom } from '../../../engine/rng.js';
+import { adamState } from '../../../nodes/kernels/cnn/adam.js';
+import { initialEntries } from '../../../nodes/kernels/seq/init.js';
+import { lstmNet } from '../../../nodes/kernels/seq/lstm-model.js';
+import { trainStep } from '../../../nodes/kernels/seq/train.js';
 import { liveTensors, useBackend } from '../../../nodes/kernels/tf/backend.js';
 import { batchToEntries } from '../../../nodes/kernels/tf/weights.js';
 import lstm, { type LstmParams } from '../../../nodes/lstm.js';
@@ -14,6 +19,7 @@ import sequenceSampler from '../../../nodes/sequence-sampler.js';
 import swin, { type SwinParams } from '../../../nodes/swin.js';
 import { testContext } from '../../helpers/context.js';
 import { memoryReader } from '../../helpers/samples.js';
+import { relErr } from './fixtures.js';
 import { syntheticEmbeddings } from './synthetic.js';
 
 const embeddings = syntheticEmbeddings({ scans: 40, dim: 16, validation: 14, signal: 6, seed: 'seq-training' });
@@ -95,6 +101,26 @@ describe('lstm and swin nodes: training on synthetic embeddings', function () {
     const b = await train(swin, { ...params, epochs: 1 }, {}, seqs);
     const a1 = await train(swin, { ...params, epochs: 1 }, {}, seqs);
     expect(modelBytes(a1).equals(modelBytes(b))).to.equal(true);
+  });
+
+  it('gives the same step in passes of 2 draws (microbatch) as in one pass of 5, up to rounding', async () => {
+    const { tf } = await useBackend('wasm');
+    const net = lstmNet({ input: 6, hidden: 8, layers: 2, head: 4 }, 7);
+    const rng = rngFrom('micro');
+    const inputs = { x: Float32Array.from({ length: 5 * 7 * 6 }, () => rng() - 0.5), shape: [5, 7, 6] as [number, number, number], lengths: [7, 3, 7, 5, 1] };
+    const y = Float32Array.of(1, 0, 1, 1, 0);
+    const after = async (micro: number) => {
+      const params = new Map(initialEntries(net.specs, (l) => rngFrom(l)).map((e) => [e.name, tf.tensor(e.data, e.shape, 'float32')]));
+      const adam = adamState();
+      const loss = await trainStep(tf, net, params, adam, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }, inputs, y, micro);
+      const values = Float32Array.from((await Promise.all([...params.values()].map((t) => t.data()))).flatMap((d) => Array.from(d)));
+      tf.dispose([...params.values(), ...adam.m.values(), ...adam.v.values()]);
+      return { loss, values };
+    };
+    const [whole, parts] = [await after(5), await after(2)];
+    expect(parts.loss).to.be.closeTo(whole.loss, 1e-6);
+    expect(relErr(parts.values, whole.values)).to.be.below(1e-6);
+    expect(relErr((await after(5)).values, whole.values)).to.equal(0);
   });
 
   it('refuses evaluation draws of the wrong length for the swin image, naming the scan and the fix', async () => {
