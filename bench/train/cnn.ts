@@ -7,11 +7,12 @@
 //     [--batch 16] [--steps 4] [--rounds 3] [--profile] [--python /usr/bin/python3]
 //
 // --profile adds TensorFlow.js's per-kernel times of one step (where the time goes).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rngFrom } from '../../engine/rng.js';
-import { adamState } from '../../nodes/kernels/cnn/adam.js';
+import { flatAdamState } from '../../nodes/kernels/cnn/adam.js';
 import { architecture, initialWeights, paramSpecs, PRESETS, type Backbone, type CnnConfig } from '../../nodes/kernels/cnn/architecture.js';
 import { createModel, trainStep } from '../../nodes/kernels/cnn/model.js';
 import { useBackend } from '../../nodes/kernels/tf/backend.js';
@@ -34,7 +35,7 @@ wasm.setThreadsCount(1);              // before the backend starts; Node gets th
 const { tf, backend } = await useBackend('wasm');
 const model = createModel(tf, cfg, initialWeights(paramSpecs(arch), rngFrom('bench')));
 const opt = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 };
-const state = adamState();
+const state = flatAdamState();
 const rng = rngFrom('bench-input');
 const x = Float32Array.from({ length: batch * resolution ** 2 }, () => rng());
 const y = Float32Array.from({ length: batch }, (_, i) => i % 2);
@@ -45,13 +46,22 @@ async function tfjsRound(): Promise<number> {
   return (batch * steps * 1000) / (performance.now() - t0);
 }
 
-function torchRound(warmup: number): { slicesPerS: number; params: number; torch: string; threads: number } {
-  const job = { width: cfg.width, depth: cfg.depth, embedding: cfg.embedding, arch, resolution, batch, steps, warmup, threads: 1 };
+/** The PyTorch side, one process for all rounds (built and warmed up once, like ours). */
+function startTorch(): (round: number) => Promise<{ slicesPerS: number; params: number; torch: string; threads: number }> {
+  const job = { width: cfg.width, depth: cfg.depth, embedding: cfg.embedding, arch, resolution, batch, steps, threads: 1 };
   const script = fileURLToPath(new URL('../../../bench/train/cnn_torch.py', import.meta.url));
-  const r = spawnSync(a.python!, [script], { input: JSON.stringify(job), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${a.python} ${script} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}; PyTorch is needed for this bench (apt-get install python3-torch)`);
-  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-  return { slicesPerS: out.slices_per_s, params: out.params, torch: out.torch, threads: out.threads };
+  const child = spawn(a.python!, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  child.stdin.write(`${JSON.stringify(job)}\n`);
+  return async (round) => {
+    child.stdin.write(round < rounds - 1 ? 'round\n' : 'round\nstop\n');
+    const line = await lines.next();
+    if (line.done) throw new Error(`${a.python} ${script} stopped: ${stderr.trim().split('\n').slice(-3).join(' | ')}; PyTorch is needed for this bench (apt-get install python3-torch)`);
+    const out = JSON.parse(line.value);
+    return { slicesPerS: out.slices_per_s, params: out.params, torch: out.torch, threads: out.threads };
+  };
 }
 
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1];
@@ -59,11 +69,12 @@ const trainable = paramSpecs(arch).filter((s) => !s.name.includes('running')).re
 console.log(`EfficientNet ${backbone} (width ${cfg.width}, depth ${cfg.depth}, ${arch.blocks.length} blocks, ${trainable} trainable parameters), ${resolution}² × 1, batch ${batch}, Adam + BCE, ${steps} steps per round`);
 console.log(`tfjs ${tf.version.tfjs} ${backend} (threads ${wasm.getThreadsCount()}, SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')})`);
 await trainStep(tf, model, opt, state, x, y);      // warm-up: kernel setup, first allocations
+const torchRound = startTorch();
 const ts: number[] = [], py: number[] = [];
 let info = { params: 0, torch: '', threads: 0 };
 for (let r = 0; r < rounds; r++) {
   ts.push(await tfjsRound());
-  const t = torchRound(r === 0 ? 1 : 0);
+  const t = await torchRound(r);
   py.push(t.slicesPerS);
   info = t;
   console.log(`round ${r + 1}: tfjs-wasm ${ts[r].toFixed(2)} slices/s, PyTorch ${py[r].toFixed(2)} slices/s`);

@@ -2,9 +2,10 @@
 """The CNN of nodes/kernels/cnn in PyTorch, with timm's EfficientNet module names (its state_dict
 has the keys of timm's efficientnet_b*, and of ctflow's weights tables), for two uses:
 
-- bench/train/cnn.ts runs this file as a script: the job (JSON on stdin: backbone multipliers,
-  resolution, batch, steps, threads) trains the model on random 1-channel inputs and prints one
-  JSON line: parameter count, milliseconds per step, slices per second.
+- bench/train/cnn.ts runs this file as a script: the job (a JSON line on stdin: backbone
+  multipliers, resolution, batch, steps, threads) builds the model and takes one warm-up step; then
+  each further line "round" on stdin times `steps` training steps on random 1-channel inputs and
+  prints one JSON line: parameter count, milliseconds per step, slices per second.
 - test/fixtures/cnn/make-fixture.py imports it to write the PyTorch parity fixture.
 
 Needs torch (Debian: apt-get install python3-torch). One thread unless the job says otherwise.
@@ -106,7 +107,7 @@ class EfficientNet(nn.Module):
 
 
 def main():
-    job = json.load(sys.stdin)
+    job = json.loads(sys.stdin.readline())
     torch.set_num_threads(job.get("threads", 1))
     torch.manual_seed(0)
     arch = architecture(job["width"], job["depth"], job["embedding"])
@@ -128,15 +129,17 @@ def main():
         opt.step()
         return loss.item()
 
-    for _ in range(job.get("warmup", 1)):
-        step()
-    t0 = time.perf_counter()
-    for _ in range(job["steps"]):
-        step()
-    ms = (time.perf_counter() - t0) * 1000 / job["steps"]
+    step()  # warm-up: oneDNN primitives, first allocations
     params = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "params": params,
-                      "step_ms": ms, "slices_per_s": n * 1000 / ms}))
+    for line in sys.stdin:
+        if line.strip() != "round":
+            break
+        t0 = time.perf_counter()
+        for _ in range(job["steps"]):
+            step()
+        ms = (time.perf_counter() - t0) * 1000 / job["steps"]
+        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "params": params,
+                          "step_ms": ms, "slices_per_s": n * 1000 / ms}), flush=True)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
 import { BN_EPS, type Architecture, type Block } from './architecture.js';
-import { batchNorm, conv, depthwise, excite, globalPool, linear, pointwise, residual, swish, type BatchStats } from './ops.js';
+import { batchNorm, conv, depthwise, excite, globalPool, linear, pointwise, residual, swish, type BatchStats, type Handoff, type Source } from './ops.js';
 import type { Tape } from './tape.js';
 
 type T4 = TFJS.Tensor4D;
+
 type T2 = TFJS.Tensor2D;
 export type Params = ReadonlyMap<string, TFJS.Tensor>;
 
@@ -28,27 +29,42 @@ export function forward(tf: TF, arch: Architecture, p: Params, x: T4, tape: Tape
     if (!t) throw new Error(`the CNN parameters have no tensor "${name}"`);
     return t as R;
   };
-  const bn = (h: T4, name: string, act: boolean): T4 => batchNorm(tf, tape, h, {
+  // Layers and blocks run in tidies: their temporaries go as soon as they return (what a backward
+  // step needs is kept by the tape), so a training pass holds the saved activations and little else.
+  const bn = (h: T4, name: string, act: boolean, next?: Handoff): T4 => tf.tidy(() => batchNorm(tf, tape, h, {
     gamma: get(`${name}.weight`), beta: get(`${name}.bias`), mean: get(`${name}.running_mean`), variance: get(`${name}.running_var`), eps: BN_EPS,
-  }, name, act, stats);
-  const pw = (h: T4, name: string) => pointwise(tf, tape, h, get(`${name}.weight`), `${name}.weight`);
-  const dense = (v: T2, name: string) => {
-    const w = get(`${name}.weight`);
-    const w2 = w.rank === 4 ? tf.reshape(w, [w.shape[2]!, w.shape[3]!]) as T2 : w as unknown as T2;
-    return linear(tf, tape, v, w2, get(`${name}.bias`), name, w.shape);
+  }, name, act, stats, next));
+  const pw = (h: T4, name: string, input?: Source) => pointwise(tf, tape, h, get(`${name}.weight`), `${name}.weight`, input);
+  const dense = (v: T2, name: string) => tf.tidy(() => linear(tf, tape, v, get(`${name}.weight`), get(`${name}.bias`), name));
+  // The stem's or the expansion's output reaches the depthwise convolution as a Source (recomputed
+  // in backward, not kept), and so do the depthwise BatchNorm's output the gate and the gated
+  // result the projection: a block keeps its BatchNorm inputs, not five block-wide tensors.
+  // Intermediate activations are disposed as soon as the next layer has them (unless a backward
+  // step holds them): a block's peak is then two of them, not all six.
+  const then = (t: T4, f: (t: T4) => T4): T4 => {
+    const out = f(t);
+    if (!tape?.holds(t)) t.dispose();
+    return out;
   };
-  const body = (b: Block) => (h: T4): T4 => {
-    let y = h;
+  const body = (b: Block, input?: Source) => (h: T4): T4 => {
+    const expanded: Handoff = {}, activated: Handoff = {}, gated: Handoff = {};
     let n = 1;
-    if (b.expand) y = bn(pw(y, `${b.name}.conv_pw`), `${b.name}.bn${n++}`, true);
-    y = depthwise(tf, tape, y, get(`${b.name}.conv_dw.weight`), `${b.name}.conv_dw.weight`, b.stride);
-    y = bn(y, `${b.name}.bn${n++}`, true);
-    y = excite(tf, tape, y, (pooled) => dense(swish(tf, tape, dense(pooled, `${b.name}.se.conv_reduce`)) as T2, `${b.name}.se.conv_expand`));
-    return bn(pw(y, `${b.name}.${b.expand ? 'conv_pwl' : 'conv_pw'}`), `${b.name}.bn${n}`, false);
+    let y = b.expand ? then(pw(h, `${b.name}.conv_pw`), (t) => bn(t, `${b.name}.bn${n++}`, true, expanded)) : h;
+    const dw = (t: T4) => depthwise(tf, tape, t, get(`${b.name}.conv_dw.weight`), `${b.name}.conv_dw.weight`, b.stride, b.expand ? expanded.output : input);
+    y = b.expand ? then(y, dw) : dw(y);
+    y = then(y, (t) => bn(t, `${b.name}.bn${n++}`, true, activated));
+    y = then(y, (t) => excite(tf, tape, t, (pooled) => dense(swish(tf, tape, dense(pooled, `${b.name}.se.conv_reduce`)) as T2, `${b.name}.se.conv_expand`), activated.output, gated));
+    y = then(y, (t) => pw(t, `${b.name}.${b.expand ? 'conv_pwl' : 'conv_pw'}`, gated.output));
+    return then(y, (t) => bn(t, `${b.name}.bn${n}`, false));
   };
-  let h = bn(conv(tf, tape, x, get('conv_stem.weight'), 'conv_stem.weight', 2, false), 'bn1', true);
-  for (const b of arch.blocks) h = b.residual ? residual(tf, tape, h, body(b)) : body(b)(h);
-  h = bn(pw(h, 'conv_head'), 'bn2', true);
+  const stem: Handoff = {};
+  let h = tf.tidy(() => bn(conv(tf, tape, tape ? tf.clone(x) : x, get('conv_stem.weight'), 'conv_stem.weight', 2, false), 'bn1', true, stem));
+  for (const [i, b] of arch.blocks.entries()) {
+    // The first block's depthwise convolution reads the stem's activation.
+    const f = body(b, i === 0 && !b.expand ? stem.output : undefined);
+    h = tf.tidy(() => (b.residual ? residual(tf, tape, h, f) : f(h)));
+  }
+  h = tf.tidy(() => bn(pw(h, 'conv_head'), 'bn2', true));
   const embedding = dense(globalPool(tf, tape, h), 'embedding');
   const logit = tf.reshape(dense(embedding, 'head'), [-1]) as TFJS.Tensor1D;
   return { embedding, logit };

@@ -3,7 +3,7 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
 import type { WeightEntry } from '../tf/weights.js';
-import { adamUpdate, type AdamOptions, type AdamState } from './adam.js';
+import { flatAdamUpdate, type AdamOptions, type FlatAdamState } from './adam.js';
 import { architecture, BN_MOMENTUM, paramSpecs, type Architecture, type CnnConfig, type ParamSpec } from './architecture.js';
 import { forward } from './efficientnet.js';
 import type { BatchStats } from './ops.js';
@@ -44,7 +44,7 @@ const input = (tf: TF, x: Float32Array, n: number, r: number) => tf.tensor4d(x, 
  * One optimisation step on `n` images `x` (n·R·R floats) with labels `y`: forward in training mode,
  * mean binary cross-entropy of the sigmoid outputs, backward, Adam, running statistics. Returns the loss.
  */
-export async function trainStep(tf: TF, m: Model, opt: AdamOptions, state: AdamState, x: Float32Array, y: Float32Array): Promise<number> {
+export async function trainStep(tf: TF, m: Model, opt: AdamOptions, state: FlatAdamState, x: Float32Array, y: Float32Array): Promise<number> {
   const n = y.length;
   const tape = new Tape(tf);
   const stats: BatchStats[] = [];
@@ -57,7 +57,7 @@ export async function trainStep(tf: TF, m: Model, opt: AdamOptions, state: AdamS
       return [l, tf.reshape(tf.div(tf.sub(tf.sigmoid(logit), labels), n), [n, 1])];
     });
     tape.backward(dLogit);
-    adamUpdate(tf, opt, state, m.params, tape.grads);
+    await flatAdamUpdate(tf, opt, state, m.params, tape.grads);
     updateRunningStats(tf, m, stats);
     const value = (await loss.data())[0];
     loss.dispose();

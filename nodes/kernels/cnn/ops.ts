@@ -11,6 +11,18 @@ import type { Tape } from './tape.js';
 type T = TFJS.Tensor;
 type T2 = TFJS.Tensor2D;
 type T4 = TFJS.Tensor4D;
+
+/**
+ * A layer's input recomputed for its backward step from what the layer that made it saved,
+ * instead of kept: BatchNorm + swish and the squeeze-excitation scaling hand one to the next layer
+ * (the producer's step runs after the consumer's, so what it saved is still there). Per MBConv
+ * block this keeps 2 block-wide activations instead of 5, which is what lets b3 at 300² train 16
+ * slices a batch within the WebAssembly backend's 4 GB.
+ */
+export type Source = () => T4;
+
+/** Where a layer leaves the Source of its output for the next layer. */
+export interface Handoff { output?: Source }
 type Pad = [[0, 0], [number, number], [number, number], [0, 0]];
 
 /** Per-channel means of NHWC `x` as [C]: one average pool over N·H × W. */
@@ -53,37 +65,39 @@ export function conv(tf: TF, tape: Tape | null, x: T4, w: T4, name: string, stri
   return y;
 }
 
-/** 1×1 convolution as a matrix product [N·H·W, Cin] × [Cin, Cout]. */
-export function pointwise(tf: TF, tape: Tape | null, x: T4, w: T4, name: string): T4 {
+/** 1×1 convolution as a matrix product [N·H·W, Cin] × [Cin, Cout]; `input` recomputes x for the backward step. */
+export function pointwise(tf: TF, tape: Tape | null, x: T4, w: T4, name: string, input?: Source): T4 {
   const [n, h, wd, cin] = x.shape;
   const cout = w.shape[3];
   const rows = n * h * wd;
   const w2 = tf.reshape(w, [cin, cout]) as T2;
   const y = tf.reshape(tf.matMul(tf.reshape(x, [rows, cin]) as T2, w2), [n, h, wd, cout]) as T4;
   if (!tape) return y;
-  const xs = tape.save(x);
+  const saved = input ? null : tape.save(x);
   tape.push((dy) => {
+    const xs = saved ?? input!();
     const dy2 = tf.reshape(dy, [rows, cout]) as T2;
     const x2 = tf.reshape(xs, [rows, cin]) as T2;
     const dw = cin <= cout ? tf.transpose(tf.matMul(channelsFirst(tf, dy), x2)) : tf.matMul(channelsFirst(tf, xs), dy2);
     tape.grad(name, tf.reshape(dw, [1, 1, cin, cout]));
-    tape.release(xs);
-    return tf.reshape(tf.matMul(dy2, tf.transpose(w2)), [n, h, wd, cin]);
+    if (saved) tape.release(saved);
+    return tf.reshape(tf.matMul(dy2, tf.reshape(w, [cin, cout]) as T2, false, true), [n, h, wd, cin]);
   });
   return y;
 }
 
-/** k×k depthwise convolution (weight [k, k, C, 1]) with stride. */
-export function depthwise(tf: TF, tape: Tape | null, x: T4, w: T4, name: string, stride: number): T4 {
+/** k×k depthwise convolution (weight [k, k, C, 1]) with stride; `input` recomputes x for the backward step. */
+export function depthwise(tf: TF, tape: Tape | null, x: T4, w: T4, name: string, stride: number, input?: Source): T4 {
   const pad = padding(w.shape[0]);
   const y = tf.depthwiseConv2d(x, w, stride, pad);
   if (!tape) return y;
-  const xs = tape.save(x);
+  const saved = input ? null : tape.save(x);
   tape.push((dy) => {
+    const xs = saved ?? input!();
     const attrs = { strides: stride, dilations: 1, pad };
     tape.grad(name, tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xs, dy }, { ...attrs, filterShape: w.shape }));
     const dx = tf.engine().runKernel<T>('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xs.shape });
-    tape.release(xs);
+    if (saved) tape.release(saved);
     return dx;
   });
   return y;
@@ -96,10 +110,11 @@ export interface BatchNormParams { gamma: T; beta: T; mean: T; variance: T; eps:
 
 /**
  * BatchNorm then swish (x·σ(x)) when `swish`. Training (a tape): batch statistics (biased
- * variance), appended to `stats`; the backward step recomputes x̂ and σ from the saved input
- * (one tensor kept per layer instead of four). Inference: the running statistics.
+ * variance), appended to `stats`; the backward step recomputes the pre-activation and σ from the
+ * saved centred input (one activation-sized tensor kept per layer instead of three), and so can the
+ * next layer its input (`next.output`). Inference: the running statistics.
  */
-export function batchNorm(tf: TF, tape: Tape | null, x: T4, p: BatchNormParams, name: string, swish: boolean, stats: BatchStats[]): T4 {
+export function batchNorm(tf: TF, tape: Tape | null, x: T4, p: BatchNormParams, name: string, swish: boolean, stats: BatchStats[], next: Handoff = {}): T4 {
   const act = (z: T) => (swish ? tf.mul(z, tf.sigmoid(z)) : z) as T4;
   if (!tape) {
     const scale = tf.mul(p.gamma, tf.rsqrt(tf.add(p.variance, p.eps)));
@@ -113,38 +128,40 @@ export function batchNorm(tf: TF, tape: Tape | null, x: T4, p: BatchNormParams, 
   const scale = tf.mul(p.gamma, rstd);
   const y = act(tf.add(tf.mul(centered, scale), p.beta));
   stats.push({ name, mean: tf.keep(mean), variance: tf.keep(variance), count });
-  const [xs, ms, rs, ss] = [x, mean, rstd, scale].map((t) => tape.save(t));
+  const [c, rs, ss] = [centered, rstd, scale].map((t) => tape.save(t));
+  next.output = () => act(tf.add(tf.mul(c, ss), p.beta));
   tape.push((dy) => {
-    const c = tf.sub(xs, ms);
-    let dz = dy;
-    if (swish) {
+    // Sub-tidies free each temporary as soon as it is used (the early layers' ones are the big ones).
+    const dz = !swish ? dy : tf.tidy(() => {
       const z = tf.add(tf.mul(c, ss), p.beta);
       const s = tf.sigmoid(z);
-      dz = tf.mul(dy, tf.mul(s, tf.add(tf.mul(z, tf.sub(1, s)), 1)));   // swish'(z) = σ(z)·(1 + z·(1 − σ(z)))
-    }
+      return tf.mul(dy, tf.mul(s, tf.add(tf.mul(z, tf.sub(1, s)), 1)));   // swish'(z) = σ(z)·(1 + z·(1 − σ(z)))
+    });
     // dβ = Σdz, dγ = Σdz·x̂, dx = γ·rstd·(dz − mean(dz) − x̂·mean(dz·x̂)), x̂ = (x − μ)·rstd, over N·H·W per channel
     const mdz = channelMean(tf, dz);
-    const mdzc = channelMean(tf, tf.mul(dz, c));
+    const mdzc = tf.tidy(() => channelMean(tf, tf.mul(dz, c)));
     tape.grad(`${name}.weight`, tf.mul(mdzc, tf.mul(rs, count)));
     tape.grad(`${name}.bias`, tf.mul(mdz, count));
     const a = tf.mul(tf.neg(ss), tf.mul(tf.square(rs), mdzc));
-    const dx = tf.add(tf.mul(tf.sub(dz, mdz), ss), tf.mul(c, a));
-    tape.release(xs, ms, rs, ss);
+    const dx = tf.tidy(() => tf.add(tf.mul(tf.sub(dz, mdz), ss), tf.mul(c, a)));
+    if (dz !== dy) dz.dispose();
+    tape.release(c, rs, ss);
     return dx;
   });
   return y;
 }
 
-/** y = x·W + b for rows x [N, in], W [in, out]; the weight's gradient is reported in `weightShape` (1×1 convolutions are [1, 1, in, out]). */
-export function linear(tf: TF, tape: Tape | null, x: T2, w: T2, b: T, name: string, weightShape: number[] = w.shape): T2 {
-  const y = tf.add(tf.matMul(x, w), b) as T2;
+/** y = x·W + b for rows x [N, in]; W is [in, out] or a 1×1 convolution's [1, 1, in, out]. */
+export function linear(tf: TF, tape: Tape | null, x: T2, w: T, b: T, name: string): T2 {
+  const matrix = () => tf.reshape(w, w.shape.slice(-2) as [number, number]) as T2;
+  const y = tf.add(tf.matMul(x, matrix()), b) as T2;
   if (!tape) return y;
   const xs = tape.save(x);
   tape.push((dy) => {
-    tape.grad(`${name}.weight`, tf.reshape(tf.matMul(xs, dy as T2, true, false), weightShape));
+    tape.grad(`${name}.weight`, tf.reshape(tf.matMul(xs, dy as T2, true, false), w.shape));
     tape.grad(`${name}.bias`, tf.sum(dy, 0));
     tape.release(xs);
-    return tf.matMul(dy as T2, w, false, true);
+    return tf.matMul(dy as T2, matrix(), false, true);
   });
   return y;
 }
@@ -172,11 +189,13 @@ export function swish(tf: TF, tape: Tape | null, x: T): T {
 
 /**
  * Squeeze-excitation gate: x [N, H, W, C] times σ(g) per image and channel, g [N, C] computed from
- * x by `gate` (whose own steps are on the tape between this layer's two).
+ * x by `gate` (whose own steps are on the tape between this layer's two). `input` recomputes x for
+ * the backward pass; `next.output` recomputes the result for the next layer's.
  */
-export function excite(tf: TF, tape: Tape | null, x: T4, gate: (pooled: T2) => T2): T4 {
+export function excite(tf: TF, tape: Tape | null, x: T4, gate: (pooled: T2) => T2, input?: Source, next: Handoff = {}): T4 {
   const [n, h, w, c] = x.shape;
-  const xs = tape?.save(x);
+  const saved = tape && !input ? tape.save(x) : null;
+  const source = () => saved ?? input!();
   // Backward runs in reverse: first the gradient of x·σ(g) for both x and g (the g part continues
   // into `gate` and then the pool), finally the pool's gradient is added to the direct one.
   let direct: T | null = null;
@@ -184,6 +203,7 @@ export function excite(tf: TF, tape: Tape | null, x: T4, gate: (pooled: T2) => T
     tape.push((dPooled) => {
       const dx = tf.add(direct!, tf.mul(tf.fill([n, h, w, c], 1 / (h * w)), tf.reshape(dPooled, [n, 1, 1, c])));
       tape.release(direct!);
+      if (saved) tape.release(saved);
       return dx;
     });
   }
@@ -192,11 +212,12 @@ export function excite(tf: TF, tape: Tape | null, x: T4, gate: (pooled: T2) => T
   const y = tf.mul(x, tf.reshape(s, [n, 1, 1, c])) as T4;
   if (tape) {
     const ss = tape.save(s);
+    next.output = () => tf.mul(source(), tf.reshape(ss, [n, 1, 1, c])) as T4;
     tape.push((dy) => {
       const s4 = tf.reshape(ss, [n, 1, 1, c]);
       direct = tape.save(tf.mul(dy, s4));
-      const dGate = tf.mul(tf.mul(imageMean(tf, tf.mul(dy, xs!)), h * w), tf.mul(ss, tf.sub(1, ss)));
-      tape.release(xs!, ss);
+      const dGate = tf.tidy(() => tf.mul(tf.mul(imageMean(tf, tf.mul(dy, source())), h * w), tf.mul(ss, tf.sub(1, ss))));
+      tape.release(ss);
       return dGate;
     });
   }
@@ -213,8 +234,8 @@ export function residual(tf: TF, tape: Tape | null, x: T4, body: (x: T4) => T4):
   });
   const y = body(x);
   tape?.push((dy) => {
-    skip = tape.save(dy);
-    return tf.clone(dy);
+    skip = tape.save(tf.clone(dy));
+    return dy;
   });
   return tf.add(y, x) as T4;
 }

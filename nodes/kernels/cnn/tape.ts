@@ -1,13 +1,13 @@
 // Reverse-mode differentiation written out per layer instead of TensorFlow.js's tape. Its tape keeps
 // every gradient and every saved tensor until the whole backward pass ends, and a custom gradient's
 // intermediates too; EfficientNet-b0 at 224² then needs over 4 GB, the WebAssembly backend's
-// limit. Here each layer saves what its backward step needs (a clone: shared data), and the step
-// releases it, together with the incoming gradient, as soon as it has run.
+// limit. Here each layer saves what its backward step needs, and the step releases it, together
+// with the incoming gradient, as soon as it has run.
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
 
 type T = TFJS.Tensor;
-/** Gradient of the layer's output → gradient of its input (null when its input needs none). */
+/** Gradient of the layer's output → gradient of its input (null when its input needs none; the same tensor passes it on). */
 export type Step = (dy: T) => T | null;
 
 export class Tape {
@@ -18,11 +18,19 @@ export class Tape {
 
   constructor(private readonly tf: TF) {}
 
-  /** Keep `t` for a backward step, which releases it. */
+  /**
+   * Keep `t` (no copy: the WebAssembly backend's clone copies) for one backward step, which
+   * releases it. A tensor is saved by one layer only; a second owner needs its own copy.
+   */
   save<X extends T>(t: X): X {
-    const kept = this.tf.keep(this.tf.clone(t)) as X;
-    this.saved.add(kept);
-    return kept;
+    if (this.saved.has(t)) throw new Error('CNN tape: a tensor was saved twice; save a copy for the second owner');
+    this.saved.add(this.tf.keep(t));
+    return t;
+  }
+
+  /** Whether a backward step holds `t`. */
+  holds(t: T): boolean {
+    return this.saved.has(t);
   }
 
   release(...ts: T[]): void {
@@ -51,7 +59,7 @@ export class Tape {
       const input: T | null = g;
       if (!input) throw new Error('CNN backward pass: a step that needs an incoming gradient came after the input layer');
       g = this.tf.tidy(() => step(input) ?? undefined) ?? null;
-      input.dispose();
+      if (g !== input) input.dispose();
     }
     g?.dispose();
   }

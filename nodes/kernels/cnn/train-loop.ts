@@ -8,7 +8,7 @@ import { binaryMetrics } from '../eval/binary-metrics.js';
 import { drawPositions } from '../eval/draws.js';
 import type { TF } from '../tf/backend.js';
 import type { WeightEntry } from '../tf/weights.js';
-import { adamState, type AdamOptions, type AdamState } from './adam.js';
+import { flatAdamEntries, flatAdamState, restoreFlatAdam, type AdamOptions, type FlatAdamState } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta, type EpochRecord } from './checkpoint.js';
 import { modelEntries, predict, trainStep, type Model } from './model.js';
 import { batchPositions, epochBatches, shares, type ScanMeta, type SliceSource } from './sampling.js';
@@ -72,31 +72,18 @@ export async function validate(tf: TF, m: Model, data: TrainData, batch: number,
 
 const better = (a: Validation, b: EpochRecord) => a.f1 > b.val_f1! || (a.f1 === b.val_f1 && a.loss < b.val_loss!);
 
-/** Parameters and Adam moments as weight entries ('adam.m/…', 'adam.v/…'). */
-async function stateEntries(m: Model, s: AdamState): Promise<WeightEntry[]> {
-  const moments: WeightEntry[] = [];
-  for (const [prefix, map] of [['adam.m/', s.m], ['adam.v/', s.v]] as const) {
-    for (const [name, t] of map) moments.push({ name: prefix + name, shape: t.shape, dtype: 'float32', data: (await t.data()) as Float32Array });
-  }
-  return [...(await modelEntries(m)), ...moments];
-}
-
-function restore(tf: TF, m: Model, s: AdamState, entries: WeightEntry[], step: number): void {
-  const put = (map: Map<string, TFJS.Tensor>, name: string, e: WeightEntry) => {
-    map.get(name)?.dispose();
-    map.set(name, tf.tensor(e.data, e.shape, 'float32'));
-  };
+function restore(tf: TF, m: Model, s: FlatAdamState, entries: WeightEntry[], step: number): void {
   for (const e of entries) {
-    if (e.name.startsWith('adam.m/')) put(s.m, e.name.slice(7), e);
-    else if (e.name.startsWith('adam.v/')) put(s.v, e.name.slice(7), e);
-    else if (m.params.has(e.name)) put(m.params, e.name, e);
-    else throw new Error(`checkpoint tensor "${e.name}" is not in the model`);
+    if (e.name.startsWith('adam.')) continue;
+    if (!m.params.has(e.name)) throw new Error(`checkpoint tensor "${e.name}" is not in the model`);
+    m.params.get(e.name)!.dispose();
+    m.params.set(e.name, tf.tensor(e.data, e.shape, 'float32'));
   }
-  s.step = step;
+  restoreFlatAdam(tf, s, m.params, entries, step);
 }
 
 export async function train(tf: TF, m: Model, data: TrainData, o: TrainOptions, h: TrainHooks): Promise<TrainResult> {
-  const adam = adamState();
+  const adam = flatAdamState();
   let history: EpochRecord[] = [];
   let best: WeightEntry[] = [];
   let bestEpoch = 0, since = 0;
@@ -147,7 +134,7 @@ export async function train(tf: TF, m: Model, data: TrainData, o: TrainOptions, 
       }
       if (h.checkpoints) {
         saved = await saveCheckpoint(h.checkpoints.dir, { fingerprint: h.checkpoints.fingerprint, epoch, history, bestEpoch, since, adamStep: adam.step },
-          await stateEntries(m, adam), improved ? best : null, saved);
+          [...(await modelEntries(m)), ...(await flatAdamEntries(adam))], improved ? best : null, saved);
       }
       const info = `loss ${record.train_loss.toFixed(4)}${val ? ` val loss ${val.loss.toFixed(4)} val F1 ${val.f1.toFixed(3)} val acc ${val.accuracy.toFixed(3)}` : ''}`;
       h.progress(epoch, o.epochs, info);
@@ -159,6 +146,6 @@ export async function train(tf: TF, m: Model, data: TrainData, o: TrainOptions, 
       best, bestEpoch, resumed, stoppedEarly: history.length < o.epochs,
     };
   } finally {
-    tf.dispose([...adam.m.values(), ...adam.v.values()]);
+    tf.dispose([adam.m, adam.v].filter((t): t is TFJS.Tensor1D => t !== null));
   }
 }

@@ -5,9 +5,10 @@
 // eval-mode logits and parameter sums.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import type * as TFJS from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { rngFrom } from '../../../engine/rng.js';
-import { adamState, adamUpdate } from '../../../nodes/kernels/cnn/adam.js';
+import { adamState, adamUpdate, flatAdamState, flatAdamUpdate } from '../../../nodes/kernels/cnn/adam.js';
 import { architecture, initialWeights, paramSpecs, PRESETS, type CnnConfig } from '../../../nodes/kernels/cnn/architecture.js';
 import { forward } from '../../../nodes/kernels/cnn/efficientnet.js';
 import { createModel, disposeModel, trainStep } from '../../../nodes/kernels/cnn/model.js';
@@ -51,7 +52,7 @@ for (const backend of ['wasm', 'cpu']) {
         return v;
       };
       close(await logits(), expected.eval_logits_before, 2e-4, 'eval-mode logits before training');
-      const state = adamState();
+      const state = flatAdamState();
       for (const [i, step] of expected.steps.entries()) {
         const loss = await trainStep(tf, m, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 }, state, x, Float32Array.from(expected.labels));
         // Step 1 is the forward pass alone; step 2 follows one Adam step, in which gradients that are 0 up
@@ -69,17 +70,24 @@ for (const backend of ['wasm', 'cpu']) {
       disposeModel(m);
     });
 
-    it("takes torch.optim.Adam's steps, weight decay added to the gradient (not AdamW)", async () => {
+    it("takes torch.optim.Adam's steps, weight decay added to the gradient (not AdamW), per tensor and flat", async () => {
       const { tf } = await useBackend(backend);
-      const params = new Map([['p', tf.tensor1d(adamExpected.initial)]]);
-      const state = adamState();
+      // The six values as two tensors, so that the flat form has something to concatenate and cut.
+      const tensors = () => new Map<string, TFJS.Tensor>([['a', tf.tensor1d(adamExpected.initial.slice(0, 2))], ['b', tf.tensor2d(adamExpected.initial.slice(2), [2, 2])]]);
+      const [perTensor, flatParams] = [tensors(), tensors()];
+      const [state, flatState] = [adamState(), flatAdamState()];
+      const o = { lr: adamExpected.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: adamExpected.weight_decay };
+      const values = async (p: Map<string, TFJS.Tensor>) => [...(await p.get('a')!.data()), ...(await p.get('b')!.data())];
+      const target = new Map<string, TFJS.Tensor>([['a', tf.tensor1d(adamExpected.target.slice(0, 2))], ['b', tf.tensor2d(adamExpected.target.slice(2), [2, 2])]]);
       for (const [i, want] of adamExpected.after.entries()) {
-        const grads = new Map([['p', tf.sub(params.get('p')!, adamExpected.target)]]);
-        adamUpdate(tf, { lr: adamExpected.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: adamExpected.weight_decay }, state, params, grads);
-        tf.dispose([...grads.values()]);
-        close(await params.get('p')!.data(), want, 1e-6, `values after step ${i + 1}`);
+        for (const [params, update] of [[perTensor, (g: Map<string, TFJS.Tensor>) => adamUpdate(tf, o, state, perTensor, g)], [flatParams, (g: Map<string, TFJS.Tensor>) => flatAdamUpdate(tf, o, flatState, flatParams, g)]] as const) {
+          const grads = new Map([...params].map(([n, t]) => [n, tf.sub(t, target.get(n)!)]));
+          await update(grads);
+          tf.dispose([...grads.values()]);
+          close(await values(params), want, 1e-6, `values after step ${i + 1} (${params === perTensor ? 'per tensor' : 'flat'})`);
+        }
       }
-      tf.dispose([...params.values(), ...state.m.values(), ...state.v.values()]);
+      tf.dispose([...perTensor.values(), ...flatParams.values(), ...target.values(), ...state.m.values(), ...state.v.values(), flatState.m!, flatState.v!]);
     });
   });
 }

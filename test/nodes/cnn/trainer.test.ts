@@ -41,9 +41,12 @@ describe('cnn-trainer', function () {
   });
 
   it('trains to byte-identical weights twice on wasm, others with another seed; the model table carries its config', async () => {
-    const a = await run(testContext({ ...base }, { seed: 1 }), data);
-    const b = await run(testContext({ ...base }, { seed: 1 }), data);
-    const c = await run(testContext({ ...base }, { seed: 2 }), data);
+    const onWasm = (seed: number) => ({ ...testContext({ ...base }, { seed }), backend: 'wasm' });
+    const [ctxA, ctxB] = [onWasm(1), onWasm(1)];
+    const a = await run(ctxA, data);
+    const b = await run(ctxB, data);
+    const c = await run(onWasm(2), data);
+    expect(ctxA.notes.backend).to.equal('wasm');
     expect(bytes(a.model).equals(bytes(b.model))).to.equal(true);
     expect(bytes(a.model).equals(bytes(c.model))).to.equal(false);
     const config = batchToEntries(a.model).find((e) => e.name === 'ctflow.cnn.config')!;
