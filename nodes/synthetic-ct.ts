@@ -16,6 +16,8 @@ export interface SyntheticCtParams {
   size: 64 | 128 | 256 | 512 | 768;
   /** Fraction of positive scans (label 1: ground-glass findings). */
   positive: number;
+  /** Size of the ground-glass patches relative to the realistic mix (1); larger is easier to learn. */
+  extent: number;
   /** Fractions of train / validation / test scans (normalised by their sum). */
   splits: { train: number; validation: number; test: number };
   /** Scan ids are prefix + the scan index, zero-padded to 4 digits. */
@@ -69,6 +71,10 @@ export default defineNode<SyntheticCtParams>(import.meta.url, {
     },
     size: { type: 'integer', enum: [64, 128, 256, 512, 768], default: 512, description: 'matrix size in pixels' },
     positive: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'fraction of positive (label 1) scans' },
+    extent: {
+      type: 'number', minimum: 0.25, maximum: 4, default: 1,
+      description: 'scales the ground-glass patches (radii in x, y, z) of positive scans: 1 is the realistic mix, 2–3 diffuse disease that a small CNN at 64² can learn',
+    },
     splits: {
       type: 'object',
       properties: { train: { type: 'number', minimum: 0 }, validation: { type: 'number', minimum: 0 }, test: { type: 'number', minimum: 0 } },
@@ -82,7 +88,7 @@ export default defineNode<SyntheticCtParams>(import.meta.url, {
   example: { scans: 2, slices: [8, 12], size: 64 },
   outputs: { slices: Slices },
   async *run(ctx) {
-    const { scans, slices, size, positive, splits, prefix } = ctx.params;
+    const { scans, slices, size, positive, extent, splits, prefix } = ctx.params;
     if (slices[0] > slices[1]) {
       throw new Error(`synthetic-ct node "${ctx.id}": params.slices [${slices}] has min > max; write it as [${slices[1]}, ${slices[0]}]`);
     }
@@ -92,7 +98,7 @@ export default defineNode<SyntheticCtParams>(import.meta.url, {
     for (let k = 0; k < scans; k++) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const { label, split } = assignment(ctx.seed, k, positive, splits);
-      const scan = generateScan(`${ctx.seed}:${k}`, label, slices, size);
+      const scan = generateScan(`${ctx.seed}:${k}`, label, slices, size, extent);
       const n = scan.z.length, id = `${prefix}${String(k).padStart(4, '0')}`;
       const rows = <T>(v: T) => new Array<T>(n).fill(v);
       ctx.progress(k + 1, scans);

@@ -226,7 +226,7 @@ describe('image-folder', () => {
   it('synthetic-ct scans survive writer → reader: scans, labels, splits, slices, pixels within the loss bound', async () => {
     if (syntheticCt.mode !== 'source') throw new Error('synthetic-ct must be a source');
     const params: SyntheticCtParams = {
-      scans: 6, slices: [3, 5], size: 64, positive: 0.5, splits: { train: 0.5, validation: 0.25, test: 0.25 }, prefix: 'syn-',
+      scans: 6, slices: [3, 5], size: 64, positive: 0.5, extent: 1, splits: { train: 0.5, validation: 0.25, test: 0.25 }, prefix: 'syn-',
     };
     const input: RecordBatch[] = [];
     for await (const out of syntheticCt.run(testContext(params, { seed: 3 }))) input.push(out.slices);

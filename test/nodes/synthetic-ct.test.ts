@@ -4,11 +4,12 @@ import { expect } from 'chai';
 import type { RecordBatch } from 'apache-arrow';
 import kind, { assignment, type SyntheticCtParams } from '../../nodes/synthetic-ct.js';
 import { Slices } from '../../nodes/tables.js';
+import { generateScan } from '../../nodes/kernels/synthetic/scan.js';
 import type { NodeContext, Outputs } from '../../engine/types.js';
 import { testContext } from '../helpers/context.js';
 
 const defaults: SyntheticCtParams = {
-  scans: 2, slices: [10, 14], size: 64, positive: 0.5, splits: { train: 0.7, validation: 0.15, test: 0.15 }, prefix: 'syn-',
+  scans: 2, slices: [10, 14], size: 64, positive: 0.5, extent: 1, splits: { train: 0.7, validation: 0.15, test: 0.15 }, prefix: 'syn-',
 };
 
 function run(ctx: NodeContext<SyntheticCtParams>): AsyncIterable<Outputs> {
@@ -274,5 +275,25 @@ describe('synthetic-ct', function () {
       expect(auc(pos.map((s) => s[key]), neg.map((s) => s[key])), key).to.be.within(0.2, 0.8);
     }
     expect(auc(pos.map((s) => s.ggo), neg.map((s) => s.ggo)), 'ground glass separates the labels').to.be.above(0.8);
+  });
+  it('extent enlarges the ground glass of positive scans and leaves negatives byte-identical', async () => {
+    const params = { scans: 8, slices: [12, 16] as [number, number], size: 64 as const };
+    const [plain, wide] = await Promise.all([1, 3].map(async (extent) => (await generate({ ...params, extent }, 5)).map(read)));
+    const hazyCount = (slices: Int16Array[]) => slices.reduce((sum, px) => sum + px.filter((_, i) => hazy(px, params.size, i)).length, 0);
+    let positives = 0;
+    plain.forEach((a, k) => {
+      const b = wide[k];
+      expect([b.id, b.label, b.n]).to.deep.equal([a.id, a.label, a.n]);
+      if (a.label === 0) {
+        expect(b.slices, `negative ${a.id}`).to.deep.equal(a.slices);
+        return;
+      }
+      // Ground glass = hazy pixels beyond those of the same patient drawn as a negative.
+      const s = generateScan(`5:${k}`, 0, params.slices, params.size);
+      const base = hazyCount(a.slices.map((_, i) => s.pixels.subarray(i * 64 * 64, (i + 1) * 64 * 64)));
+      positives++;
+      expect(hazyCount(b.slices) - base, `ground-glass pixels of positive ${a.id}`).to.be.above(2 * (hazyCount(a.slices) - base));
+    });
+    expect(positives).to.be.at.least(2);
   });
 });

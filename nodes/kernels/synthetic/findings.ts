@@ -48,7 +48,8 @@ function lungPoint(rng: Rng, p: Patient, side: -1 | 1, z0: number, z1: number, p
 
 const anySide = (rng: Rng): -1 | 1 => (rng() < 0.5 ? -1 : 1);
 
-export function drawFindings(rng: Rng, p: Patient, label: 0 | 1): Findings {
+/** `extent` scales the ground-glass patches' radii (1: the realistic mix; the draws do not change with it). */
+export function drawFindings(rng: Rng, p: Patient, label: 0 | 1, extent = 1): Findings {
   const f = p.scale;
   const out: Findings = { patches: [], nodules: [], holes: [], dependent: 0 };
   if (chance(rng, 0.2)) {
@@ -73,9 +74,9 @@ export function drawFindings(rng: Rng, p: Patient, label: 0 | 1): Findings {
       const lower = chance(rng, 0.7);
       const q = lungPoint(rng, p, side, lower ? 0.5 : 0.15, lower ? 0.95 : 0.55, chance(rng, 0.8));
       if (!q) continue;
-      const rx = uniform(rng, 10, 40) * f;
+      const rx = uniform(rng, 10, 40) * f * extent;
       out.patches.push({
-        x: q[0], y: q[1], z: q[2], rx, ry: rx * uniform(rng, 0.6, 1.2), rz: uniform(rng, 10, 45) * f,
+        x: q[0], y: q[1], z: q[2], rx, ry: rx * uniform(rng, 0.6, 1.2), rz: uniform(rng, 10, 45) * f * extent,
         rot: uniform(rng, 0, Math.PI), hu: uniform(rng, -700, -300),
         core: consolidation && i < 3 ? uniform(rng, -80, 30) : NaN,
         a2: uniform(rng, 0, 0.25), p2: uniform(rng, 0, 2 * Math.PI), a3: uniform(rng, 0, 0.2), p3: uniform(rng, 0, 2 * Math.PI),

@@ -41,13 +41,13 @@ function paintSlice(r: Raster, p: Patient, f: Findings, z: number, half: number)
  * Scan `key` (e.g. "7:12" = seed 7, scan 12). The anatomy, acquisition and noise come from
  * rngFrom(key), the findings from rngFrom(key + ":findings"), so the label changes findings only.
  */
-export function generateScan(key: string, label: 0 | 1, slices: readonly [number, number], size: number): SyntheticScan {
+export function generateScan(key: string, label: 0 | 1, slices: readonly [number, number], size: number, extent = 1): SyntheticScan {
   const rng = rngFrom(key);
   const patient = drawPatient(rng);
   const acquisition = drawAcquisition(rng, patient, slices);
   growTrees(rng, patient);
   const noise = new Noise(rng);
-  const findings = drawFindings(rngFrom(`${key}:findings`), patient, label);
+  const findings = drawFindings(rngFrom(`${key}:findings`), patient, label, extent);
   const pixelMm = acquisition.fovMm / size;
   const r = new Raster(size, pixelMm), tmp = new Float32Array(size * size);
   const half = Math.min(2.5, Math.max(0.5, acquisition.spacing / 2));
