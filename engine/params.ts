@@ -1,9 +1,9 @@
-// Param schemas of node kinds compiled once with ajv (defaults applied, all errors collected).
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+// Param schemas of node kinds, validated with defaults applied and all errors collected.
+import type { ErrorObject } from 'ajv';
 import type { NodeDef } from './types.js';
+import { validator, type Validator } from './validators.js';
 
-export const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const compiled = new WeakMap<NodeDef, ValidateFunction>();
+const compiled = new WeakMap<NodeDef, Validator>();
 
 export function paramsSchema(def: NodeDef): Record<string, unknown> {
   return {
@@ -18,7 +18,7 @@ export function paramsSchema(def: NodeDef): Record<string, unknown> {
 export function checkParams(def: NodeDef, params: unknown): { value: Record<string, unknown>; errors: ErrorObject[] } {
   let fn = compiled.get(def);
   if (!fn) {
-    fn = ajv.compile(paramsSchema(def));
+    fn = validator(paramsSchema(def));
     compiled.set(def, fn);
   }
   const value = structuredClone(params ?? {}) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 // Run records: <runs>/records/<run id>/{record.json, graph.json}; <runs>/latest/<graph name>
 // names the latest run of each graph (what `status` compares with by default).
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -99,19 +99,15 @@ export function listRuns(runsDir: string): RunRecord[] {
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
-export function provenance(backend: string): Provenance {
-  const git = (args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd: process.cwd(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return null;
-    }
-  };
-  const commit = git(['rev-parse', 'HEAD']);
-  const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
+/** Where a run came from; the two git commands run concurrently, off the event loop. */
+export async function provenance(backend: string): Promise<Provenance> {
+  const git = (args: string[]) => new Promise<string | null>((done) => {
+    execFile('git', args, { cwd: process.cwd(), encoding: 'utf8' }, (err, stdout) => done(err ? null : stdout.trim()));
+  });
+  const [commit, status] = await Promise.all([git(['rev-parse', 'HEAD']), git(['status', '--porcelain', '--untracked-files=no'])]);
   const lock = join(PACKAGE_ROOT, 'package-lock.json');
   return {
-    git: { commit, dirty: status === null ? null : status.length > 0 },
+    git: { commit, dirty: commit === null || status === null ? null : status.length > 0 },
     lockfileSha256: existsSync(lock) ? sha256(readFileSync(lock)) : null,
     node: process.version,
     backend,

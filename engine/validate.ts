@@ -4,11 +4,12 @@ import type { ErrorObject } from 'ajv';
 import type { GraphIssue } from './errors.js';
 import { graphSchema, nodeSchema } from './graph-schema.js';
 import type { LoadedGraph, Location } from './load.js';
-import { ajv, checkParams, describeAjvError } from './params.js';
+import { checkParams, describeAjvError } from './params.js';
 import { describePort, portMismatch, type PortType } from './ports.js';
 import type { Registry } from './registry.js';
 import { didYouMean, suggest } from './suggest.js';
 import type { NodeDef } from './types.js';
+import { validator } from './validators.js';
 
 export interface InputRef { node: string; port: string }
 
@@ -40,7 +41,7 @@ export interface Graph {
 interface RawNode { kind?: unknown; params?: unknown; in?: Record<string, string | string[]>; cache?: boolean; backend?: string }
 interface RawGraph { name: string; seed?: number; nodes: Record<string, RawNode> }
 
-const checkGraph = ajv.compile<unknown>(graphSchema);
+const checkGraph = validator(graphSchema);
 
 export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?: Graph; issues: GraphIssue[] } {
   const issues: GraphIssue[] = [...loaded.issues];
