@@ -10,7 +10,7 @@ import type { NodeEvents } from './node-context.js';
 import { applySets } from './overrides.js';
 import { planGraph, type Plan, type PlannedNode, type PriorNode } from './plan.js';
 import type { Registry } from './registry.js';
-import { latestRun, newRunId, provenance, readRecord, writeRecord, writeSweepRecord, type NodeRecord, type RunRecord } from './runs.js';
+import { latestRun, newRunId, provenance, readRecord, writeRecord, writeSweepRecord, type NodeRecord, type Provenance, type RunRecord } from './runs.js';
 import { combine, expandSweep, type Variant } from './sweep.js';
 import { ARTIFACTS, Store } from './store.js';
 import { validateGraph, type Graph, type GraphNode } from './validate.js';
@@ -114,6 +114,7 @@ export class Session {
   }
 
   async run(graph: Graph): Promise<RunOutcome> {
+    this.startProvenance(); // git runs while the graph is planned and executed
     const started = new Date();
     const id = newRunId(graph.name, started);
     const done = await this.execute(graph, this.prior(graph), id);
@@ -159,6 +160,20 @@ export class Session {
     return { plan, result: result!, reasons };
   }
 
+  private origin?: Promise<Provenance>;
+  /** Start finding the next run's provenance (git state) early, so that it overlaps the run. */
+  private startProvenance(): void {
+    this.origin ??= provenance(this.opts.backend ?? 'auto');
+  }
+
+  /** The provenance started for this run (or now), taken: the next run finds its own. */
+  private async takeProvenance(): Promise<Provenance> {
+    this.startProvenance();
+    const p = this.origin!;
+    this.origin = undefined;
+    return p;
+  }
+
   /** The run record of `graph`, whose node `id` is `planId(id)` in the executed plan. */
   async record(graph: Graph, done: Executed, id: string, started: Date, planId: (id: string) => string): Promise<RunRecord> {
     const nodes: Record<string, NodeRecord> = {};
@@ -182,7 +197,7 @@ export class Session {
     return {
       id, graph: graph.name, file: graph.file,
       startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
-      status: failed ? 'failed' : 'ok', provenance: provenance(this.opts.backend ?? 'auto'), nodes,
+      status: failed ? 'failed' : 'ok', provenance: await this.takeProvenance(), nodes,
       metrics: await collectMetrics(this.store, { graph, nodes: view }),
     };
   }
