@@ -61,11 +61,21 @@ async function run(job: ChildJob) {
   await send({ type: 'done', outputs, stats });
 }
 
+// A parent that dies (SIGKILL, crash) closes the channel: stop at once rather than train on as an
+// orphan that would keep writing the node's checkpoints beside the rerun's child.
+let finished = false;
+process.once('disconnect', () => {
+  if (!finished) process.exit(70);
+});
+
 process.once('message', (job: ChildJob) => {
   run(job)
     .catch(async (e: Error) => {
       if (e instanceof InputCorrupt) await send({ type: 'corrupt', node: e.node, key: e.key, reason: e.message });
       else await send({ type: 'error', message: e?.message ?? String(e), stack: e?.stack });
     })
-    .finally(() => process.disconnect());
+    .finally(() => {
+      finished = true;
+      process.disconnect();
+    });
 });

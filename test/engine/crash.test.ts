@@ -1,21 +1,40 @@
-// SIGKILL at random points, 20 times, rerunning each time: no partial or corrupt entry is ever
-// used, finished nodes are reused, and the final outputs equal an uninterrupted run's, byte for byte.
+// SIGKILL at random points, 20 times, rerunning each time — while streams run, while entries are
+// written, in a child process, during a checkpointed training — no partial or corrupt entry is ever
+// used, finished nodes are reused, training resumes, and the final outputs equal an uninterrupted
+// run's, byte for byte.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { rngFrom } from '../../engine/rng.js';
 import { runFile, session, tempDir, writeGraph } from '../helpers/engine.js';
 
-const GRAPH = `name: crashy
+const graph = (pidFile: string) => `name: crashy
 nodes:
   scans: { kind: toy-scans, params: { scans: 6, slices: 3, size: 24 } }
   slow: { kind: scale, in: { slices: scans }, params: { factor: 3, jitterMs: 25 } }
   fused: { kind: scale, in: { slices: slow }, params: { factor: 0.5 }, cache: false }
   mean: { kind: scan-mean, in: { slices: fused } }
   total: { kind: child-total, in: { stats: mean } }
-  again: { kind: stats-total, in: { stats: total } }
+  train: { kind: toy-train, in: { stats: total }, params: { epochs: 10, epochMs: 150, pidFile: ${JSON.stringify(pidFile)} } }
+  again: { kind: stats-total, in: { stats: train } }
 `;
+
+/** Whether `pid` still runs (a zombie waiting for its reaper does not: init may be slow to reap). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true; // no procfs: a signal reached it
+  }
+}
 
 function storedFiles(runs: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
@@ -30,33 +49,60 @@ function storedFiles(runs: string): Map<string, Buffer> {
 }
 
 describe('crash safety', function () {
-  this.timeout(180_000);
+  this.timeout(400_000);
 
   it('survives 20 SIGKILLs at random points and ends with the same bytes as an uninterrupted run', async () => {
     const dir = tempDir();
-    const file = writeGraph(dir, 'g.yaml', GRAPH);
+    const pids = join(dir, 'train.pids');
+    const file = writeGraph(dir, 'g.yaml', graph(pids));
     const script = writeGraph(dir, 'launch.mjs', `import { runFile, session } from ${JSON.stringify(resolve('dist/test/helpers/engine.js'))};
 const out = await runFile(session(process.argv[2]), process.argv[3]);
-process.stdout.write(out.record.status);`);
-    const clean = await runFile(session(join(dir, 'clean')), file);
-    expect(clean.record.status).to.equal('ok');
-
-    const runs = join(dir, 'crashed');
-    const rng = rngFrom('crash-delays');
-    let finished = 0;
-    for (let i = 0; i < 20; i++) {
-      const delay = 150 + Math.floor(rng() * 900);
-      const status = await new Promise<string>((res) => {
-        const p = spawn(process.execPath, [script, runs, file], { stdio: ['ignore', 'pipe', 'ignore'] });
-        let out = '';
-        p.stdout.on('data', (d) => (out += d));
-        const t = setTimeout(() => p.kill('SIGKILL'), delay);
-        p.on('exit', () => {
-          clearTimeout(t);
-          res(out || 'killed');
-        });
+process.stdout.write(out.record.status + ' ' + (out.record.nodes.train.notes?.resumed_after ?? 0));`);
+    /** Run the graph in a fresh process, SIGKILLed after `killMs` unless null: its output line and duration. */
+    const launch = (runs: string, killMs: number | null) => new Promise<{ status: string; ms: number }>((res) => {
+      const t0 = performance.now();
+      const p = spawn(process.execPath, [script, runs, file], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      const t = killMs === null ? undefined : setTimeout(() => p.kill('SIGKILL'), killMs);
+      p.on('exit', () => {
+        clearTimeout(t);
+        res({ status: out || 'killed', ms: performance.now() - t0 });
       });
-      if (status === 'ok') finished++;
+    });
+    const first = await launch(join(dir, 'clean'), null);
+    expect(first.status).to.equal('ok 0');
+
+    const clean = storedFiles(join(dir, 'clean'));
+    const sameAsClean = (runs: string) => {
+      const got = storedFiles(runs);
+      expect([...got.keys()].sort()).to.deep.equal([...clean.keys()].sort());
+      for (const [k, bytes] of clean) expect(got.get(k)!.equals(bytes), k).to.equal(true);
+    };
+
+    // Kill times spread over the whole run as this machine runs it: sources, streams, the child
+    // process, training epochs and entry writes all get hit. A run that finishes before its kill is
+    // checked against the clean run, and the next round starts from an empty cache.
+    const rng = rngFrom('crash-delays');
+    let kills = 0, completed = 0, resumed = 0, round = 0;
+    let runs = join(dir, 'crashed-0');
+    while (kills < 20) {
+      expect(kills + completed, 'runs launched').to.be.below(80);
+      const { status } = await launch(runs, Math.round(first.ms * (0.1 + 0.9 * rng())));
+      // A killed run's training child stops with it (no orphan keeps writing checkpoints).
+      for (const pid of existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n').map(Number) : []) {
+        for (let t = 0; alive(pid) && t < 40; t++) await sleep(20); // an orphan would train on for up to 1.5 s
+        expect(alive(pid), `training child ${pid} outlived its killed parent`).to.equal(false);
+      }
+      if (status !== 'killed') {
+        expect(status.split(' ')[0]).to.equal('ok');
+        if (status !== 'ok 0') resumed++;
+        completed++;
+        sameAsClean(runs);
+        runs = join(dir, `crashed-${++round}`);
+        continue;
+      }
+      kills++;
       // Whatever was left behind must never be used as an input: every entry present is whole.
       const s = session(runs);
       const { graph } = s.load(file);
@@ -70,10 +116,9 @@ process.stdout.write(out.record.status);`);
     }
     const final = await runFile(session(runs), file);
     expect(final.record.status).to.equal('ok');
-    const a = storedFiles(join(dir, 'clean'));
-    const b = storedFiles(runs);
-    expect([...b.keys()].sort()).to.deep.equal([...a.keys()].sort());
-    for (const [k, bytes] of a) expect(b.get(k)!.equals(bytes), k).to.equal(true);
-    expect(finished, 'some kills land after the run ends; most must not').to.be.below(20);
+    sameAsClean(runs);
+    const trainings = readFileSync(pids, 'utf8').trim().split('\n').length - 1;
+    expect(trainings, 'training started in several runs').to.be.at.least(3);
+    expect(resumed, "a run resumed training from a killed run's checkpoint").to.be.at.least(1);
   });
 });

@@ -6,5 +6,6 @@ import scanMean from './scan-mean.js';
 import statsTotal from './stats-total.js';
 import toyMetrics from './toy-metrics.js';
 import toyScans from './toy-scans.js';
+import toyTrain from './toy-train.js';
 
-export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics];
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain];
