@@ -1,6 +1,7 @@
 // Source: a COV19-CT-DB-shaped folder of JPEG slices → one Slices batch per scan.
 // {train,validation}/{covid,non-covid}/ct_scan_K/N.jpg (label 1 / 0) and test/ct_scan_K/N.jpg
-// (label null). Folders are listed first; each step decodes one scan, so memory is flat in scans.
+// (label null); a root of scan folders alone (ct_scan_K/N.jpg) is an unlabeled test set. Folders are
+// listed first; each step decodes one scan, so memory is flat in scans.
 import { resolve } from 'node:path';
 import { makeBatch } from '../engine/ports.js';
 import { defineNode, type NodeContext } from '../engine/types.js';
@@ -10,7 +11,7 @@ import { applyMixedSizes, decodeScan, sliceSizes, type DecodedSlice, type MixedS
 import { Slices } from './tables.js';
 
 export interface ImageFolderParams {
-  /** Dataset root holding train/, validation/ and/or test/. */
+  /** Dataset root holding train/, validation/ and/or test/, or scan folders alone (unlabeled, split "test"). */
   path: string;
   /** HU window the 8-bit grey levels span: hu = round(lo + v8 × (hi − lo) / 255). */
   window: Window;
@@ -87,10 +88,10 @@ export default defineNode<ImageFolderParams>(import.meta.url, {
   kind: 'image-folder',
   version: 1,
   description: 'Reads a COV19-CT-DB-shaped folder of 8-bit JPEG slices ({train,validation}/{covid,non-covid}/ct_scan_K/N.jpg, ' +
-    'test/ct_scan_K/N.jpg) as int16 HU through a window; one batch per scan; unreadable, blank and mixed-size slices are reported',
+    'test/ct_scan_K/N.jpg, or ct_scan_K/N.jpg alone: unlabeled) as int16 HU through a window; one batch per scan; unreadable, blank and mixed-size slices are reported',
   mode: 'source',
   params: {
-    path: { type: 'string', minLength: 1, description: 'dataset root holding train/, validation/ and/or test/' },
+    path: { type: 'string', minLength: 1, description: 'dataset root holding train/, validation/ and/or test/, or scan folders alone (an unlabeled test set)' },
     window: {
       type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, default: [...DEFAULT_WINDOW],
       description: 'HU window [lo, hi] the grey levels 0..255 span',

@@ -12,17 +12,21 @@ import evaluator from './evaluator.js';
 import imageFolder from './image-folder.js';
 import lstm from './lstm.js';
 import medianFilter from './median-filter.js';
+import predictionWriter from './prediction-writer.js';
+import sequencePredictor from './sequence-predictor.js';
 import sequenceSampler from './sequence-sampler.js';
 import sliceScorer from './slice-scorer.js';
 import swin from './swin.js';
 import syntheticCt from './synthetic-ct.js';
 import threshold from './threshold.js';
+import weightsFile from './weights-file.js';
 
 export const nodeKinds: readonly NodeDef[] = [
   syntheticCt, imageFolder, dicomSeries,
   cropper, medianFilter, threshold, binaryDilation, areaWindow,
   cnnTrainer, embedder, sequenceSampler, lstm, swin,
-  sliceScorer, ensemble, evaluator,
+  weightsFile, sequencePredictor,
+  sliceScorer, ensemble, evaluator, predictionWriter,
 ];
 
 export const registry = new Registry(nodeKinds);

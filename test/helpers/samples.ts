@@ -51,11 +51,21 @@ const makers: Record<string, (scan: string, n: number, label: number) => RecordB
     const entries = initialWeights(paramSpecs(architecture(cfg)), rngFrom(`weights:${scan}`));
     return scan === 'sample-0' ? modelBatch({ ...cfg, hu: [...cfg.hu] }, entries) : entriesToBatch([]);
   },
+  // An lstm model table (what a sequence-predictor reads) fitting the embeddings sample (8 values a
+  // slice) and the sequences sample (draws of 6 slices); like weights, all rows in the first batch.
+  'sequence-model': (scan, n) => {
+    const cfg = { input: 8, hidden: 4, layers: 1, head: 4 };
+    const entries = initialEntries(lstmSpecs(cfg), (label) => rngFrom(`seq-model:${scan}:${label}`));
+    return scan === 'sample-0' ? seqModelBatch('lstm', { ...cfg, length: n }, entries) : entriesToBatch([]);
+  },
 };
 
 import * as tables from '../../nodes/tables.js';
 import { architecture, initialWeights, paramSpecs } from '../../nodes/kernels/cnn/architecture.js';
 import { modelBatch } from '../../nodes/kernels/cnn/model-table.js';
+import { initialEntries } from '../../nodes/kernels/seq/init.js';
+import { lstmSpecs } from '../../nodes/kernels/seq/lstm-model.js';
+import { seqModelBatch } from '../../nodes/kernels/seq/model-table.js';
 import { entriesToBatch } from '../../nodes/kernels/tf/weights.js';
 
 /** `scans` sample batches (one per scan) of the given port type, or undefined if unknown. */

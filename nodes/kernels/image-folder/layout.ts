@@ -1,5 +1,6 @@
 // The COV19-CT-DB folder layout: <root>/{train,validation}/{covid,non-covid}/ct_scan_K/N.jpg and
-// unlabeled <root>/test/ct_scan_K/N.jpg. Listing is cheap (directory entries only, no decoding).
+// unlabeled <root>/test/ct_scan_K/N.jpg, or a root of scan folders alone (<root>/ct_scan_K/N.jpg: an
+// unlabeled test set as distributed). Listing is cheap (directory entries only, no decoding).
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { naturalCompare } from './natural-sort.js';
@@ -26,7 +27,7 @@ export interface SliceFile {
   index: number;
 }
 
-const LAYOUT_HINT = 'expected <path>/{train,validation}/{covid,non-covid}/ct_scan_K/N.jpg and/or <path>/test/ct_scan_K/N.jpg';
+const LAYOUT_HINT = 'expected <path>/{train,validation}/{covid,non-covid}/ct_scan_K/N.jpg and/or <path>/test/ct_scan_K/N.jpg, or <path>/ct_scan_K/N.jpg for an unlabeled set';
 
 /** Scan folders of the requested splits (all present ones when `splits` is null), in natural order. */
 export async function listScans(root: string, splits: readonly Split[] | null): Promise<ScanDir[]> {
@@ -37,7 +38,9 @@ export async function listScans(root: string, splits: readonly Split[] | null): 
   const present = new Set((await subdirs(root)).filter((d): d is Split => (SPLITS as readonly string[]).includes(d)));
   const chosen = splits ?? SPLITS.filter((s) => present.has(s));
   if (chosen.length === 0) {
-    throw new Error(`image-folder: "${root}" has no train/, validation/ or test/ folder; ${LAYOUT_HINT}`);
+    const flat = await scanFolders(root);
+    if (flat.length > 0) return flat;
+    throw new Error(`image-folder: "${root}" has no train/, validation/ or test/ folder and no scan folder of JPEG slices; ${LAYOUT_HINT}`);
   }
   const missing = chosen.filter((s) => !present.has(s));
   if (missing.length > 0) {
@@ -58,6 +61,16 @@ export async function listScans(root: string, splits: readonly Split[] | null): 
       }
     }
     scans.push(...inSplit.sort((a, b) => naturalCompare(a.scanId, b.scanId)));
+  }
+  return scans;
+}
+
+/** A root without split folders: each sub-folder holding slice files is an unlabeled scan of split "test", its id the folder name. */
+async function scanFolders(root: string): Promise<ScanDir[]> {
+  const scans: ScanDir[] = [];
+  for (const name of await subdirs(root)) {
+    const dir = join(root, name);
+    if ((await readdir(dir)).some((f) => !f.startsWith('.') && SLICE_FILE.test(f))) scans.push({ scanId: name, split: 'test', label: null, dir });
   }
   return scans;
 }

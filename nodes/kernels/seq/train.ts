@@ -3,22 +3,25 @@
 // draw of every training scan per epoch, validation after each epoch on the sequences input's
 // validation draws (scan probability = mean over its draws, threshold 0.5, macro-F1 over scans),
 // early stopping on validation F1 (ties: lower validation loss), the best epoch's weights as the
-// output, a checkpoint per epoch that a rerun resumes from; then predictions for every draw.
+// output, a checkpoint per epoch that a rerun resumes from; then predictions for every draw
+// (predict.ts).
 import { createHash } from 'node:crypto';
-import type { RecordBatch } from 'apache-arrow';
 import type * as TFJS from '@tensorflow/tfjs';
 import { makeBatch } from '../../../engine/ports.js';
 import type { Rng } from '../../../engine/rng.js';
 import type { NodeContext, Outputs, TableReader } from '../../../engine/types.js';
-import { History, Predictions } from '../../tables.js';
+import { History } from '../../tables.js';
 import { adamState, adamUpdate, type AdamOptions, type AdamState } from '../cnn/adam.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta, type EpochRecord } from '../cnn/checkpoint.js';
 import { binaryMetrics } from '../eval/binary-metrics.js';
 import { useBackend, type TF } from '../tf/backend.js';
-import { entriesToBatch, type WeightEntry } from '../tf/weights.js';
-import { drawsOf, embeddingMatrix, scansOf, type Draw, type ScanSlices } from './data.js';
+import type { WeightEntry } from '../tf/weights.js';
+import { drawsOf, type Draw, type ScanSlices } from './data.js';
+import { assemble, EmbeddingCache, indexEmbeddings, type Inputs } from './embedding-index.js';
 import { initialEntries, type ParamSpec } from './init.js';
+import { seqModelBatch } from './model-table.js';
 import type { SeqTrainParams } from './params.js';
+import { drawScorer, entryFinder, predictionBatches } from './predict.js';
 import { draw, type SeqMode } from './sampling.js';
 
 type T = TFJS.Tensor;
@@ -37,66 +40,6 @@ export interface SeqNet {
   /** Logits [B] of x [B, T, E], rows past lengths[b] being padding (call inside tf.tidy). */
   logits(tf: TF, params: Map<string, T>, x: T, lengths: number[]): TFJS.Tensor1D;
   dispose(): void;
-}
-
-interface ScanEntry { ref: ScanSlices; batch: number }
-
-/** Embedding matrices of scans (rows in slice order), read through the table reader and kept up to a byte budget. */
-class EmbeddingCache {
-  private readonly cache = new Map<string, Float32Array>();
-  private bytes = 0;
-  dim = 0;
-  constructor(private readonly reader: TableReader, private readonly who: string, private readonly budget = 1 << 30) {}
-
-  async matrix(e: ScanEntry): Promise<Float32Array> {
-    const hit = this.cache.get(e.ref.scan);
-    if (hit) return hit;
-    const { dim, values } = embeddingMatrix(await this.reader.batch(e.batch), e.ref, this.who);
-    if (this.dim && dim !== this.dim) throw new Error(`${this.who}: scan "${e.ref.scan}" has ${dim}-value embeddings, others ${this.dim}; all embeddings must have one size`);
-    this.dim = dim;
-    for (const [scan, m] of this.cache) {
-      if (this.bytes + values.byteLength <= this.budget) break;
-      this.cache.delete(scan);
-      this.bytes -= m.byteLength;
-    }
-    this.cache.set(e.ref.scan, values);
-    this.bytes += values.byteLength;
-    return values;
-  }
-}
-
-interface Item { entry: ScanEntry; slices: Int32Array }
-/** x [B, L, E] (a batch of draws' embeddings, zero rows after each draw's `lengths[b]` slices). */
-export interface Inputs { x: Float32Array; shape: [number, number, number]; lengths: number[] }
-
-/** The items' slices' embeddings in order, padded to the longest draw. */
-async function assemble(items: Item[], emb: EmbeddingCache, net: SeqNet, who: string): Promise<Inputs> {
-  const matrices = await Promise.all(items.map((it) => emb.matrix(it.entry)));
-  const E = emb.dim;
-  const L = Math.max(...items.map((it) => it.slices.length));
-  const x = new Float32Array(items.length * L * E);
-  items.forEach(({ entry, slices }, b) => {
-    if (net.fixed && slices.length !== net.length) {
-      throw new Error(`${who}: a draw of scan "${entry.ref.scan}" has ${slices.length} slices but the ${net.kind} model takes exactly ${net.length}: sample with a sequence-sampler in mode ${net.kind} and length ${net.length}`);
-    }
-    slices.forEach((s, k) => {
-      const at = binarySearch(entry.ref.slices, s);
-      if (at < 0) throw new Error(`${who}: a draw of scan "${entry.ref.scan}" lists slice ${s}, which has no embedding; sample from the same embeddings table`);
-      x.set(matrices[b].subarray(at * E, (at + 1) * E), (b * L + k) * E);
-    });
-  });
-  return { x, shape: [items.length, L, E], lengths: items.map((it) => it.slices.length) };
-}
-
-function binarySearch(sorted: Int32Array, v: number): number {
-  let lo = 0, hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] === v) return mid;
-    if (sorted[mid] < v) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }
 
 /** Mean binary cross-entropy of sigmoid(z) against y: max(z, 0) − z·y + log(1 + e^−|z|). */
@@ -131,13 +74,6 @@ export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, ada
   return loss;
 }
 
-export async function predictLogits(tf: TF, net: SeqNet, params: Map<string, T>, inputs: Inputs): Promise<Float32Array> {
-  const z = tf.tidy(() => net.logits(tf, params, tf.tensor3d(inputs.x, inputs.shape), inputs.lengths));
-  const out = (await z.data()) as Float32Array;
-  z.dispose();
-  return out;
-}
-
 /** A training scan's draw for `epoch`: fresh every epoch, independent of the other scans and of the batch order. */
 export function epochDraw(kind: SeqMode, ref: ScanSlices, length: number, rngFor: (label: string) => Rng, epoch: number): Int32Array {
   return draw(kind, ref.slices, length, rngFor(`draw:${epoch}:${ref.scan}`));
@@ -165,12 +101,6 @@ function put(tf: TF, map: Map<string, T>, name: string, e: WeightEntry): void {
   map.set(name, tf.tensor(e.data, e.shape, 'float32'));
 }
 
-/** The model table: one int32 row `ctflow.<kind>.config` with the JSON config's UTF-8 bytes, then the tensors (as cnn/model-table.ts). */
-export function seqModelBatch(net: SeqNet, entries: WeightEntry[]): RecordBatch {
-  const bytes = new TextEncoder().encode(JSON.stringify({ format: `ctflow-${net.kind}/1`, ...net.config }));
-  return entriesToBatch([{ name: `ctflow.${net.kind}.config`, shape: [bytes.length], dtype: 'int32', data: Int32Array.from(bytes) }, ...entries]);
-}
-
 interface Validation { loss: number; f1: number; accuracy: number }
 
 /**
@@ -179,19 +109,9 @@ interface Validation { loss: number; f1: number; accuracy: number }
  */
 export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inputs: Record<string, TableReader>, build: (tf: TF, dim: number) => SeqNet, who: string): AsyncGenerator<Outputs> {
   const p = ctx.params;
-  const scans = new Map<string, ScanEntry>();
-  for (let i = 0; i < inputs.embeddings.numBatches; i++) {
-    for (const ref of scansOf(await inputs.embeddings.batch(i), who)) {
-      if (scans.has(ref.scan)) throw new Error(`${who}: scan "${ref.scan}" appears in two batches of the embeddings; each scan must come once`);
-      scans.set(ref.scan, { ref, batch: i });
-    }
-  }
+  const scans = await indexEmbeddings(inputs.embeddings, who);
   const emb = new EmbeddingCache(inputs.embeddings, who);
-  const entryOf = (d: Draw) => {
-    const e = scans.get(d.scan);
-    if (!e) throw new Error(`${who}: the sequences input has draws of scan "${d.scan}", which the embeddings input lacks; sample from the same embeddings table`);
-    return e;
-  };
+  const entryOf = entryFinder(scans, who);
   const labelled = (split: string) => [...scans.values()].filter((e) => e.ref.split === split && e.ref.slices.length > 0 && e.ref.label !== null);
   const train = labelled('train');
   if (!train.length) throw new Error(`${who}: no labelled training scan among ${scans.size} scans in the embeddings; give some scans split "train" and a label upstream`);
@@ -211,13 +131,9 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
       config: net.config, length: net.length, batch: p.batch, opt, backend,
       train: train.map((e) => e.ref.scan), validation: validation.map((d) => [d.scan, d.draw, Array.from(d.slices)]),
     })).digest('hex');
-    const predict = async (draws: { entry: ScanEntry; slices: Int32Array }[]) => {
-      const out: number[] = [];
-      for (const c of chunks(draws, p.batch)) out.push(...(await predictLogits(tf, net, params, await assemble(c, emb, net, who))));
-      return out;
-    };
+    const score = drawScorer(tf, net, params, emb, p.batch, who);
     const validate = async (): Promise<Validation> => {
-      const z = await predict(validation.map((d) => ({ entry: entryOf(d), slices: d.slices })));
+      const z = await score(validation.map((d) => ({ entry: entryOf(d), slices: d.slices })));
       const byScan = new Map<string, { label: number; probs: number[] }>();
       let loss = 0;
       validation.forEach((d, i) => {
@@ -278,7 +194,7 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
     ctx.note('best_epoch', bestEpoch);
     if (history.length < p.epochs) ctx.note('stopped_early', true);
     yield {
-      model: seqModelBatch(net, best),
+      model: seqModelBatch(net.kind, net.config, best),
       history: makeBatch(History, {
         epoch: history.map((r) => r.epoch), train_loss: history.map((r) => r.train_loss), val_loss: history.map((r) => r.val_loss),
         val_f1: history.map((r) => r.val_f1), val_accuracy: history.map((r) => r.val_accuracy), seconds: history.map((r) => r.seconds),
@@ -286,18 +202,7 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
       }),
     };
     for (const e of best) put(tf, params, e.name, e);
-    const model = p.name ?? ctx.id;
-    for await (const b of inputs.sequences) {
-      const draws = drawsOf(b, who);
-      if (!draws.length) continue;
-      const z = await predict(draws.map((d) => ({ entry: entryOf(d), slices: d.slices })));
-      yield {
-        predictions: makeBatch(Predictions, {
-          model: draws.map(() => model), scan_id: draws.map((d) => d.scan), split: draws.map((d) => d.split), label: draws.map((d) => d.label),
-          draw: draws.map((d) => d.draw), prob: Float32Array.from(z, (v) => 1 / (1 + Math.exp(-v))),
-        }),
-      };
-    }
+    yield* predictionBatches(inputs.sequences, score, entryOf, p.name ?? ctx.id, who);
   } finally {
     tf.dispose([...params.values(), ...adam.m.values(), ...adam.v.values()]);
     net.dispose();
