@@ -29,6 +29,14 @@ export interface ExecuteOptions {
   inProcess?: boolean;
   /** At most this many child processes at once (default: the number of CPU cores). */
   maxChildren?: number;
+  /** Run the groups on other machines (engine/scale) instead of in this process. */
+  remote?: RemoteExecutor;
+}
+
+/** Where groups run when not here: how the plan splits into jobs, and running one job. */
+export interface RemoteExecutor {
+  groups(plan: Plan): string[][];
+  run(plan: Plan, ids: string[], opts: ExecuteOptions): Promise<Map<string, NodeOutcome>>;
 }
 
 export interface NodeOutcome {
@@ -46,7 +54,7 @@ export interface ExecuteResult {
   replan?: boolean;
 }
 
-interface Available { dir: string; manifest: Manifest }
+export interface Available { dir: string; manifest: Manifest }
 
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const signal = opts.signal ?? new AbortController().signal;
@@ -58,7 +66,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       if (p.lookup?.hit) available.set(id, { dir: opts.store.entryDir(p.key), manifest: p.lookup.manifest });
     }
   }
-  const groups = makeGroups(plan);
+  const groups = opts.remote ? opts.remote.groups(plan) : makeGroups(plan);
   const groupOf = new Map<string, number>();
   groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
   const aliases = new Map<string, string[]>();
@@ -120,9 +128,9 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         for (const id of ids) outcomes.set(id, { status: 'skipped', notes: {}, error: why });
         return;
       }
-      if (await leased(ids)) return;
+      if (!opts.remote && await leased(ids)) return; // remote jobs are deduplicated by their key
       try {
-        failures.push(...await runOne(plan, ids, available, opts, outcomes, temporary, signal));
+        failures.push(...await (opts.remote ? runRemote(plan, ids, available, opts, outcomes) : runOne(plan, ids, available, opts, outcomes, temporary, signal)));
         for (const id of ids) {
           for (const alias of aliases.get(id) ?? []) {
             if (!available.has(id)) continue;
@@ -154,8 +162,21 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   return { outcomes, failures, corrupt, replan };
 }
 
-/** Run one group; returns the failures of members that failed while the rest finished. */
-async function runOne(plan: Plan, ids: string[], available: Map<string, Available>, opts: ExecuteOptions, outcomes: Map<string, NodeOutcome>, temporary: EntryWriter[], signal: AbortSignal): Promise<NodeFailure[]> {
+/** Run one group elsewhere; its stored outputs become available from the store. */
+async function runRemote(plan: Plan, ids: string[], available: Map<string, Available>, opts: ExecuteOptions, outcomes: Map<string, NodeOutcome>): Promise<NodeFailure[]> {
+  const failures: NodeFailure[] = [];
+  for (const [id, o] of await opts.remote!.run(plan, ids, opts)) {
+    const p = plan.nodes.get(id)!;
+    outcomes.set(id, o);
+    if (o.status === 'failed') failures.push(o.error instanceof NodeFailure ? o.error : new NodeFailure(id, o.error));
+    const found = p.node.cache && (o.status === 'ran' || o.status === 'cached') ? opts.store.lookup(p.key) : undefined;
+    if (found?.hit) available.set(id, { dir: opts.store.entryDir(p.key), manifest: found.manifest });
+  }
+  return failures;
+}
+
+/** Run one group here; returns the failures of members that failed while the rest finished. */
+export async function runOne(plan: Plan, ids: string[], available: Map<string, Available>, opts: ExecuteOptions, outcomes: Map<string, NodeOutcome>, temporary: EntryWriter[], signal: AbortSignal): Promise<NodeFailure[]> {
   const scratch = join(opts.scratchDir, ids[0]);
   const members: Member[] = [];
   const entries = new Map<string, EntryWriter>();

@@ -1,5 +1,5 @@
-// Fingerprint of a source node's input files: content hashes memoised by (path, size, mtime),
-// so an unchanged data set is not re-read on every run.
+// Fingerprint of a node's input files (a source's data, a command's deps): content hashes
+// memoised by (path, size, mtime), so an unchanged data set is not re-read on every run.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

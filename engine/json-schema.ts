@@ -15,7 +15,7 @@ export function editorSchema(registry: Registry): Record<string, unknown> {
         description: def.description,
         properties: {
           params: { ...paramsSchema(def), description: `${def.kind} v${def.version} (${def.mode}): ${def.description}` },
-          in: {
+          in: def.ports ? { type: 'object', additionalProperties: { type: 'string' }, description: 'the input ports its params declare' } : {
             type: 'object',
             additionalProperties: false,
             properties: Object.fromEntries(Object.entries(def.inputs ?? {}).map(([p, t]) => [p, {

@@ -66,13 +66,13 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
       inputs,
     };
     if (def.random) material.seed = node.seed;
-    if (def.mode === 'source' && def.inputFiles) {
+    if (def.inputFiles) {
       let files: string[];
       try {
         files = await def.inputFiles(node.params as never);
       } catch (e) {
         const at = node.locate(['params']);
-        throw new GraphError([{ code: 'input-files', ...at, node: id, message: `${def.kind}: cannot list its input files: ${(e as Error).message}`, hint: 'check the path params of this node' }]);
+        throw new GraphError([{ code: 'input-files', ...at, node: id, message: `${def.kind}: cannot list its input files: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
       }
       const base = commonDir(files);
       material.files = await opts.fingerprints.of(files, (f) => relative(base, f));

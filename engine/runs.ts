@@ -74,7 +74,13 @@ export function writeSweepRecord(runsDir: string, sweep: SweepRecord): void {
   atomicWrite(join(runsDir, 'sweeps', `${sweep.id}.json`), JSON.stringify(sweep, null, 2) + '\n');
 }
 
+/** A run or sweep id as ctflow makes them: one plain path segment (never "..", "/" or "\\"). */
+export function isRunId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._=,-]*$/.test(id) && !id.includes('..');
+}
+
 export function readRecord(runsDir: string, id: string): RunRecord | undefined {
+  if (!isRunId(id)) return undefined;
   const file = join(recordDir(runsDir, id), 'record.json');
   if (!existsSync(file)) return undefined;
   try {

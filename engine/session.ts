@@ -1,7 +1,7 @@
 // One engine session over a runs directory: load and validate a graph, plan it against the
 // cache and the latest run, execute it (recomputing entries found corrupt), record the run.
 import { join } from 'node:path';
-import type { GraphIssue } from './errors.js';
+import { GraphError, type GraphIssue } from './errors.js';
 import type { ExecuteOptions, ExecuteResult } from './execute.js';
 import { FileFingerprints } from './fingerprint.js';
 import { collectMetrics } from './metrics.js';
@@ -13,7 +13,7 @@ import type { Registry } from './registry.js';
 import { latestRun, newRunId, provenance, readRecord, writeRecord, writeSweepRecord, type NodeRecord, type Provenance, type RunRecord } from './runs.js';
 import { combine, expandSweep, type Variant } from './sweep.js';
 import { ARTIFACTS, Store } from './store.js';
-import { validateGraph, type Graph, type GraphNode } from './validate.js';
+import { commandIssues, validateGraph, type Graph, type GraphNode } from './validate.js';
 
 export interface SessionOptions {
   runsDir: string;
@@ -25,6 +25,10 @@ export interface SessionOptions {
   inProcess?: boolean;
   /** At most this many model nodes in child processes at once. */
   maxChildren?: number;
+  /** Run node jobs on other machines (engine/scale, `--executor bullmq`). */
+  remote?: ExecuteOptions['remote'];
+  /** Run command nodes (programs named in the graph); without it such a graph is refused. */
+  allowCommands?: boolean;
   /** Tests pin implementation hashes with this. */
   implHash?: (node: GraphNode) => string;
 }
@@ -125,6 +129,8 @@ export class Session {
 
   /** Plan and execute; entries found corrupt are removed and recomputed (a few attempts). */
   async execute(graph: Graph, prior: Map<string, PriorNode>, runId: string): Promise<Executed> {
+    const refused = this.opts.allowCommands ? [] : commandIssues(graph);
+    if (refused.length) throw new GraphError(refused);
     let plan = await this.plan(graph, prior);
     const reasons = new Map([...plan.nodes].map(([nid, p]) => [nid, p.reason]));
     let result: ExecuteResult | undefined;
@@ -143,6 +149,7 @@ export class Session {
         backend: this.opts.backend ?? 'auto',
         inProcess: this.opts.inProcess,
         maxChildren: this.opts.maxChildren,
+        remote: this.opts.remote,
         events: { ...quietEvents, ...this.opts.events },
       });
       for (const [nid, o] of result.outcomes) if (o.status === 'ran') ran.set(nid, o);

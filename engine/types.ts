@@ -72,14 +72,24 @@ interface Common<P> {
   random?: boolean;
   /** Loads heavy modules (TensorFlow.js); such kinds import them lazily inside run. */
   heavy?: boolean;
+  /** Files whose content determines the output (fingerprinted into the key). */
+  inputFiles?: (params: P) => Promise<string[]>;
+  /**
+   * Ports declared per node in its params (a command node's `inputs:`/`outputs:`): called once
+   * the params are valid; the node then has these ports instead of the kind's own.
+   */
+  ports?: (params: P) => { inputs: Record<string, PortType>; outputs: Record<string, PortType> };
+  /**
+   * The program a node of this kind runs, as a command line for messages: such a node runs only
+   * in a session that allows commands (--allow-commands).
+   */
+  program?: (params: P) => string;
 }
 
 /** Produces batches from outside data; pulled lazily, one scan at a time. */
 export interface SourceDef<P> extends Common<P> {
   mode: 'source';
   inputs?: undefined;
-  /** Files whose content determines the output (fingerprinted into the key). */
-  inputFiles?: (params: P) => Promise<string[]>;
   run: (ctx: NodeContext<P>) => AsyncIterable<Outputs>;
 }
 
@@ -105,6 +115,11 @@ export type NodeDef<P = any> = NodeDefInput<P> & {
   /** URL of the module that defines the kind: its implementation hash starts there. */
   readonly module: string;
 };
+
+/** The definition one graph node runs with: its kind's, with the ports its params declare if the kind has per-node ports. */
+export function nodeDef(def: NodeDef, params: Record<string, unknown>): NodeDef {
+  return def.ports ? Object.freeze({ ...def, ...def.ports(params) }) as NodeDef : def;
+}
 
 /** Declare a node kind. `moduleUrl` is the defining file's import.meta.url. */
 export function defineNode<P>(moduleUrl: string, def: NodeDefInput<P>): NodeDef<P> {

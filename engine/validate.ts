@@ -8,7 +8,7 @@ import { checkParams, describeAjvError } from './params.js';
 import { describePort, portMismatch, type PortType } from './ports.js';
 import type { Registry } from './registry.js';
 import { didYouMean, suggest } from './suggest.js';
-import type { NodeDef } from './types.js';
+import { nodeDef, type NodeDef } from './types.js';
 import { validator } from './validators.js';
 
 export interface InputRef { node: string; port: string }
@@ -70,14 +70,15 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
     for (const e of errors) {
       const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
       const path = ['nodes', id, 'params', ...e.instancePath.split('/').filter(Boolean)];
-      const hint = key ? didYouMean(key, Object.keys(def.params)) : paramHint(def, e);
+      const hint = key ? didYouMean(key, Object.keys(def.params)) : paramHint(def, e, raw.params);
       issue(path, 'param', `${def.kind}: ${describeAjvError(e, 'params')}`, hint, id);
     }
     if (raw.cache === false && def.mode === 'barrier') {
       issue(['nodes', id, 'cache'], 'cache-barrier', `"${def.kind}" is a barrier node: its outputs are always stored`, 'remove "cache: false" from this node', id);
     }
+    if (errors.length && def.ports) continue; // its ports come from its params: unknown until they are fixed
     nodes.set(id, {
-      id, kind: def.kind, def, params: value, inputs: {}, cache: raw.cache !== false, backend: raw.backend ?? 'auto', seed: data.seed ?? 0,
+      id, kind: def.kind, def: nodeDef(def, value), params: value, inputs: {}, cache: raw.cache !== false, backend: raw.backend ?? 'auto', seed: data.seed ?? 0,
       locate: (path) => loaded.locate(['nodes', id, ...path]),
     });
   }
@@ -131,6 +132,22 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
   };
 }
 
+/** Nodes that run programs, as issues: a session that does not allow commands refuses the graph. */
+export function commandIssues(graph: Graph): GraphIssue[] {
+  const seen = new Map<string, GraphIssue>();
+  for (const node of graph.nodes.values()) {
+    if (!node.def.program) continue;
+    const at = node.locate(['kind']);
+    const id = node.id.split('/').pop()!; // a sweep's combined graph names nodes "<variant>/<id>"
+    seen.set(`${at.line}:${at.col}`, {
+      code: 'commands-not-allowed', ...at, node: id,
+      message: `${node.kind}: runs ${node.def.program(node.params)}, and programs named in a graph run only when allowed`,
+      hint: 'if you trust what this graph runs, run it again with --allow-commands',
+    });
+  }
+  return [...seen.values()];
+}
+
 type Report = (p: (string | number)[], code: string, message: string, hint?: string, node?: string) => void;
 
 function schemaIssue(e: ErrorObject, issue: Report) {
@@ -158,8 +175,14 @@ function schemaHint(e: ErrorObject, path: string[]): string {
   return 'see schemas/graph.schema.json for the shape of a graph file';
 }
 
-function paramHint(def: NodeDef, e: ErrorObject): string | undefined {
-  const key = e.instancePath.split('/').filter(Boolean)[0];
+function paramHint(def: NodeDef, e: ErrorObject, params: unknown): string | undefined {
+  const path = e.instancePath.split('/').filter(Boolean);
+  if (e.keyword === 'enum') {
+    const given = path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), params);
+    const close = typeof given === 'string' ? suggest(given, (e.params as { allowedValues: unknown[] }).allowedValues.map(String)) : undefined;
+    if (close) return `did you mean "${close}"?`;
+  }
+  const key = path[0];
   const schema = key ? def.params[key] : undefined;
   if (!schema) return e.keyword === 'required' ? 'add it under params' : undefined;
   const desc = schema.description ? `${key}: ${schema.description}` : key;

@@ -4,6 +4,7 @@ import type { NodeDef } from '../engine/types.js';
 import areaWindow from './area-window.js';
 import binaryDilation from './binary-dilation.js';
 import cnnTrainer from './cnn-trainer.js';
+import command from './command.js';
 import cropper from './cropper.js';
 import dicomSeries from './dicom-series.js';
 import embedder from './embedder.js';
@@ -27,6 +28,7 @@ export const nodeKinds: readonly NodeDef[] = [
   cnnTrainer, embedder, sequenceSampler, lstm, swin,
   weightsFile, sequencePredictor,
   sliceScorer, ensemble, evaluator, predictionWriter,
+  command,
 ];
 
 export const registry = new Registry(nodeKinds);

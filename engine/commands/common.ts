@@ -22,6 +22,7 @@ export const runsOption: Record<string, Option> = {
 export const graphOptions: Record<string, Option> = {
   ...runsOption,
   set: { type: 'string', multiple: true, arg: 'PATH=VALUE', help: 'override a value, e.g. --set median.params.size=5 (repeatable)' },
+  'allow-commands': { type: 'boolean', help: 'let command nodes run the programs the graph names (run, sweep)' },
 };
 
 export function runsDir(opts: Record<string, unknown>): string {
@@ -30,7 +31,7 @@ export function runsDir(opts: Record<string, unknown>): string {
 
 export async function openSession(opts: Record<string, unknown>, extra: Partial<ConstructorParameters<typeof Session>[0]> = {}): Promise<Session> {
   const { registry } = await import('../../nodes/index.js');
-  return new Session({ runsDir: runsDir(opts), registry, ...extra });
+  return new Session({ runsDir: runsDir(opts), registry, allowCommands: Boolean(opts['allow-commands']), ...extra });
 }
 
 export function oneFile(args: string[], what = 'GRAPH.yaml'): string {
@@ -54,6 +55,9 @@ export function resumeCommand(file: string, opts: Record<string, unknown>): stri
   const parts = ['ctflow', 'run', file];
   for (const s of (opts.set as string[] | undefined) ?? []) parts.push('--set', quote(s));
   if (opts.runs) parts.push('--runs', quote(String(opts.runs)));
+  if (opts['allow-commands']) parts.push('--allow-commands');
+  if (opts.executor) parts.push('--executor', quote(String(opts.executor)));
+  if (opts.redis) parts.push('--redis', quote(String(opts.redis)));
   return parts.join(' ');
 }
 

@@ -1,10 +1,12 @@
 import { formatMetricsTable, formatRunSummary } from './summary.js';
 import { reporter, reporterMode } from './reporter.js';
+import { reportsAfterRun } from './report.js';
 import { graphOptions, loadOrThrow, oneFile, openSession, resumeCommand, type Command } from './common.js';
+import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--quiet|--json]',
+  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--executor bullmq --redis URL] [--quiet|--json]',
   summary: 'run a graph: cached nodes are reused, the rest run and are stored',
   options: {
     ...graphOptions,
@@ -13,6 +15,7 @@ export const runCommand: Command = {
     'in-process': { type: 'boolean', help: 'run model nodes in this process (default: a child process each)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     json: { type: 'boolean', help: 'progress as JSON lines on stdout' },
+    ...executorOptions,
   },
   async run(opts, args) {
     const file = oneFile(args);
@@ -22,17 +25,20 @@ export const runCommand: Command = {
       return 2;
     }
     const events = reporter(reporterMode(opts));
-    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, events, inProcess: Boolean(opts['in-process']) });
+    const remote = await scaleExecutor(opts);
+    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, events, inProcess: Boolean(opts['in-process']), remote });
     const graph = loadOrThrow(session, file, opts.set);
     const t0 = Date.now();
-    const out = await session.run(graph);
+    const out = await session.run(graph).finally(() => remote?.close());
     const summary = formatRunSummary(out, Date.now() - t0);
-    if (opts.json) console.log(JSON.stringify({ event: 'done', run: out.record.id, status: out.record.status, record: out.recordDir }));
+    const [report] = await reportsAfterRun(session, [out.record]);
+    if (opts.json) console.log(JSON.stringify({ event: 'done', run: out.record.id, status: out.record.status, record: out.recordDir, report }));
     else {
       console.log(summary);
       const table = formatMetricsTable(out.record.metrics);
       if (table) console.log(`\n${table}`);
       for (const [id, n] of Object.entries(out.record.nodes)) for (const a of n.artifacts ?? []) console.log(`${id}: ${a}`);
+      if (report) console.log(`report: ${report}`);
     }
     if (out.record.status === 'ok') return 0;
     for (const f of out.result.failures) {

@@ -3,11 +3,13 @@ import { GraphError } from '../errors.js';
 import { estimateMs } from '../estimate.js';
 import { listRuns } from '../runs.js';
 import { reporter, reporterMode } from './reporter.js';
+import { sweepReport } from './report.js';
 import { graphOptions, oneFile, openSession, runsDir, seconds, type Command } from './common.js';
+import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const sweepCommand: Command = {
   name: 'sweep',
-  usage: 'GRAPH.yaml [--jobs N] [--dry-run] [--format table|md|csv|json]',
+  usage: 'GRAPH.yaml [--jobs N] [--dry-run] [--format table|md|csv|json] [--executor bullmq --redis URL]',
   summary: "run a graph's sweep: block and replicates as one DAG (shared nodes run once), then compare the variants",
   options: {
     ...graphOptions,
@@ -15,6 +17,7 @@ export const sweepCommand: Command = {
     'dry-run': { type: 'boolean', help: 'show the variants, what they share and the estimate; run nothing' },
     format: { type: 'string', arg: 'FORMAT', help: 'comparison table format: table (default), md, csv, json' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
+    ...executorOptions,
   },
   async run(opts, args) {
     const file = oneFile(args);
@@ -23,7 +26,8 @@ export const sweepCommand: Command = {
       console.error(`--jobs must be a positive integer, got "${opts.jobs}"`);
       return 2;
     }
-    const session = await openSession(opts, { maxChildren: jobs, events: reporter(reporterMode(opts)) });
+    const remote = await scaleExecutor(opts);
+    const session = await openSession(opts, { maxChildren: jobs, events: reporter(reporterMode(opts)), remote });
     const { variants, issues } = session.loadSweep(file, (opts.set as string[] | undefined) ?? []);
     if (!variants.length) throw new GraphError(issues);
     const { combined, plan } = await session.planSweep(variants, file);
@@ -37,10 +41,12 @@ export const sweepCommand: Command = {
     const est = estimateMs(plan, listRuns(runsDir(opts)));
     console.log(`${todo} of ${combined.nodes.size} variant nodes to run${todo ? `; estimate ${seconds(est.ms)} from earlier runs${est.unknown.length ? ` (+ ${est.unknown.length} nodes never run before)` : ''}` : ''}`);
     if (opts['dry-run']) return 0;
-    const out = await session.runSweep(variants, file);
+    const out = await session.runSweep(variants, file).finally(() => remote?.close());
     const failed = out.runs.filter((r) => r.status !== 'ok');
     console.log(`\nsweep ${out.id}: ${out.runs.length - failed.length} of ${out.runs.length} variants ok\n`);
     console.log(formatComparison(compare(columnsOf(out.runs)), ((opts.format as string) ?? 'table') as 'table'));
+    const report = await sweepReport(session, out.id, out.runs);
+    if (report) console.log(`\nreport: ${report}`);
     for (const f of out.executed.result.failures) console.error(`\nnode "${f.node}" failed: ${f.cause instanceof Error ? f.cause.message : String(f.cause)}`);
     if (failed.length) console.error(`\nFinished nodes are cached. After fixing the cause, resume with:\n  ctflow sweep ${file}`);
     return failed.length ? 1 : 0;

@@ -1,0 +1,135 @@
+// The coordinator side of --executor bullmq: the engine schedules the DAG as in a local run (a
+// job starts when the jobs it reads from have finished) and hands each job to BullMQ under its
+// cache key; workers on any machine run it. Two runs enqueueing the same key wait on one job.
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { CorruptEntry, NodeFailure } from '../errors.js';
+import type { ExecuteOptions, NodeOutcome, RemoteExecutor } from '../execute.js';
+import type { Plan } from '../plan.js';
+import { nodeJob, splitJobs, type JobResult, type NodeJob } from './jobs.js';
+import { DEFAULT_PREFIX, JOB_OPTIONS, QUEUES, queueOf, type QueueKind } from './queue.js';
+import { redisConnection } from './redis.js';
+
+interface Connected {
+  queues: Record<QueueKind, Queue<NodeJob, JobResult>>;
+  events: Record<QueueKind, QueueEvents>;
+  close(): Promise<void>;
+}
+
+interface Progress { key: string; done: number; total: number; info?: string }
+
+/** What a running job's progress and stall events do (one listener per queue dispatches them). */
+interface Watch { progress(p: Progress): void; stalled(): void }
+
+export class BullExecutor implements RemoteExecutor {
+  private connected?: Promise<Connected>;
+  private readonly watching = new Map<string, Watch>();
+
+  constructor(readonly redis: string, readonly prefix = DEFAULT_PREFIX) {}
+
+  groups(plan: Plan): string[][] {
+    return splitJobs(plan);
+  }
+
+  async run(plan: Plan, ids: string[], opts: ExecuteOptions): Promise<Map<string, NodeOutcome>> {
+    const { queues, events } = await this.connect();
+    const sink = ids[ids.length - 1];
+    const key = plan.nodes.get(sink)!.key;
+    const kind = queueOf(plan, sink);
+    const byKey = new Map(ids.map((id) => [plan.nodes.get(id)!.key, id]));
+    this.watching.set(key, {
+      progress: (p) => {
+        const id = byKey.get(p.key);
+        if (id) opts.events.progress(id, p.done, p.total, p.info);
+      },
+      stalled: () => opts.events.log(sink, `its worker was lost (job ${key.slice(0, 12)} stalled): back in the queue for another worker`),
+    });
+    ids.forEach((id) => opts.events.started(id));
+    let ok = false;
+    try {
+      const result = await this.complete(queues[kind], events[kind], nodeJob(plan, ids, opts.concurrency, opts.backend), key, opts);
+      const outcomes = new Map(ids.map((id): [string, NodeOutcome] => {
+        const w = result.outcomes[plan.nodes.get(id)!.key];
+        // Absent: the job was enqueued by another run, in which this node was stored apart.
+        if (!w) return [id, { status: 'cached', notes: {} }];
+        const error = w.error === undefined ? undefined : w.status === 'failed' ? new NodeFailure(id, new Error(w.error)) : new Error(w.error);
+        return [id, { status: w.status, stats: w.stats, notes: w.notes, ...(error ? { error } : {}) }];
+      }));
+      ok = outcomes.get(sink)!.status !== 'failed';
+      return outcomes;
+    } finally {
+      this.watching.delete(key);
+      ids.forEach((id) => opts.events.finished(id, ok));
+    }
+  }
+
+  /** Enqueue (or join) the job and wait for it; its entry must then be in the store. */
+  private async complete(queue: Queue<NodeJob, JobResult>, events: QueueEvents, data: NodeJob, key: string, opts: ExecuteOptions): Promise<JobResult> {
+    const sink = data.nodes[data.nodes.length - 1].id;
+    for (let attempt = 1; ; attempt++) {
+      const job = await queue.add(data.nodes[data.nodes.length - 1].kind, data, { ...JOB_OPTIONS, jobId: key });
+      const result = await outcome(job, events);
+      if (typeof result === 'string') throw new NodeFailure(sink, new Error(`${result} (on a worker)`));
+      if (result.corrupt) throw new CorruptEntry(result.corrupt.key, result.corrupt.node, result.corrupt.reason);
+      if (result.outcomes[key]?.status === 'failed' || opts.store.lookup(key).hit) return result;
+      if (attempt > 1) {
+        throw new NodeFailure(sink, new Error(`its job finished but the entry is not in ${opts.store.root}: do the workers' --cache and this run's --runs name the same shared directory?`));
+      }
+      // A job kept from an earlier run whose entry was removed since (ctflow gc): run it again.
+      await queue.remove(key);
+    }
+  }
+
+  private connect(): Promise<Connected> {
+    this.connected ??= (async () => {
+      const connections = [redisConnection(this.redis), redisConnection(this.redis), redisConnection(this.redis)];
+      const opts = (i: number) => ({ connection: connections[i], prefix: this.prefix });
+      const queues = { light: new Queue<NodeJob, JobResult>(QUEUES.light, opts(0)), heavy: new Queue<NodeJob, JobResult>(QUEUES.heavy, opts(0)) };
+      const events = { light: new QueueEvents(QUEUES.light, opts(1)), heavy: new QueueEvents(QUEUES.heavy, opts(2)) };
+      const all = [...Object.values(queues), ...Object.values(events)];
+      const seen = new Set<string>();
+      const report = (e: Error) => {
+        if (!seen.has(e.message)) console.error(`ctflow: Redis at ${this.redis}: ${e.message}`);
+        seen.add(e.message);
+      };
+      for (const q of Object.values(queues)) {
+        q.on('error', report);
+        q.setMaxListeners(0); // each job waited on listens for the queue closing: a sweep waits on many
+      }
+      for (const q of Object.values(events)) {
+        q.on('error', report);
+        q.on('progress', ({ jobId, data }) => this.watching.get(jobId)?.progress(data as unknown as Progress));
+        q.on('stalled', ({ jobId }) => this.watching.get(jobId)?.stalled());
+      }
+      await Promise.all(all.map((x) => x.waitUntilReady()));
+      return {
+        queues, events,
+        async close() {
+          await Promise.all(all.map((x) => x.close()));
+          await Promise.all(connections.map((c) => c.quit()));
+        },
+      };
+    })();
+    return this.connected;
+  }
+
+  /** Close the connections, if any were opened. */
+  async close(): Promise<void> {
+    const c = this.connected;
+    this.connected = undefined;
+    await (await c?.catch(() => undefined))?.close();
+  }
+}
+
+/** The job's result; a failed job's reason parsed back into one, or as text when it is not one. */
+async function outcome(job: Job<NodeJob, JobResult>, events: QueueEvents): Promise<JobResult | string> {
+  try {
+    return await job.waitUntilFinished(events);
+  } catch (e) {
+    const reason = (e as Error).message;
+    try {
+      return JSON.parse(reason) as JobResult;
+    } catch {
+      return reason;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// How a plan splits into node jobs, and how a worker rebuilds one (no Redis needed).
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CorruptEntry, GraphError } from '../../engine/errors.js';
+import { jobPlan } from '../../engine/scale/job-plan.js';
+import { nodeJob, splitJobs } from '../../engine/scale/jobs.js';
+import { DirectoryStore } from '../../engine/scale/store.js';
+import { runFile, session, tempDir, testRegistry, writeGraph } from '../helpers/engine.js';
+
+const GRAPH = `name: jobs
+nodes:
+  scans: { kind: toy-scans, params: { scans: 2 } }
+  up: { kind: scale, in: { slices: scans }, cache: false }
+  down: { kind: scale, in: { slices: up }, params: { factor: 3 }, cache: false }
+  mean: { kind: scan-mean, in: { slices: down } }
+  other: { kind: scan-mean, in: { slices: up }, params: { offset: 1 } }
+  total: { kind: stats-total, in: { stats: mean } }
+`;
+
+async function planOf(yaml: string) {
+  const dir = tempDir();
+  const s = session(join(dir, 'runs'));
+  const file = writeGraph(dir, 'g.yaml', yaml);
+  const { graph, issues } = s.load(file);
+  expect(issues).to.deep.equal([]);
+  return { s, file, plan: await s.plan(graph!) };
+}
+
+describe('scale-out jobs', () => {
+  it('one job per stored node, with the unstored chain that feeds it (recomputed in each job that needs it)', async () => {
+    const { plan } = await planOf(GRAPH);
+    expect(splitJobs(plan)).to.deep.equal([['scans'], ['up', 'down', 'mean'], ['up', 'other'], ['total']]);
+    const job = nodeJob(plan, ['up', 'down', 'mean'], 2, 'cpu');
+    expect(job.reads).to.deep.equal({ scans: plan.nodes.get('scans')!.key });
+    expect(job.nodes.map((n) => [n.id, n.key])).to.deep.equal(['up', 'down', 'mean'].map((id) => [id, plan.nodes.get(id)!.key]));
+    expect(job.nodes[1].material.params).to.deep.equal({ factor: 3, jitterMs: 0 });
+  });
+
+  it('an unstored node read by a barrier is refused before anything runs, with the fix', async () => {
+    const { plan } = await planOf(GRAPH.replace('mean: { kind: scan-mean, in: { slices: down } }', 'mean: { kind: scan-mean, in: { slices: down }, cache: false }'));
+    expect(() => splitJobs(plan)).to.throw(GraphError, /node "mean" \[scale-out\] "mean" is not stored \(cache: false\) but the barrier "total" reads it[\s\S]*hint: remove "cache: false" from "mean"/);
+  });
+
+  it('a worker rebuilds a job from its key material; refuses one its code would key differently, or whose inputs it cannot read', async () => {
+    const { s, file, plan } = await planOf(GRAPH);
+    await runFile(s, file);
+    const store = new DirectoryStore(s.store.root);
+    const job = nodeJob(plan, ['up', 'down', 'mean'], 2, 'cpu');
+    const rebuilt = await jobPlan(job, testRegistry, store);
+    expect(rebuilt.ids).to.deep.equal(['up', 'down', 'mean']);
+    expect(rebuilt.available.get('scans')!.manifest.key).to.equal(plan.nodes.get('scans')!.key);
+    expect(rebuilt.plan.nodes.get('down')!.node.params).to.deep.equal({ factor: 3, jitterMs: 0 });
+
+    const stale = structuredClone(job);
+    stale.nodes[1].material.impl = 'an older commit';
+    await jobPlan(stale, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/node "down" \(scale\): this worker's code gives another cache key \(its implementation .* differs\); run workers from the same ctflow commit/));
+
+    const scans = s.store.entryDir(plan.nodes.get('scans')!.key);
+    writeFileSync(join(scans, 'slices.arrow'), 'truncated');
+    await jobPlan(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e).to.be.instanceOf(CorruptEntry).and.have.property('node', 'scans'));
+    await s.store.evict(plan.nodes.get('scans')!.key);
+    await jobPlan(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/input "scans" \(\w{12}\) is not in .* on this worker: --cache must name the shared runs directory/));
+  });
+  it('a worker runs a command node only when started with --allow-commands, with the ports its params declare', async () => {
+    const { s, file, plan } = await planOf(`name: jobs-cmd
+nodes:
+  scans: { kind: toy-scans, params: { scans: 2 } }
+  mean: { kind: scan-mean, in: { slices: scans } }
+  copy:
+    kind: command
+    in: { stats: mean }
+    params: { argv: [node, copy.js], inputs: { stats: scan-stats }, outputs: { copied: scan-stats } }
+`);
+    s.opts.allowCommands = true;
+    await runFile(s, file); // stores scans and mean (copy fails: copy.js is absent)
+    const store = new DirectoryStore(s.store.root);
+    const job = nodeJob(plan, ['copy'], 2, 'cpu');
+    await jobPlan(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/node "copy" runs a program \("node copy\.js"\); this worker runs command nodes only when started with --allow-commands/));
+    const allowed = await jobPlan(job, testRegistry, store, true);
+    expect(Object.keys(allowed.plan.nodes.get('copy')!.node.def.outputs)).to.deep.equal(['copied']);
+  });
+});
