@@ -15,6 +15,8 @@ export interface ChildJob {
   kind: string;
   id: string;
   key: string;
+  /** Seeds the node's random generators (engine/plan.ts). */
+  seedKey: string;
   params: Record<string, unknown>;
   seed: number;
   backend: string;

@@ -218,7 +218,7 @@ export async function runOne(plan: Plan, ids: string[], available: Map<string, A
         inputs[port] = { path: join(a.dir, a.manifest.outputs[ref.port].file), manifest: a.manifest.outputs[ref.port], node: ref.node, key: a.manifest.key };
       }
       const job: ChildJob = {
-        module: m.p.node.def.module, kind: m.p.node.kind, id: m.p.node.id, key: m.p.key, params: m.p.node.params,
+        module: m.p.node.def.module, kind: m.p.node.kind, id: m.p.node.id, key: m.p.key, seedKey: m.p.seedKey, params: m.p.node.params,
         seed: m.p.node.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, checkpoints: m.ctx.checkpoints, artifacts: m.ctx.artifacts, inputs, outDir: entry.dir,
       };
       const done = await children(opts).run(() => runInChild(job, opts.events, notes.get(m.p.node.id)!, signal));

@@ -8,7 +8,15 @@ import { implementationHash } from './impl-hash.js';
 import type { Lookup, Store } from './store.js';
 import type { Graph, GraphNode } from './validate.js';
 
+/**
+ * Bumped when the engine changes what a node computes from the same material: 2 seeds random
+ * generators from the seed key (below) instead of the key.
+ */
+export const ENGINE_FORMAT = 2;
+
 export interface KeyMaterial {
+  /** ENGINE_FORMAT (absent in keys of format 1). */
+  engine?: number;
   kind: string;
   version: number;
   impl: string;
@@ -23,6 +31,13 @@ export interface PlannedNode {
   node: GraphNode;
   key: string;
   material: KeyMaterial;
+  /**
+   * What the node's random generators are seeded from: its key material without implementation
+   * hashes, with the inputs' seed keys in place of their keys. A code change that leaves results
+   * alone (a refactor, an edited engine module every kind imports) reruns the node but draws the
+   * same random numbers, so it reproduces its earlier figures; equal keys still mean equal seed keys.
+   */
+  seedKey: string;
   lookup?: Lookup;
   runs: boolean;
   /** Why it runs, or why not ("cached"). */
@@ -57,8 +72,13 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
     const node = graph.nodes.get(id)!;
     const def = node.def;
     const inputs: Record<string, string> = {};
-    for (const [port, ref] of Object.entries(node.inputs)) inputs[port] = `${nodes.get(ref.node)!.key}.${ref.port}`;
+    const seedInputs: Record<string, string> = {};
+    for (const [port, ref] of Object.entries(node.inputs)) {
+      inputs[port] = `${nodes.get(ref.node)!.key}.${ref.port}`;
+      seedInputs[port] = `${nodes.get(ref.node)!.seedKey}.${ref.port}`;
+    }
     const material: KeyMaterial = {
+      engine: ENGINE_FORMAT,
       kind: def.kind,
       version: def.version,
       impl: opts.implHash ? opts.implHash(node) : implementationHash(def.module),
@@ -78,8 +98,9 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
       material.files = await opts.fingerprints.of(files, (f) => relative(base, f));
     }
     const key = nodeKey(material);
+    const seedKey = nodeKey({ ...material, impl: '', inputs: seedInputs });
     const lookup = node.cache ? opts.store.lookup(key) : undefined;
-    nodes.set(id, { node, key, material, lookup, runs: false, reason: 'cached' });
+    nodes.set(id, { node, key, material, seedKey, lookup, runs: false, reason: 'cached' });
   }
   decideRuns(graph, nodes, opts.prior);
   shareEqualKeys(graph, nodes);
@@ -132,6 +153,7 @@ function whyMiss(p: PlannedNode, before: PriorNode | undefined): string {
   if (before.key === p.key) return 'cache entry missing (removed, or the earlier run did not finish it)';
   const a = before.material;
   const b = p.material;
+  if (a.engine !== b.engine) return `engine format changed ${a.engine ?? 1} → ${b.engine ?? 1} (how nodes draw random numbers)`;
   if (a.kind !== b.kind) return `kind changed ${a.kind} → ${b.kind}`;
   if (a.version !== b.version) return `version bumped ${a.version} → ${b.version}`;
   if (a.impl !== b.impl) return `implementation changed (the kind's module or a module it imports)`;

@@ -31,9 +31,12 @@ export interface NodeContext<P = Record<string, unknown>> {
   readonly params: P;
   /** The graph seed (only meaningful for kinds that declare `random: true`). */
   readonly seed: number;
-  /** Deterministic uniform [0,1) generator seeded from the node's cache key. */
+  /** Deterministic uniform [0,1) generator seeded from the node's seed key (see rngFor). */
   readonly rng: () => number;
-  /** A generator seeded from the node's key and `label` (e.g. a scan id): independent of the order scans are processed in. */
+  /**
+   * A generator seeded from the node's seed key (its key material without implementation hashes,
+   * engine/plan.ts) and `label` (e.g. a scan id): independent of the order scans are processed in.
+   */
   readonly rngFor: (label: string) => () => number;
   /** Directory private to this execution of the node (removed after a successful run). */
   readonly scratch: string;

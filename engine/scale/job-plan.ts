@@ -27,7 +27,7 @@ export async function jobPlan(job: NodeJob, registry: Registry, store: SharedSto
     if (!found.hit) throw new Error(`input "${id}" (${key.slice(0, 12)}) is not in ${store.location} on this worker: --cache must name the shared runs directory the coordinator runs with (its --runs)`);
     available.set(id, { dir: store.local.entryDir(key), manifest: found.manifest });
     // runOne reads only the key of a node that does not run here.
-    nodes.set(id, { node: { id, inputs: {} } as unknown as GraphNode, key, material: undefined as never, runs: false, reason: 'read from the store' });
+    nodes.set(id, { node: { id, inputs: {} } as unknown as GraphNode, key, material: undefined as never, seedKey: '', runs: false, reason: 'read from the store' });
   }
   for (const n of job.nodes) {
     const def = registry.get(n.kind);
@@ -42,7 +42,7 @@ export async function jobPlan(job: NodeJob, registry: Registry, store: SharedSto
       id: n.id, kind: n.kind, def: nodeDef(def, n.material.params), params: n.material.params, inputs: n.inputs, cache: n.cache, backend: n.backend, seed: n.seed,
       locate: () => ({ file: `job ${job.nodes[job.nodes.length - 1].key.slice(0, 12)}`, line: 0, col: 0 }),
     };
-    nodes.set(n.id, { node, key: n.key, material: n.material, runs: true, reason: 'a node job' });
+    nodes.set(n.id, { node, key: n.key, material: n.material, seedKey: n.seedKey, runs: true, reason: 'a node job' });
   }
   const ids = job.nodes.map((n) => n.id);
   // runOne reads plan.nodes only: the graph is a stand-in holding the job's own nodes.

@@ -13,6 +13,8 @@ export interface JobNode {
   key: string;
   /** Everything the key hashes: params after defaults, version, implementation hash, inputs. */
   material: KeyMaterial;
+  /** What its random generators are seeded from (engine/plan.ts). */
+  seedKey: string;
   seed: number;
   backend: string;
   cache: boolean;
@@ -85,7 +87,7 @@ export function nodeJob(plan: Plan, ids: string[], concurrency: number, backend:
   const nodes = ids.map((id): JobNode => {
     const p = plan.nodes.get(id)!;
     for (const ref of Object.values(p.node.inputs)) if (!ids.includes(ref.node)) reads[ref.node] = plan.nodes.get(ref.node)!.key;
-    return { id, kind: p.node.kind, key: p.key, material: p.material, seed: p.node.seed, backend: p.node.backend, cache: p.node.cache, inputs: p.node.inputs };
+    return { id, kind: p.node.kind, key: p.key, material: p.material, seedKey: p.seedKey, seed: p.node.seed, backend: p.node.backend, cache: p.node.cache, inputs: p.node.inputs };
   });
   return { format: 1, nodes, reads, concurrency, backend };
 }
