@@ -2,13 +2,27 @@
 // transitively (type-only imports are erased by the compiler and so do not count). A code change
 // without a version bump therefore cannot reuse old outputs. Paths are relative to the package
 // root, so clones in different directories agree.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './canonical.js';
 
 const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
 const memo = new Map<string, string>();
+/** Per file (and its size and mtime): its hash and the files it imports; kinds share most of them. */
+const files = new Map<string, { hash: string; imports: string[] }>();
+
+function scan(file: string): { hash: string; imports: string[] } {
+  const st = statSync(file);
+  const id = `${file}\0${st.size}\0${st.mtimeMs}`;
+  let f = files.get(id);
+  if (!f) {
+    const text = readFileSync(file, 'utf8');
+    f = { hash: sha256(text), imports: [...text.matchAll(IMPORT_RE)].map((m) => resolve(dirname(file), m[1])) };
+    files.set(id, f);
+  }
+  return f;
+}
 
 export function implementationHash(moduleUrl: string): string {
   const cached = memo.get(moduleUrl);
@@ -18,9 +32,9 @@ export function implementationHash(moduleUrl: string): string {
   const seen = new Map<string, string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
-    const text = readFileSync(file, 'utf8');
-    seen.set(file, sha256(text));
-    for (const m of text.matchAll(IMPORT_RE)) visit(resolve(dirname(file), m[1]));
+    const { hash, imports } = scan(file);
+    seen.set(file, hash);
+    for (const next of imports) visit(next);
   };
   visit(entry);
   const parts = [...seen].map(([f, h]) => `${relative(root, f).split('\\').join('/')} ${h}`).sort();
