@@ -16,14 +16,4 @@ export function fixture<C>(name: string, map?: NameMap): Fixture<C> {
   return { config: JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')), tensors: new Map(entries.map((e) => [e.name, e])) };
 }
 
-/** max |a − b| / max |b|. */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / (scale || 1);
-}
+export { relErr } from '../../helpers/numeric.js';

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import type * as TFJS from '@tensorflow/tfjs';
 import { rngFrom } from '../../../engine/rng.js';
 import { useBackend, type TF } from '../../../nodes/kernels/tf/backend.js';
+import { relErr } from '../../helpers/numeric.js';
 
 type Tensor = TFJS.Tensor;
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -20,16 +21,6 @@ function random(shape: number[]): Tensor {
   return tf.tensor(Float32Array.from({ length: n }, () => rng() * 2 - 1), shape);
 }
 
-/** max |a − b| / max |b|. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / (scale || 1);
-}
 
 /** Run `f` on `backend`, returning each output's shape and values. */
 async function on(backend: 'cpu' | 'wasm', f: () => Tensor | Tensor[]): Promise<{ shape: number[]; values: Float32Array }[]> {
