@@ -39,6 +39,6 @@ export default defineNode<LstmParams>(import.meta.url, {
     const { trainSequenceModel } = await import('./kernels/seq/train.js');
     const { lstmNet } = await import('./kernels/seq/lstm-model.js');
     const { length, hidden, layers, head } = ctx.params;
-    yield* trainSequenceModel(ctx, inputs, (_tf, input) => lstmNet({ input, hidden, layers, head }, length), `lstm node "${ctx.id}"`);
+    yield* trainSequenceModel(ctx, inputs, (_tf, input) => lstmNet({ input, hidden, layers, head }, length), `lstm node "${ctx.id}"`, 'lstm');
   },
 });

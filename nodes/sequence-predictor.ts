@@ -10,7 +10,7 @@ import { Embeddings, Predictions, Sequences, Weights } from './tables.js';
 const SequenceModel = portType('sequence-model', Weights.schema.fields, 'an lstm or swin model table: the tensors and a ctflow.<kind>.config row');
 
 export interface SequencePredictorParams {
-  /** The predictions' model name (null: the node id). */
+  /** The predictions' model name (null: the model table's kind, lstm or swin). */
   name: string | null;
   /** Draws per forward pass. */
   batch: number;
@@ -23,7 +23,7 @@ export default defineNode<SequencePredictorParams>(import.meta.url, {
   mode: 'barrier',
   heavy: true,
   params: {
-    name: { type: ['string', 'null'], minLength: 1, default: null, description: "the predictions' model name (null: the node id)" },
+    name: { type: ['string', 'null'], minLength: 1, default: null, description: "the predictions' model name (null: the model table's kind, lstm or swin)" },
     batch: { type: 'integer', minimum: 1, maximum: 1024, default: 8, description: 'draws per forward pass (memory, not results)' },
   },
   example: { name: 'lstm', batch: 2 },
@@ -63,7 +63,7 @@ export default defineNode<SequencePredictorParams>(import.meta.url, {
     }
     const params = new Map(model.entries.map((e) => [e.name, tf.tensor(e.data, e.shape, 'float32')]));
     try {
-      yield* predictionBatches(sequences, drawScorer(tf, net, params, emb, ctx.params.batch, who), entryFinder(scans, who), ctx.params.name ?? ctx.id, who);
+      yield* predictionBatches(sequences, drawScorer(tf, net, params, emb, ctx.params.batch, who), entryFinder(scans, who), ctx.params.name ?? model.kind, who);
     } finally {
       tf.dispose([...params.values()]);
       net.dispose();

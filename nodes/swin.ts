@@ -55,6 +55,6 @@ export default defineNode<SwinParams>(import.meta.url, {
       } catch (e) {
         throw new Error(`${who}: ${(e as Error).message} (params length ${p.length}, preset ${p.preset}; embedding size ${width})`);
       }
-    }, who);
+    }, who, 'swin');
   },
 });

@@ -2,7 +2,10 @@
 // loading the node registry stays cheap.
 
 export interface SeqTrainParams {
-  /** The predictions' model name (null: the node id). */
+  /**
+   * The predictions' model name (null: the kind, lstm or swin). Not the node id: the id is not in
+   * the cache key, so two graphs sharing the entry would disagree about the name.
+   */
   name: string | null;
   /** Draws per batch. */
   batch: number;
@@ -17,7 +20,7 @@ export interface SeqTrainParams {
 }
 
 export const TRAIN_PARAMS = {
-  name: { type: ['string', 'null'], minLength: 1, default: null, description: "the predictions' model name (null: the node id)" },
+  name: { type: ['string', 'null'], minLength: 1, default: null, description: "the predictions' model name (null: the kind, lstm or swin)" },
   batch: { type: 'integer', minimum: 1, maximum: 1024, default: 8, description: 'draws per batch' },
   microbatch: { type: ['integer', 'null'], minimum: 1, default: null as number | null, description: 'draws per forward/backward pass, gradients summed over the batch (memory, not results: equal up to rounding); null: the whole batch' },
   epochs: { type: 'integer', minimum: 1, default: 20, description: 'most epochs (each: one fresh random draw of every training scan)' },

@@ -107,7 +107,7 @@ interface Validation { loss: number; f1: number; accuracy: number }
  * A sequence node's whole run: index the embeddings, train `build(dim)`'s network on the training
  * scans, and yield the model table and history, then the predictions of every sequences row.
  */
-export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inputs: Record<string, TableReader>, build: (tf: TF, dim: number) => SeqNet, who: string): AsyncGenerator<Outputs> {
+export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inputs: Record<string, TableReader>, build: (tf: TF, dim: number) => SeqNet, who: string, kind: SeqMode): AsyncGenerator<Outputs> {
   const p = ctx.params;
   const scans = await indexEmbeddings(inputs.embeddings, who);
   const emb = new EmbeddingCache(inputs.embeddings, who);
@@ -202,7 +202,7 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
       }),
     };
     for (const e of best) put(tf, params, e.name, e);
-    yield* predictionBatches(inputs.sequences, score, entryOf, p.name ?? ctx.id, who);
+    yield* predictionBatches(inputs.sequences, score, entryOf, p.name ?? kind, who);
   } finally {
     tf.dispose([...params.values(), ...adam.m.values(), ...adam.v.values()]);
     net.dispose();

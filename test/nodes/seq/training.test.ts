@@ -37,7 +37,7 @@ async function train<P>(def: typeof lstm | typeof swin, params: P, opts: { check
   const { tf } = await useBackend('wasm');
   const { value, errors } = checkParams(def, params as Record<string, unknown>);
   expect(errors).to.deep.equal([]);
-  const base = testContext(value, { id: def.kind, seed: 3 });
+  const base = testContext(value, { id: `my-${def.kind}`, seed: 3 }); // the model name is the kind, not the id
   const abort = new AbortController();
   const tensors: number[] = [];
   const ctx = {
@@ -126,6 +126,6 @@ describe('lstm and swin nodes: training on synthetic embeddings', function () {
   it('refuses evaluation draws of the wrong length for the swin image, naming the scan and the fix', async () => {
     const params: Partial<SwinParams> = { length: 32, preset: 'small-cpu', patch: 2, dim: 8, depths: [2], heads: [2], window: 4, epochs: 1 };
     const err = await train(swin, params, {}, sequences('lstm', 24)).then(() => null, (e: Error) => e.message);
-    expect(err).to.match(/swin node "swin": a draw of scan "scan-\d+" has \d+ slices but the swin model takes exactly 32: sample with a sequence-sampler in mode swin and length 32/);
+    expect(err).to.match(/swin node "my-swin": a draw of scan "scan-\d+" has \d+ slices but the swin model takes exactly 32: sample with a sequence-sampler in mode swin and length 32/);
   });
 });
