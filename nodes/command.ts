@@ -69,7 +69,7 @@ async function* run(ctx: NodeContext<CommandParams>, inputs: Record<string, Tabl
     cwd: process.cwd(),
     env: {
       ...process.env,
-      CTFLOW_NODE: ctx.id, CTFLOW_SEED: String(ctx.seed), CTFLOW_PARAMS: paramsFile,
+      CTFLOW_SEED: String(ctx.seed), CTFLOW_PARAMS: paramsFile,
       CTFLOW_IN_DIR: inDir, CTFLOW_OUT_DIR: outDir, CTFLOW_ARTIFACTS_DIR: ctx.artifacts,
     },
     signal: ctx.signal,
