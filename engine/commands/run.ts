@@ -6,7 +6,7 @@ import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--executor bullmq --redis URL] [--quiet|--json]',
+  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--executor bullmq --redis URL] [--no-report] [--quiet|--json]',
   summary: 'run a graph: cached nodes are reused, the rest run and are stored',
   options: {
     ...graphOptions,
@@ -15,6 +15,7 @@ export const runCommand: Command = {
     'in-process': { type: 'boolean', help: 'run model nodes in this process (default: a child process each)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     json: { type: 'boolean', help: 'progress as JSON lines on stdout' },
+    'no-report': { type: 'boolean', help: 'write no report.html (ctflow report RUN writes it later)' },
     ...executorOptions,
   },
   async run(opts, args) {
@@ -31,7 +32,7 @@ export const runCommand: Command = {
     const t0 = Date.now();
     const out = await session.run(graph).finally(() => remote?.close());
     const summary = formatRunSummary(out, Date.now() - t0);
-    const [report] = await reportsAfterRun(session, [out.record]);
+    const [report] = opts['no-report'] ? [] : await reportsAfterRun(session, [out.record]);
     if (opts.json) console.log(JSON.stringify({ event: 'done', run: out.record.id, status: out.record.status, record: out.recordDir, report }));
     else {
       console.log(summary);

@@ -9,7 +9,7 @@ import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const sweepCommand: Command = {
   name: 'sweep',
-  usage: 'GRAPH.yaml [--jobs N] [--dry-run] [--format table|md|csv|json] [--executor bullmq --redis URL]',
+  usage: 'GRAPH.yaml [--jobs N] [--dry-run] [--format table|md|csv|json] [--executor bullmq --redis URL] [--no-report]',
   summary: "run a graph's sweep: block and replicates as one DAG (shared nodes run once), then compare the variants",
   options: {
     ...graphOptions,
@@ -17,6 +17,7 @@ export const sweepCommand: Command = {
     'dry-run': { type: 'boolean', help: 'show the variants, what they share and the estimate; run nothing' },
     format: { type: 'string', arg: 'FORMAT', help: 'comparison table format: table (default), md, csv, json' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
+    'no-report': { type: 'boolean', help: 'write no reports (ctflow report RUN|SWEEP writes them later)' },
     ...executorOptions,
   },
   async run(opts, args) {
@@ -45,7 +46,7 @@ export const sweepCommand: Command = {
     const failed = out.runs.filter((r) => r.status !== 'ok');
     console.log(`\nsweep ${out.id}: ${out.runs.length - failed.length} of ${out.runs.length} variants ok\n`);
     console.log(formatComparison(compare(columnsOf(out.runs)), ((opts.format as string) ?? 'table') as 'table'));
-    const report = await sweepReport(session, out.id, out.runs);
+    const report = opts['no-report'] ? undefined : await sweepReport(session, out.id, out.runs);
     if (report) console.log(`\nreport: ${report}`);
     for (const f of out.executed.result.failures) console.error(`\nnode "${f.node}" failed: ${f.cause instanceof Error ? f.cause.message : String(f.cause)}`);
     if (failed.length) console.error(`\nFinished nodes are cached. After fixing the cause, resume with:\n  ctflow sweep ${file}`);

@@ -53,6 +53,20 @@ describe('ctflow report', () => {
     expect([...sections(readFileSync(written!, 'utf8')).keys()]).to.deep.equal(['variants', 'comparison']);
   });
 
+  it('--no-report writes none after a run or a sweep in which nodes ran', async () => {
+    const other = writeGraph(dir, 'lung2.yaml', `name: lung2\nseed: 6\nnodes:\n${LUNG}`);
+    const r = await ctflow(['run', other, '--runs', runs, '--quiet', '--no-report']);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.not.match(/^report:/m);
+    const ran = latestRun(runs, 'lung2')!;
+    expect(Object.values(ran.nodes).some((n) => n.status === 'ran')).to.equal(true);
+    expect(existsSync(join(recordDir(runs, ran.id), 'report.html'))).to.equal(false);
+    const sweep = writeGraph(dir, 'fraction2.yaml', `extends: lung2.yaml\nname: fraction2\nsweep:\n  grid:\n    window.params.fraction: [0.4, 0.6]\n`);
+    const s = await ctflow(['sweep', sweep, '--runs', runs, '--quiet', '--no-report']);
+    expect(s.code, s.err).to.equal(0);
+    expect(s.out).to.not.match(/^report:/m);
+  });
+
   it('names the fix when the run is unknown (exit 2)', async () => {
     const r = await ctflow(['report', 'no-such-run', '--runs', runs]);
     expect(r.code).to.equal(2);
