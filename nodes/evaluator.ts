@@ -9,6 +9,7 @@ import { defineNode } from '../engine/types.js';
 import { binaryMetrics, rocPoints, type BinaryMetrics, type Scored } from './kernels/eval/binary-metrics.js';
 import { byModelAndScan, readPredictions, type Prediction } from './kernels/eval/predictions.js';
 import { Metrics, Predictions, Roc } from './tables.js';
+import { csvRow } from './kernels/eval/csv.js';
 
 export interface EvaluatorParams {
   splits: ('train' | 'validation' | 'test')[];
@@ -82,6 +83,6 @@ function columns<T extends object>(rows: T[], keys: (keyof T & string)[]): Recor
 
 function writeCsv(dir: string, rows: Prediction[], threshold: number) {
   mkdirSync(dir, { recursive: true });
-  const lines = ['model,scan_id,split,label,prob,predicted', ...rows.map((r) => [r.model, r.scan_id, r.split, r.label, r.prob.toFixed(6), r.prob >= threshold ? 1 : 0].map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(','))];
+  const lines = ['model,scan_id,split,label,prob,predicted', ...rows.map((r) => csvRow([r.model, r.scan_id, r.split, r.label, r.prob.toFixed(6), r.prob >= threshold ? 1 : 0]))];
   writeFileSync(join(dir, 'predictions.csv'), lines.join('\n') + '\n');
 }
