@@ -3,15 +3,10 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ctflow } from '../helpers/cli.js';
 import { tempDir, writeGraph } from '../helpers/engine.js';
 
-const BIN = resolve('bin/ctflow.js');
 const TINY = resolve('test/fixtures/image-folder/tiny');
-
-function ctflow(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe('ctflow CLI', () => {
   const dir = tempDir('ctflow-cli-');

@@ -2,16 +2,15 @@
 // inputs and writes its outputs as Arrow IPC files; its deps are part of the key; a failure
 // shows its exit code and stderr; it runs only when commands are allowed.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GraphError } from '../../engine/errors.js';
 import type { Session } from '../../engine/session.js';
 import { runProgram } from '../../nodes/kernels/command/spawn.js';
+import { ctflow } from '../helpers/cli.js';
 import { byStatus, runFile, session, tempDir, writeGraph } from '../helpers/engine.js';
 
 const ARROW = new URL('../../engine/arrow.js', import.meta.url).href;
-const BIN = resolve('bin/ctflow.js');
 
 /** A script that writes a predictions table as pyarrow would (every field nullable) from `cols`, given `setup`. */
 const predictionsScript = (setup: string, cols: string) => `import { readFileSync, writeFileSync } from 'node:fs';
@@ -178,21 +177,20 @@ nodes:
   eval: { kind: evaluator, in: { predictions: make }, params: { meanK: [2] } }
 `;
     writeGraph(dir, 'g.yaml', yaml('make.mjs'));
-    const ctflow = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-    const refused = ctflow('run', 'g.yaml', '--runs', 'r');
-    expect(refused.status, refused.stderr).to.equal(2);
-    expect(refused.stderr).to.match(/g\.yaml:4:11 node "make" \[commands-not-allowed\] command: runs ".* make\.mjs", and programs named in a graph run only when allowed/);
-    expect(refused.stderr).to.contain('run it again with --allow-commands');
+    const refused = ctflow(['run', 'g.yaml', '--runs', 'r'], dir);
+    expect(refused.code, refused.err).to.equal(2);
+    expect(refused.err).to.match(/g\.yaml:4:11 node "make" \[commands-not-allowed\] command: runs ".* make\.mjs", and programs named in a graph run only when allowed/);
+    expect(refused.err).to.contain('run it again with --allow-commands');
     expect(existsSync(join(dir, 'r'))).to.equal(false);
 
-    const ran = ctflow('run', 'g.yaml', '--runs', 'r', '--allow-commands', '--quiet');
-    expect(ran.status, ran.stderr).to.equal(0);
-    expect(ran.stdout).to.match(/ran +make .*\n.*ran +eval /);
+    const ran = ctflow(['run', 'g.yaml', '--runs', 'r', '--allow-commands', '--quiet'], dir);
+    expect(ran.code, ran.err).to.equal(0);
+    expect(ran.out).to.match(/ran +make .*\n.*ran +eval /);
 
     writeGraph(dir, 'nodep.yaml', yaml('make.py'));
-    const missing = ctflow('run', 'nodep.yaml', '--runs', 'r', '--allow-commands');
-    expect(missing.status, missing.stderr).to.equal(2);
-    expect(missing.stderr).to.match(/nodep\.yaml:5:\d+ node "make" \[input-files\] command: cannot list its input files: deps: "make\.py" does not exist/);
+    const missing = ctflow(['run', 'nodep.yaml', '--runs', 'r', '--allow-commands'], dir);
+    expect(missing.code, missing.err).to.equal(2);
+    expect(missing.err).to.match(/nodep\.yaml:5:\d+ node "make" \[input-files\] command: cannot list its input files: deps: "make\.py" does not exist/);
   });
 
   it('are refused in a sweep unless allowed, each node named once', async () => {

@@ -2,17 +2,10 @@
 // directory or use a name from the graph as a path: a whole run (report included) adds files only
 // under the runs directory; ids that could climb out are refused before any path is built.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
+import { ctflow } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine.js';
-
-const BIN = resolve('bin/ctflow.js');
-
-function ctflow(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** Every file and folder under `dir`, relative to it. */
 function tree(dir: string): string[] {

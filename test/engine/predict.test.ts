@@ -2,20 +2,17 @@
 // Arrow files, turn its scans into an unlabeled folder of JPEG scan folders, and run
 // graphs/predict.yaml on it with --set: one prediction row per scan, no labels, the training run's
 // probabilities up to the JPEG round trip; on the very same slices, exactly the training run's.
-import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { tableFromIPC } from '../../engine/arrow.js';
+import { ctflow } from '../helpers/cli.js';
 import { tempDir, writeGraph } from '../helpers/engine.js';
 
-const BIN = resolve('bin/ctflow.js');
 const PREDICT = resolve('graphs/predict.yaml');
 
-function ctflow(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--runs', 'runs'], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+/** ctflow in `cwd` with its runs directory there. */
+const cli = (args: string[], cwd: string) => ctflow([...args, '--runs', 'runs'], cwd);
 
 // Scans of exactly 8 slices and draws of 8 (the LSTM takes all slices, the Swin exactly all, the
 // CNN score averages all): every probability is a function of the embeddings alone, not of a draw.
@@ -60,20 +57,20 @@ describe('graphs/predict.yaml: trained weights on an unlabeled folder', function
   it('predicts every scan of an unlabeled JPEG folder with exported weights, as the training run did', () => {
     const dir = tempDir('ctflow-predict-');
     const train = writeGraph(dir, 'train.yaml', TRAIN);
-    const trained = ctflow(['run', train, '--in-process'], dir);
+    const trained = cli(['run', train, '--in-process'], dir);
     expect(trained.code, trained.err).to.equal(0);
     for (const ref of ['cnn.model', 'lstm.model', 'swin.model']) {
-      const e = ctflow(['export', train, ref, '--to', `models/${ref.split('.')[0]}.arrow`], dir);
+      const e = cli(['export', train, ref, '--to', `models/${ref.split('.')[0]}.arrow`], dir);
       expect(e.code, e.err).to.equal(0);
       expect(e.out).to.match(/wrote \d+ rows of .*\.model \(weights\) to models\//);
     }
-    expect(ctflow(['export', train, 'scores', '--to', 'expected.arrow'], dir).code).to.equal(0);
+    expect(cli(['export', train, 'scores', '--to', 'expected.arrow'], dir).code).to.equal(0);
     const expected = meanProbs(join(dir, 'expected.arrow'));
     expect(expected.size).to.equal(6);
 
     // The unlabeled folder: each exported scan folder moved to <root>/<scan id>/ (the writer's
     // folders are <split>/<class>/ct_scan_K, K counting scans per folder in order).
-    expect(ctflow(['export', train, 'scans', '--to', 'labeled'], dir).code).to.equal(0);
+    expect(cli(['export', train, 'scans', '--to', 'labeled'], dir).code).to.equal(0);
     const counts = new Map<string, number>();
     const labels = tableFromIPC(readFileSync(join(dir, 'expected.arrow'))).toArray();
     for (const scan of expected.keys()) {
@@ -84,7 +81,7 @@ describe('graphs/predict.yaml: trained weights on an unlabeled folder', function
       cpSync(join(dir, 'labeled', parent, `ct_scan_${k}`), join(dir, 'unlabeled', scan), { recursive: true });
     }
 
-    const run = ctflow(['run', PREDICT, '--in-process', ...sets(['scans.params.path=unlabeled', ...WEIGHTS, ...SAME_DRAWS])], dir);
+    const run = cli(['run', PREDICT, '--in-process', ...sets(['scans.params.path=unlabeled', ...WEIGHTS, ...SAME_DRAWS])], dir);
     expect(run.code, run.err).to.equal(0);
     const csvPath = /^predict: (.*predictions\.csv)$/m.exec(run.out)?.[1];
     expect(csvPath, `the run names the CSV at its end:\n${run.out}`).to.be.a('string');
@@ -107,10 +104,10 @@ describe('graphs/predict.yaml: trained weights on an unlabeled folder', function
 
     // The same slices as the training run (its synthetic-ct node, cached): exactly its probabilities.
     const same = writeGraph(dir, 'same.yaml', `extends: ${JSON.stringify(PREDICT)}\nname: predict-same\nnodes:\n  scans: { kind: synthetic-ct, params: { path: null, scans: 6, slices: [8, 8], size: 64, splits: { train: 0.5, validation: 0.5, test: 0 } } }\n`);
-    const again = ctflow(['run', same, '--in-process', ...sets([...WEIGHTS, ...SAME_DRAWS])], dir);
+    const again = cli(['run', same, '--in-process', ...sets([...WEIGHTS, ...SAME_DRAWS])], dir);
     expect(again.code, again.err).to.equal(0);
     expect(again.out).to.match(/^cached\s+scans\b/m);
-    expect(ctflow(['export', same, 'predict', '--to', 'same.arrow', ...sets([...WEIGHTS, ...SAME_DRAWS])], dir).code).to.equal(0);
+    expect(cli(['export', same, 'predict', '--to', 'same.arrow', ...sets([...WEIGHTS, ...SAME_DRAWS])], dir).code).to.equal(0);
     const got = meanProbs(join(dir, 'same.arrow'));
     for (const [scan, ms] of expected) for (const [m, p] of ms) expect(got.get(scan)?.get(m), `${m} ${scan}`).to.equal(p);
   });

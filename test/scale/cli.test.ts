@@ -1,17 +1,15 @@
 // ctflow worker and --executor bullmq as a user meets them: usage errors, then a run of shipped
 // kinds through a worker process, its rerun from the store, and the worker stopping on SIGTERM.
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { BIN, ctflow } from '../helpers/cli.js';
 import { tempDir, writeGraph } from '../helpers/engine.js';
 import { redisOrSkip, type TestRedis } from './redis.js';
 
-const BIN = resolve('bin/ctflow.js');
 
-function ctflow(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CTFLOW_REDIS: '', ...env } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+/** ctflow with no Redis from the environment unless `env` gives one. */
+const cli = (args: string[], cwd: string, env: Record<string, string> = {}) => ctflow(args, cwd, { CTFLOW_REDIS: '', ...env });
 
 describe('ctflow worker and --executor bullmq on the command line', function () {
   this.timeout(60_000);
@@ -35,7 +33,7 @@ nodes:
       [['run', graph, '--redis', 'redis://127.0.0.1:1'], '--redis is for --executor bullmq'],
     ];
     for (const [args, message] of cases) {
-      const r = ctflow(args, dir);
+      const r = cli(args, dir);
       expect(r.code, args.join(' ')).to.equal(2);
       expect(r.err, args.join(' ')).to.contain(message);
     }
@@ -55,10 +53,10 @@ nodes:
       worker.stdout.on('data', (d) => (events += d));
       const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
       try {
-        const first = ctflow(['run', graph, '--runs', runs, '--executor', 'bullmq', '--redis', redis.url, '--quiet'], dir);
+        const first = cli(['run', graph, '--runs', runs, '--executor', 'bullmq', '--redis', redis.url, '--quiet'], dir);
         expect(first.code, first.err).to.equal(0);
         expect(first.out).to.match(/^ran +scans/m).and.match(/^ran +lung/m);
-        const again = ctflow(['run', graph, '--runs', runs, '--executor', 'bullmq', '--quiet'], dir, { CTFLOW_REDIS: redis.url });
+        const again = cli(['run', graph, '--runs', runs, '--executor', 'bullmq', '--quiet'], dir, { CTFLOW_REDIS: redis.url });
         expect(again.code, again.err).to.equal(0);
         expect(again.out).to.match(/^cached +lung/m).and.not.match(/^ran /m);
       } finally {
