@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/engine/cli.js';
+import { loadCli } from '../dist/engine/launch.js';
 
+const { main } = await loadCli();
 process.exitCode = await main(process.argv.slice(2));
