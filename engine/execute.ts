@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { CorruptEntry, NodeFailure } from './errors.js';
 import { Leases } from './lease.js';
+import { metricsPorts } from './metrics.js';
 import { makeContext, type NodeEvents } from './node-context.js';
 import type { Plan, PlannedNode } from './plan.js';
 import { portReaders } from './readers.js';
@@ -187,7 +188,7 @@ export async function runOne(plan: Plan, ids: string[], available: Map<string, A
       const p = plan.nodes.get(id)!;
       const n: Record<string, unknown> = {};
       notes.set(id, n);
-      const entry = p.node.cache || neededOutside(plan, id, ids) ? await opts.store.begin(p.key, p.node.kind) : undefined;
+      const entry = p.node.cache || neededOutside(plan, id, ids) ? await opts.store.begin(p.key, p.node.kind, metricsPorts(p.node.def)) : undefined;
       const artifacts = entry ? join(entry.dir, ARTIFACTS) : join(scratch, id, ARTIFACTS);
       const ctx = makeContext(p, p.node.seed, scratch, opts.checkpointDir, artifacts, opts.backend, opts.events, n, signal);
       const m: Member = { p, ctx, writers: new Map(), stats: { ms: 0, rows: {}, batches: 0 } };

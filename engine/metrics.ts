@@ -1,34 +1,53 @@
 // Metrics of a run: every stored output of the `metrics` table type, read back into the run
 // record (small tables), so that runs, compare and reports need no Arrow reading of their own.
+// An entry's manifest carries its metrics rows (written when the entry is sealed), so a no-op
+// rerun reads manifests only; entries sealed before manifests held them are read from the file.
+import type { FileTableReader } from './arrow-io.js';
 import type { Plan } from './plan.js';
 import type { Store } from './store.js';
+import type { NodeDef } from './types.js';
 
-export interface MetricRow { node: string; model: string; split: string; metric: string; value: number }
+export interface MetricValue { model: string; split: string; metric: string; value: number }
+export interface MetricRow extends MetricValue { node: string }
+
+/** The outputs of `def` of the metrics table type. */
+export function metricsPorts(def: NodeDef): string[] {
+  return Object.entries(def.outputs).filter(([, type]) => type.name === 'metrics').map(([port]) => port);
+}
+
+/** The rows of one metrics table. */
+export async function metricValues(reader: FileTableReader): Promise<MetricValue[]> {
+  const values: MetricValue[] = [];
+  for await (const b of reader) {
+    for (let i = 0; i < b.numRows; i++) {
+      values.push({
+        model: String(b.getChild('model')!.get(i)),
+        split: String(b.getChild('split')!.get(i)),
+        metric: String(b.getChild('metric')!.get(i)),
+        value: Number(b.getChild('value')!.get(i)),
+      });
+    }
+  }
+  return values;
+}
 
 export async function collectMetrics(store: Store, plan: Plan): Promise<MetricRow[]> {
   const rows: MetricRow[] = [];
   for (const id of plan.graph.order) {
     const p = plan.nodes.get(id)!;
-    for (const [port, type] of Object.entries(p.node.def.outputs)) {
-      if (type.name !== 'metrics') continue;
+    for (const port of metricsPorts(p.node.def)) {
       const found = store.lookup(p.key);
       if (!found.hit) continue;
-      const reader = await store.reader(store.entryDir(p.key), found.manifest, port);
-      try {
-        for await (const b of reader) {
-          for (let i = 0; i < b.numRows; i++) {
-            rows.push({
-              node: id,
-              model: String(b.getChild('model')!.get(i)),
-              split: String(b.getChild('split')!.get(i)),
-              metric: String(b.getChild('metric')!.get(i)),
-              value: Number(b.getChild('value')!.get(i)),
-            });
-          }
+      let values = found.manifest.metrics?.[port];
+      if (!values) {
+        const reader = await store.reader(store.entryDir(p.key), found.manifest, port);
+        try {
+          values = await metricValues(reader);
+        } finally {
+          await reader.close();
         }
-      } finally {
-        await reader.close();
       }
+      rows.push(...values.map((v) => ({ node: id, ...v })));
     }
   }
   return rows;

@@ -1,32 +1,60 @@
-// Port types are Arrow schemas with a name. An output may feed an input when it carries every
-// field the input declares, with the same Arrow type (extra fields are allowed).
-import { Binary, Field, Float32, Int32, List, RecordBatch, Schema, Struct, makeData, vectorFromArray, type Data, type DataType } from './arrow.js';
+// Port types: a name and its columns, each an Arrow type as Arrow prints it ('?' marks a nullable
+// column). An output may feed an input when it carries every column the input declares, with the
+// same type (extra columns are allowed). Checking that needs no Arrow; the Arrow schema is built
+// when a table is first made or written.
+import { Binary, Field, Float32, Float64, Int32, Int8, List, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray, type Data, type DataType } from './arrow.js';
+
+export type ColumnType = 'Utf8' | 'Int8' | 'Int32' | 'Float32' | 'Float64' | 'Binary' | 'List<Int32>' | 'List<Float32>';
+/** Column name → type, in column order. */
+export type Columns = Readonly<Record<string, ColumnType | `${ColumnType}?`>>;
 
 export interface PortType {
   readonly name: string;
-  readonly schema: Schema;
+  readonly columns: Columns;
   readonly doc: string;
+  /** The Arrow schema (built on first use). */
+  readonly schema: Schema;
 }
 
-export function portType(name: string, fields: Field[], doc: string): PortType {
-  return Object.freeze({ name, schema: new Schema(fields), doc });
+const ARROW_TYPES: Record<ColumnType, () => DataType> = {
+  Utf8: () => new Utf8(),
+  Int8: () => new Int8(),
+  Int32: () => new Int32(),
+  Float32: () => new Float32(),
+  Float64: () => new Float64(),
+  Binary: () => new Binary(),
+  'List<Int32>': () => new List(new Field('item', new Int32(), false)),
+  'List<Float32>': () => new List(new Field('item', new Float32(), false)),
+};
+
+export function portType(name: string, columns: Columns, doc: string): PortType {
+  let schema: Schema | undefined;
+  const fields = () => Object.entries(columns).map(([column, t]) => {
+    const type = t.replace(/\?$/, '') as ColumnType;
+    return new Field(column, ARROW_TYPES[type](), t.endsWith('?'));
+  });
+  return Object.freeze({ name, columns, doc, get schema() { return (schema ??= new Schema(fields())); } });
 }
+
+/** The columns of an Arrow schema (a batch a node made), to check it against its port. */
+export function columnsOf(schema: Schema): Columns {
+  return Object.fromEntries(schema.fields.map((f) => [f.name, `${String(f.type)}${f.nullable ? '?' : ''}`])) as Columns;
+}
+
+const baseType = (t: string) => t.replace(/\?$/, '');
 
 /** Null when `out` can feed `inp`, else the reason it cannot. */
 export function portMismatch(out: PortType, inp: PortType): string | null {
-  const have = new Map(out.schema.fields.map((f) => [f.name, f]));
-  for (const want of inp.schema.fields) {
-    const got = have.get(want.name);
-    if (!got) return `table "${out.name}" has no column "${want.name}" required by "${inp.name}"`;
-    if (String(got.type) !== String(want.type)) {
-      return `column "${want.name}" is ${got.type} in "${out.name}" but "${inp.name}" needs ${want.type}`;
-    }
+  for (const [column, want] of Object.entries(inp.columns)) {
+    const got = out.columns[column];
+    if (!got) return `table "${out.name}" has no column "${column}" required by "${inp.name}"`;
+    if (baseType(got) !== baseType(want)) return `column "${column}" is ${baseType(got)} in "${out.name}" but "${inp.name}" needs ${baseType(want)}`;
   }
   return null;
 }
 
 export function describePort(p: PortType): string {
-  return `${p.name}(${p.schema.fields.map((f) => `${f.name}: ${f.type}`).join(', ')})`;
+  return `${p.name}(${Object.entries(p.columns).map(([column, t]) => `${column}: ${baseType(t)}`).join(', ')})`;
 }
 
 /** Build one record batch of `port`'s schema from plain column arrays (one entry per row). */

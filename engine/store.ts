@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { canonicalJson, sha256 } from './canonical.js';
 import type { FileTableReader, PortManifest, PortWriter } from './arrow-io.js';
+import { metricValues, type MetricValue } from './metrics.js';
 
 /** Sub-directory of an entry holding the files a node wrote for people (ctx.artifacts). */
 export const ARTIFACTS = 'artifacts';
@@ -19,6 +20,8 @@ export interface Manifest {
   outputs: Record<string, PortManifest>;
   /** Files under artifacts/: relative path → size and sha256. */
   artifacts?: Record<string, { bytes: number; sha256: string }>;
+  /** The rows of each output of the metrics table type: run records take them from here. */
+  metrics?: Record<string, MetricValue[]>;
   /** sha256 of the canonical JSON of the fields above. */
   check: string;
 }
@@ -70,10 +73,11 @@ export class Store {
     return new FileTableReader(join(dir, pm.file), pm);
   }
 
-  async begin(key: string, kind: string): Promise<EntryWriter> {
+  /** A new entry; `metricsPorts` are its outputs of the metrics table type. */
+  async begin(key: string, kind: string, metricsPorts: readonly string[] = []): Promise<EntryWriter> {
     const tmp = join(this.cacheDir, 'tmp', `${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
     mkdirSync(tmp, { recursive: true });
-    return new EntryWriter(this, key, kind, tmp);
+    return new EntryWriter(this, key, kind, tmp, metricsPorts);
   }
 
   /** Remove an entry (renamed away first, so no reader sees half of it). */
@@ -91,7 +95,8 @@ export class EntryWriter {
   private readonly writers = new Map<string, PortWriter>();
   private readonly adopted = new Map<string, PortManifest>();
 
-  constructor(private readonly store: Store, readonly key: string, private readonly kind: string, readonly dir: string) {}
+  constructor(private readonly store: Store, readonly key: string, private readonly kind: string, readonly dir: string,
+    private readonly metricsPorts: readonly string[]) {}
 
   async port(name: string, schema: Schema): Promise<PortWriter> {
     const { PortWriter } = await import('./arrow-io.js');
@@ -110,7 +115,22 @@ export class EntryWriter {
     const outputs: Record<string, PortManifest> = Object.fromEntries(this.adopted);
     for (const [name, w] of this.writers) outputs[name] = await w.close();
     const artifacts = listArtifacts(join(this.dir, ARTIFACTS));
-    const body = { format: 1 as const, key: this.key, kind: this.kind, outputs, ...(Object.keys(artifacts).length ? { artifacts } : {}) };
+    const metrics: Record<string, MetricValue[]> = {};
+    for (const port of this.metricsPorts) {
+      if (!outputs[port]) continue;
+      const { FileTableReader } = await import('./arrow-io.js');
+      const reader = new FileTableReader(join(this.dir, outputs[port].file), outputs[port]);
+      try {
+        metrics[port] = await metricValues(reader);
+      } finally {
+        await reader.close();
+      }
+    }
+    const body = {
+      format: 1 as const, key: this.key, kind: this.kind, outputs,
+      ...(Object.keys(artifacts).length ? { artifacts } : {}),
+      ...(Object.keys(metrics).length ? { metrics } : {}),
+    };
     const manifest: Manifest = { ...body, check: sha256(canonicalJson(body)) };
     await writeFile(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n', { flush: true });
     return manifest;

@@ -9,7 +9,7 @@ import { ChecksumError } from './arrow-io.js';
 import { Slots } from './slots.js';
 import { CorruptEntry, NodeFailure } from './errors.js';
 import type { PortWriter } from './arrow-io.js';
-import { describePort, portMismatch, portType } from './ports.js';
+import { columnsOf, describePort, portMismatch, portType } from './ports.js';
 import type { PlannedNode } from './plan.js';
 import type { NodeContext, NodeDef, Outputs, TableReader } from './types.js';
 
@@ -182,7 +182,7 @@ async function readExternal(x: External, i: number): Promise<RecordBatch> {
 function checked(m: Member, port: string, batch: RecordBatch): RecordBatch {
   const want = m.p.node.def.outputs[port];
   if (!want) throw new NodeFailure(m.p.node.id, new Error(`emitted undeclared output "${port}"`));
-  const why = portMismatch(portType(port, batch.schema.fields, ''), want);
+  const why = portMismatch(portType(port, columnsOf(batch.schema), ''), want);
   if (why) throw new NodeFailure(m.p.node.id, new Error(`output "${port}" does not match ${describePort(want)}: ${why}`));
   return batch;
 }

@@ -7,7 +7,7 @@ import { defineNode } from '../engine/types.js';
 import { Embeddings, Predictions, Sequences, Weights } from './tables.js';
 
 /** A Weights table holding an lstm or swin model (its `ctflow.lstm.config` or `ctflow.swin.config` row). */
-const SequenceModel = portType('sequence-model', Weights.schema.fields, 'an lstm or swin model table: the tensors and a ctflow.<kind>.config row');
+const SequenceModel = portType('sequence-model', Weights.columns, 'an lstm or swin model table: the tensors and a ctflow.<kind>.config row');
 
 export interface SequencePredictorParams {
   /** The predictions' model name (null: the model table's kind, lstm or swin). */

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { RecordBatch } from 'apache-arrow';
 import { checkParams } from '../engine/params.js';
 import { nodeKey, type KeyMaterial } from '../engine/plan.js';
-import { describePort, portMismatch, portType } from '../engine/ports.js';
+import { columnsOf, describePort, portMismatch, portType } from '../engine/ports.js';
 import type { NodeDef, Outputs } from '../engine/types.js';
 import { nodeKinds } from '../nodes/index.js';
 import { testKinds } from './kinds/index.js';
@@ -84,7 +84,7 @@ for (const def of [...nodeKinds, ...testKinds]) {
         for (const [port, batch] of Object.entries(o)) {
           const want = def.outputs[port];
           expect(want, `undeclared output "${port}"`).to.not.equal(undefined);
-          const why = portMismatch(portType(port, batch.schema.fields, ''), want);
+          const why = portMismatch(portType(port, columnsOf(batch.schema), ''), want);
           expect(why, `output "${port}" vs ${describePort(want)}`).to.equal(null);
         }
       }

@@ -45,7 +45,7 @@ describe('ctflow CLI', () => {
     expect(r.err).to.match(/nodata\.yaml:3:\d+ node "scans" \[input-files\].*\/nonexistent\/ct/);
   });
 
-  it('a fully cached run loads no heavy module (image decoder, TensorFlow.js, Vega, BullMQ)', () => {
+  it('a fully cached run loads no heavy module (image decoder, TensorFlow.js, Vega, BullMQ, Arrow)', () => {
     // ESM imports are seen through a resolve hook, CommonJS ones in require.cache.
     const log = join(dir, 'resolved.log');
     const hook = `import { appendFileSync } from 'node:fs';
@@ -54,15 +54,16 @@ export async function resolve(s, c, next) { const r = await next(s, c); appendFi
 import { readFileSync, rmSync } from 'node:fs';
 rmSync(${JSON.stringify(log)}, { force: true });
 register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
-const { main } = await import(${JSON.stringify(resolve('dist/engine/cli.js'))});
+const { loadCli } = await import(${JSON.stringify(resolve('dist/engine/launch.js'))});
+const { main } = await loadCli();
 const code = await main(['run', ${JSON.stringify(good)}, '--runs', 'runs-probe', '--quiet']);
-const heavy = /node_modules\\/(sharp|@tensorflow|vega[^/]*|bullmq|ioredis|puppeteer-core)\\//;
+const heavy = /node_modules\\/(sharp|@tensorflow|vega[^/]*|bullmq|ioredis|puppeteer-core|apache-arrow)\\//;
 const loaded = [...Object.keys(createRequire(import.meta.url).cache), ...readFileSync(${JSON.stringify(log)}, 'utf8').split('\\n')].filter((m) => heavy.test(m));
 console.log(JSON.stringify({ code, heavy: [...new Set(loaded.map((m) => m.match(heavy)[1]))] }));`);
     const run = () => JSON.parse(spawnSync(process.execPath, [probe], { cwd: dir, encoding: 'utf8' }).stdout.trim().split('\n').pop()!);
     const first = run();
     expect(first.code).to.equal(0);
-    expect(first.heavy, 'the first run decodes JPEGs with sharp').to.include('sharp');
+    expect(first.heavy, 'the first run decodes JPEGs with sharp and writes Arrow').to.include.members(['sharp', 'apache-arrow']);
     expect(run()).to.deep.equal({ code: 0, heavy: [] });
   });
 

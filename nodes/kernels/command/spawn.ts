@@ -1,7 +1,6 @@
 // Run one program to its end: stdout and stderr lines go to the node's log, the last lines of
 // stderr are kept for the error of a failed run, and aborting the node kills the program.
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 
 export const STDERR_TAIL = 20;
 
@@ -16,6 +15,7 @@ export interface ProgramRun {
 /** Resolves when the program exits with 0; otherwise rejects naming the exit code or signal, with stderr's tail. */
 export async function runProgram(run: ProgramRun): Promise<void> {
   run.signal.throwIfAborted();
+  const { createInterface } = await import('node:readline'); // loaded when a program runs, not with every kind
   const [file, ...args] = run.argv;
   const child = spawn(file, args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
