@@ -52,7 +52,7 @@ async function main() {
   const file = join(dir, 'noop12.yaml');
   writeFileSync(file, GRAPH);
   const runs = join(dir, 'runs');
-  const cliRun = () => spawnSync(process.execPath, [resolve('bin/ctflow.js'), 'run', file, '--runs', runs, '--quiet'], { encoding: 'utf8' });
+  const cliRun = () => spawnSync(process.execPath, [resolve('bin/ctflow.cjs'), 'run', file, '--runs', runs, '--quiet'], { encoding: 'utf8' });
   // The first run (which trains) in its own process: this one stays small, so spawning the timed
   // fresh processes below costs what it costs from a shell.
   const initial = cliRun();

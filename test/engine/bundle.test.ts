@@ -3,20 +3,22 @@
 import { expect } from 'chai';
 import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { bundleIsFresh } from '../../engine/launch.js';
+import { fileURLToPath } from 'node:url';
+import { BUNDLE_FILES, bundleIsFresh, compileBundle, evaluateBundle } from '../../engine/launch.cjs';
 import { readRecord } from '../../engine/runs.js';
 import { registry } from '../../nodes/index.js';
 import { Session } from '../../engine/session.js';
 import { tempDir } from '../helpers/engine.js';
 
-const dirUrl = (dir: string) => pathToFileURL(dir + '/');
+const BUNDLE = fileURLToPath(new URL('../../bundle/', import.meta.url));
 
 describe('bundle', function () {
   this.timeout(60_000);
 
-  it('the build leaves a bundle that matches dist/', () => {
-    expect(bundleIsFresh(new URL('../../bundle/', import.meta.url))).to.equal(true);
+  it('the build leaves a bundle that matches dist/, with a code cache this Node accepts', () => {
+    expect(bundleIsFresh(BUNDLE)).to.equal(true);
+    const script = compileBundle(BUNDLE, readFileSync(join(BUNDLE, BUNDLE_FILES.cache)));
+    expect(script.cachedDataRejected).to.equal(false);
   });
 
   it('is stale once a file it was built from changes or goes', () => {
@@ -25,12 +27,12 @@ describe('bundle', function () {
     writeFileSync(file, 'export const a = 1;\n');
     const st = statSync(file);
     writeFileSync(join(dir, 'inputs.json'), JSON.stringify([{ path: 'a.js', size: st.size, mtimeMs: st.mtimeMs }]));
-    expect(bundleIsFresh(dirUrl(dir))).to.equal(true);
+    expect(bundleIsFresh(dir)).to.equal(true);
     utimesSync(file, st.atime, new Date(st.mtimeMs + 1000)); // a bare `tsc` rewrote it
-    expect(bundleIsFresh(dirUrl(dir))).to.equal(false);
+    expect(bundleIsFresh(dir)).to.equal(false);
     rmSync(file);
-    expect(bundleIsFresh(dirUrl(dir))).to.equal(false);
-    expect(bundleIsFresh(dirUrl(join(dir, 'none')))).to.equal(false);
+    expect(bundleIsFresh(dir)).to.equal(false);
+    expect(bundleIsFresh(join(dir, 'none'))).to.equal(false);
   });
 
   it('plans the same keys as the modules (kinds are hashed from their own files)', async () => {
@@ -42,7 +44,7 @@ nodes:
   crop: { kind: cropper, in: { slices: scans } }
 `);
     const runs = join(dir, 'runs');
-    const bundled = (await import(new URL('../../bundle/cli.js', import.meta.url).href)) as typeof import('../../engine/cli.js');
+    const bundled = evaluateBundle(compileBundle(BUNDLE, readFileSync(join(BUNDLE, BUNDLE_FILES.cache))), BUNDLE);
     expect(await bundled.main(['run', file, '--runs', runs, '--quiet', '--no-report'])).to.equal(0);
     const id = readFileSync(join(runs, 'latest', 'same'), 'utf8').trim();
     const viaBundle = readRecord(runs, id)!;

@@ -54,7 +54,7 @@ export async function resolve(s, c, next) { const r = await next(s, c); appendFi
 import { readFileSync, rmSync } from 'node:fs';
 rmSync(${JSON.stringify(log)}, { force: true });
 register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
-const { loadCli } = await import(${JSON.stringify(resolve('dist/engine/launch.js'))});
+const { loadCli } = await import(${JSON.stringify(resolve('dist/engine/launch.cjs'))});
 const { main } = await loadCli();
 const code = await main(['run', ${JSON.stringify(good)}, '--runs', 'runs-probe', '--quiet']);
 const heavy = /node_modules\\/(sharp|@tensorflow|vega[^/]*|bullmq|ioredis|puppeteer-core|apache-arrow)\\//;
