@@ -48,7 +48,10 @@ export function evaluateBundle(script: Script, dir: string): Cli {
 
 export async function loadCli(): Promise<Cli> {
   const dir = join(__dirname, '..', 'bundle');
-  if (!bundleIsFresh(dir)) return import('./cli.js');
+  if (!bundleIsFresh(dir)) {
+    process.stderr.write('ctflow: dist/bundle is missing or older than dist/ (`npm run build` makes it); running the compiled modules, which start slower\n');
+    return import('./cli.js');
+  }
   let cache: Buffer | undefined;
   try {
     cache = readFileSync(join(dir, BUNDLE_FILES.cache));

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { bundleIsFresh } from '../../engine/launch.cjs';
 import { Session } from '../../engine/session.js';
 import { registry } from '../../nodes/index.js';
 
@@ -46,8 +47,17 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/** Wall time of a command run to completion (it must succeed). */
+function timed(run: () => ReturnType<typeof spawnSync>): number {
+  const t0 = performance.now();
+  const r = run();
+  if (r.status !== 0) throw new Error(String(r.stderr));
+  return performance.now() - t0;
+}
+
 async function main() {
   const repeats = Number(process.argv[2] ?? 7);
+  if (!bundleIsFresh(resolve('dist/bundle'))) throw new Error('dist/bundle is out of date: `npm run build` first, or this times the slower fallback');
   const dir = mkdtempSync(join(tmpdir(), 'ctflow-bench-'));
   const file = join(dir, 'noop12.yaml');
   writeFileSync(file, GRAPH);
@@ -57,13 +67,24 @@ async function main() {
   // fresh processes below costs what it costs from a shell.
   const initial = cliRun();
   if (initial.status !== 0) throw new Error(`the first run failed: ${initial.stderr}`);
-  const cli: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    const r = cliRun();
-    if (r.status !== 0) throw new Error(r.stderr);
-    cli.push(performance.now() - t0);
+
+  const version = spawnSync('snakemake', ['--version'], { encoding: 'utf8' });
+  const snakemake = version.status === 0;
+  const sdir = join(dir, 'snake');
+  const smRun = () => spawnSync('snakemake', ['-j1', '--quiet'], { cwd: sdir, encoding: 'utf8' });
+  if (snakemake) {
+    mkdirSync(sdir);
+    writeFileSync(join(sdir, 'Snakefile'), snakefile());
+    timed(smRun);
   }
+  // Interleaved, so both see the same machine: a shared VM's speed drifts over a minute.
+  const cli: number[] = [];
+  const snake: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    cli.push(timed(cliRun));
+    if (snakemake) snake.push(timed(smRun));
+  }
+
   const s = new Session({ runsDir: runs, registry });
   const load = () => {
     const { graph, issues } = s.load(file);
@@ -78,27 +99,12 @@ async function main() {
     if (Object.values(out.record.nodes).some((n) => n.status === 'ran')) throw new Error('the rerun ran a node');
   }
   console.log(`ctflow no-op rerun, 12 nodes: engine ${median(inProcess).toFixed(1)} ms in process; ${median(cli).toFixed(0)} ms as a fresh \`ctflow run\` (median of ${repeats})`);
-
-  const snake = spawnSync('snakemake', ['--version'], { encoding: 'utf8' });
-  if (snake.status !== 0) {
+  if (!snakemake) {
     console.log('snakemake not installed (apt-get install snakemake): no ratio');
     return;
   }
-  const sdir = join(dir, 'snake');
-  mkdirSync(sdir);
-  writeFileSync(join(sdir, 'Snakefile'), snakefile());
-  const sm = (args: string[]) => spawnSync('snakemake', ['-j1', '--quiet', ...args], { cwd: sdir, encoding: 'utf8' });
-  const first = sm([]);
-  if (first.status !== 0) throw new Error(first.stderr);
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    const r = sm([]);
-    times.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(r.stderr);
-  }
-  const snakeMs = median(times);
-  console.log(`snakemake ${snake.stdout.trim()} no-op rerun, 12 rules: ${snakeMs.toFixed(0)} ms (median of ${repeats})`);
+  const snakeMs = median(snake);
+  console.log(`snakemake ${version.stdout.trim()} no-op rerun, 12 rules: ${snakeMs.toFixed(0)} ms (median of ${repeats}, interleaved with ctflow's)`);
   console.log(`ratio snakemake / ctflow: ${(snakeMs / median(cli)).toFixed(1)}x (fresh process each), ${(snakeMs / median(inProcess)).toFixed(1)}x (engine time)`);
 }
 
