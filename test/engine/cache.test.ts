@@ -94,6 +94,20 @@ describe('cache and reruns', () => {
     expect(out.record.nodes.mean.reason).to.match(/^cache entry corrupt: output "stats" file is 100 bytes/);
   });
 
+  it('an edited manifest fails its checksum even in the session that verified it before', async () => {
+    const s = session(join(dir, 'runs'));
+    const first = await runFile(s, file);
+    const key = first.record.nodes.side.key;
+    expect(s.store.lookup(key).hit).to.equal(true);
+    const mf = join(s.store.entryDir(key), 'manifest.json');
+    const text = readFileSync(mf, 'utf8');
+    writeFileSync(mf, text.replace('"rows": 4', '"rows": 5')); // same size, other content
+    expect(readFileSync(mf, 'utf8')).to.not.equal(text);
+    const again = s.store.lookup(key);
+    expect(again.hit).to.equal(false);
+    expect(again.hit ? '' : again.reason).to.equal('manifest fails its checksum');
+  });
+
   it('equal inputs give byte-identical stored files (no timestamps)', async () => {
     const a = await runFile(session(join(dir, 'a')), file);
     const b = await runFile(session(join(dir, 'b')), file);
