@@ -15,7 +15,8 @@ interface Connected {
   close(): Promise<void>;
 }
 
-interface Progress { key: string; done: number; total: number; info?: string }
+/** A job's progress event: a node's progress, or a line it logged (`log`). */
+type Progress = { key: string; done: number; total: number; info?: string } | { key: string; log: string };
 
 /** What a running job's progress and stall events do (one listener per queue dispatches them). */
 interface Watch { progress(p: Progress): void; stalled(): void }
@@ -39,7 +40,9 @@ export class BullExecutor implements RemoteExecutor {
     this.watching.set(key, {
       progress: (p) => {
         const id = byKey.get(p.key);
-        if (id) opts.events.progress(id, p.done, p.total, p.info);
+        if (!id) return;
+        if ('log' in p) opts.events.log(id, p.log);
+        else opts.events.progress(id, p.done, p.total, p.info);
       },
       stalled: () => opts.events.log(sink, `its worker was lost (job ${key.slice(0, 12)} stalled): back in the queue for another worker`),
     });

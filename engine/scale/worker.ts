@@ -97,7 +97,10 @@ async function runJob(job: Job<NodeJob, JobResult>, opts: WorkerOptions, leases:
       store: opts.store.local, scratchDir: join(scratch, job.id!.slice(0, 16)), checkpointDir: join(opts.store.local.root, 'checkpoints'),
       concurrency: data.concurrency, backend: data.backend, maxChildren: 1,
       events: {
-        log: (node, message) => emit({ event: 'log', job: job.id!, node, message }),
+        log: (node, message) => {
+          emit({ event: 'log', job: job.id!, node, message });
+          void job.updateProgress({ key: plan.nodes.get(node)!.key, log: message }).catch(() => {}); // the coordinator prints it
+        },
         progress: (node, done, total, info) => void job.updateProgress({ key: plan.nodes.get(node)!.key, done, total, info }).catch(() => {}),
         started: () => {}, finished: () => {},
       },

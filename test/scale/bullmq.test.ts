@@ -133,6 +133,7 @@ describe('scale-out on BullMQ: two workers, one shared runs directory', function
     expect(taken.w.stored()).to.not.include(killedJob);
     expect(logs.some((l) => l.includes(`job ${killedJob.slice(0, 12)} stalled`)), logs.join('\n')).to.equal(true);
     expect(progress).to.include(`${out.runs[0].graph}/total 5/5`); // child-total's progress, from its worker's child process
+    expect(logs, 'lines a node logs on a worker come back').to.include(`${out.runs[0].graph}/total: reading 5 scans`);
     expect(survivor.stored()).to.include(killedJob);
     const stored = countStored(workers);
     const fresh = [...stored].filter(([k]) => !before.has(k));
