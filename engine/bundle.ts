@@ -1,13 +1,14 @@
 // Build step (after tsc and precompile): bundle the command line into one CommonJS file,
 // dist/bundle/cli.cjs, with a V8 code cache beside it, so a fresh `ctflow` process compiles
-// almost nothing and loads one module instead of ~120 (ESM loading in Node costs ~1.5 ms per
-// module; a no-op rerun is mostly start-up). Modules reached by dynamic import stay lazy (they
-// are evaluated on first import); npm packages stay external except the small CommonJS ones
-// every command loads; the bundle imports them through the launcher (import() in a vm script
-// needs an experimental loader hook that a code cache does not keep). Each module's import.meta.url is rewritten to its own dist/ file: node
-// kinds are still hashed (engine/impl-hash.ts) and forked (engine/child.ts) from their files,
-// so keys do not change. inputs.json lists the files bundled with their size and mtime;
-// engine/launch.ts runs the bundle only while they are unchanged.
+// little and loads one module instead of ~120 (ESM loading in Node costs ~1.5 ms per module; a
+// no-op rerun is mostly start-up). Modules reached by dynamic import stay lazy (evaluated on
+// first import). npm packages stay external, except the small CommonJS ones every command loads;
+// the bundle's import() of a package is a call into the launcher (import() in a vm script needs
+// an experimental loader hook whose callback a code cache does not keep). Each module's
+// import.meta.url is rewritten to its own dist/ file: node kinds are still hashed
+// (engine/impl-hash.ts) and forked (engine/child.ts) from their files, so keys do not change.
+// inputs.json lists the files bundled with their size and mtime; engine/launch.cts runs the
+// bundle only while they are unchanged.
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -32,7 +33,7 @@ const ownUrls: Plugin = {
       if (!args.path.startsWith(DIST + '/')) return { contents: text, loader: 'js' };
       const contents = text
         .replaceAll('import.meta.url', `__ctflowUrl(${JSON.stringify(relative(OUT, args.path))})`)
-        .replace(/\bimport\((?!\s*['"]\.)/g, '__ctflowImport('); // packages: see engine/launch.cts
+        .replace(/(?<![.\w$])import\((?!\s*['"]\.)/g, '__ctflowImport('); // packages: see engine/launch.cts
       return { contents, loader: 'js' };
     });
   },

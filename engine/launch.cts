@@ -1,9 +1,10 @@
-// Which build of the command line a fresh process runs (CommonJS, like bin/ctflow.cjs: a process
-// that runs the bundle never starts Node's ESM loader, ~20 ms): the bundle (engine/bundle.ts) while every
-// file it was bundled from is unchanged (size and mtime; ~170 stats, ~3 ms), else the modules
-// themselves — after a bare `tsc` the bundle would run old code under the new code's cache keys.
-// The bundle is compiled with the V8 code cache the build left; V8 refuses a cache made by
-// another V8 version or with other flags, and then compiles as usual.
+// Which build of the command line a fresh process runs: the bundle (engine/bundle.ts) while
+// every file it was bundled from is unchanged (size and mtime; ~170 stats, ~3 ms), else the
+// modules themselves, with a note on stderr — after a bare `tsc` the bundle would run old code
+// under the new code's cache keys. The bundle is compiled with the V8 code cache the build left;
+// V8 refuses a cache made by another V8 version or with other flags and then compiles as usual.
+// CommonJS, like bin/ctflow.cjs: a process that runs the bundle never starts Node's ESM loader
+// (~20 ms).
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
