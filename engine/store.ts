@@ -10,6 +10,9 @@ import { canonicalJson, sha256 } from './canonical.js';
 import type { FileTableReader, PortManifest, PortWriter } from './arrow-io.js';
 import { metricValues, type MetricValue } from './metrics.js';
 
+/** How many verified manifests a store keeps (the largest are ~1 MB parsed, at 2000 scans). */
+const VERIFIED_KEPT = 128;
+
 /** Sub-directory of an entry holding the files a node wrote for people (ctx.artifacts). */
 export const ARTIFACTS = 'artifacts';
 
@@ -50,7 +53,8 @@ export class Store {
     // A run looks an entry up several times (plan, record, metrics) and a manifest of 2000 scans
     // is ~600 kB to parse and check: reuse the last verified one while the file is unchanged.
     const signature = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    let manifest = this.verified.get(key)?.signature === signature ? this.verified.get(key)!.manifest : undefined;
+    const known = this.verified.get(key);
+    let manifest = known?.signature === signature ? known.manifest : undefined;
     if (!manifest) {
       try {
         manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest;
@@ -60,6 +64,8 @@ export class Store {
       const { check, ...rest } = manifest;
       if (check !== sha256(canonicalJson(rest)) || manifest.key !== key) return { hit: false, reason: 'manifest fails its checksum', corrupt: true };
       this.verified.set(key, { signature, manifest });
+      // A worker lives for many jobs: keep the latest few (a run needs its own nodes' again).
+      if (this.verified.size > VERIFIED_KEPT) this.verified.delete(this.verified.keys().next().value!);
     }
     for (const [port, pm] of Object.entries(manifest.outputs)) {
       const file = join(dir, pm.file);
