@@ -27,12 +27,11 @@ const ARROW_TYPES: Record<ColumnType, () => DataType> = {
   'List<Float32>': () => new List(new Field('item', new Float32(), false)),
 };
 
+const baseType = (t: string) => t.replace(/\?$/, '');
+
 export function portType(name: string, columns: Columns, doc: string): PortType {
   let schema: Schema | undefined;
-  const fields = () => Object.entries(columns).map(([column, t]) => {
-    const type = t.replace(/\?$/, '') as ColumnType;
-    return new Field(column, ARROW_TYPES[type](), t.endsWith('?'));
-  });
+  const fields = () => Object.entries(columns).map(([column, t]) => new Field(column, ARROW_TYPES[baseType(t) as ColumnType](), t.endsWith('?')));
   return Object.freeze({ name, columns, doc, get schema() { return (schema ??= new Schema(fields())); } });
 }
 
@@ -40,8 +39,6 @@ export function portType(name: string, columns: Columns, doc: string): PortType 
 export function columnsOf(schema: Schema): Columns {
   return Object.fromEntries(schema.fields.map((f) => [f.name, `${String(f.type)}${f.nullable ? '?' : ''}`])) as Columns;
 }
-
-const baseType = (t: string) => t.replace(/\?$/, '');
 
 /** Null when `out` can feed `inp`, else the reason it cannot. */
 export function portMismatch(out: PortType, inp: PortType): string | null {
