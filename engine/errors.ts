@@ -35,6 +35,16 @@ export class NodeFailure extends Error {
   }
 }
 
+/**
+ * Why a stream node did not run: a member upstream of it in its group failed (it is skipped, not
+ * failed). Carried as the cause of the node's NodeFailure; checked with instanceof.
+ */
+export class UpstreamFailed extends Error {
+  constructor(readonly upstream: string) {
+    super(`upstream node "${upstream}" failed`);
+  }
+}
+
 /** A cache entry failed its checksum or could not be read: a miss, never an input. */
 export class CorruptEntry extends Error {
   constructor(readonly key: string, readonly node: string, readonly reason: string) {

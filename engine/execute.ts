@@ -1,33 +1,21 @@
-// Execute a plan: running nodes are split into groups (connected sources and stream nodes run
+// Schedule a plan: running nodes are split into groups (connected sources and stream nodes run
 // in lockstep; each barrier alone); a group starts when the groups it reads from have finished,
-// so independent branches run at the same time. A failing group stops its dependents only;
-// every finished node keeps its cache entry.
+// so independent branches run at the same time. Each group runs here (engine/group-runner.ts,
+// under a lease on its keys) or on a worker (opts.remote). A failing group stops its dependents
+// only; every finished node keeps its cache entry.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { CorruptEntry, NodeFailure } from './errors.js';
+import type { Available, GroupInput } from './group.js';
+import { runGroup, type GroupEnv, type NodeOutcome } from './group-runner.js';
 import { Leases } from './lease.js';
-import { metricsPorts } from './metrics.js';
-import { makeContext, type NodeEvents } from './node-context.js';
-import type { Plan, PlannedNode } from './plan.js';
-import { portReaders } from './readers.js';
+import type { Plan } from './plan.js';
 import { Slots } from './slots.js';
-import { runInChild, type ChildInput, type ChildJob } from './child.js';
-import { ARTIFACTS, type EntryWriter, type Manifest, type Store } from './store.js';
-import { runStreamGroup, type External, type Member, type NodeStats } from './stream-group.js';
-import type { NodeContext } from './types.js';
+import type { EntryWriter } from './store.js';
 
-export interface ExecuteOptions {
-  store: Store;
-  scratchDir: string;
-  /** Root of per-key checkpoint directories (kept across crashed runs). */
-  checkpointDir: string;
-  concurrency: number;
-  backend: string;
-  events: NodeEvents & { started(node: string): void; finished(node: string, ok: boolean): void };
+/** Where and how groups run (engine/group-runner.ts GroupEnv), and how many child processes at most. */
+export interface ExecuteOptions extends Omit<GroupEnv, 'signal' | 'children'> {
   signal?: AbortSignal;
-  /** Run heavy (model) barrier nodes in this process instead of a child process. */
-  inProcess?: boolean;
   /** At most this many child processes at once (default: the number of CPU cores). */
   maxChildren?: number;
   /** Run the groups on other machines (engine/scale) instead of in this process. */
@@ -40,13 +28,6 @@ export interface RemoteExecutor {
   run(plan: Plan, ids: string[], opts: ExecuteOptions): Promise<Map<string, NodeOutcome>>;
 }
 
-export interface NodeOutcome {
-  status: 'ran' | 'cached' | 'failed' | 'skipped' | 'not-needed';
-  stats?: NodeStats;
-  notes: Record<string, unknown>;
-  error?: Error;
-}
-
 export interface ExecuteResult {
   outcomes: Map<string, NodeOutcome>;
   failures: NodeFailure[];
@@ -54,8 +35,6 @@ export interface ExecuteResult {
   /** Another process stored entries this run was waiting for: plan again and reuse them. */
   replan?: boolean;
 }
-
-export interface Available { dir: string; manifest: Manifest }
 
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const signal = opts.signal ?? new AbortController().signal;
@@ -107,7 +86,17 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     }
   };
 
-  const runGroup = (gi: number): Promise<void> => {
+  const env: GroupEnv = { ...opts, signal, children: new Slots(opts.maxChildren ?? availableParallelism()) };
+  /** Run one group here; returns the failures of members that failed while the rest finished. */
+  const runHere = async (ids: string[]): Promise<NodeFailure[]> => {
+    const result = await runGroup(groupInput(plan, ids, available), env);
+    for (const [id, o] of result.outcomes) outcomes.set(id, o);
+    for (const [id, a] of result.entries) available.set(id, a);
+    temporary.push(...result.temporary);
+    return result.failures;
+  };
+
+  const schedule = (gi: number): Promise<void> => {
     const existing = done.get(gi);
     if (existing) return existing;
     const promise = (async () => {
@@ -122,7 +111,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
           if (g !== undefined) deps.add(g);
         }
       }
-      await Promise.all([...deps].map(runGroup));
+      await Promise.all([...deps].map(schedule));
       const missing = [...needs].filter((n) => !available.has(n));
       if (missing.length || signal.aborted) {
         const why = new Error(signal.aborted ? 'run aborted' : `input node${missing.length > 1 ? 's' : ''} ${missing.join(', ')} did not finish`);
@@ -131,7 +120,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       }
       if (!opts.remote && await leased(ids)) return; // remote jobs are deduplicated by their key
       try {
-        failures.push(...await (opts.remote ? runRemote(plan, ids, available, opts, outcomes) : runOne(plan, ids, available, opts, outcomes, temporary, signal)));
+        failures.push(...await (opts.remote ? runRemote(plan, ids, available, opts, outcomes) : runHere(ids)));
         for (const id of ids) {
           for (const alias of aliases.get(id) ?? []) {
             if (!available.has(id)) continue;
@@ -155,7 +144,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     return promise;
   };
   try {
-    await Promise.all(groups.map((_, i) => runGroup(i)));
+    await Promise.all(groups.map((_, i) => schedule(i)));
   } finally {
     leases.releaseAll();
   }
@@ -176,147 +165,17 @@ async function runRemote(plan: Plan, ids: string[], available: Map<string, Avail
   return failures;
 }
 
-/** Run one group here; returns the failures of members that failed while the rest finished. */
-export async function runOne(plan: Plan, ids: string[], available: Map<string, Available>, opts: ExecuteOptions, outcomes: Map<string, NodeOutcome>, temporary: EntryWriter[], signal: AbortSignal): Promise<NodeFailure[]> {
-  const scratch = join(opts.scratchDir, ids[0]);
-  const members: Member[] = [];
-  const entries = new Map<string, EntryWriter>();
-  const external = new Map<string, External>();
-  const notes = new Map<string, Record<string, unknown>>();
-  try {
-    for (const id of ids) {
-      const p = plan.nodes.get(id)!;
-      const n: Record<string, unknown> = {};
-      notes.set(id, n);
-      const entry = p.node.cache || neededOutside(plan, id, ids) ? await opts.store.begin(p.key, p.node.kind, metricsPorts(p.node.def)) : undefined;
-      const artifacts = entry ? join(entry.dir, ARTIFACTS) : join(scratch, id, ARTIFACTS);
-      const ctx = makeContext(p, p.node.seed, scratch, opts.checkpointDir, artifacts, opts.backend, opts.events, n, signal);
-      const m: Member = { p, ctx, writers: new Map(), stats: { ms: 0, rows: {}, batches: 0 } };
-      if (entry) {
-        entries.set(id, entry);
-        if (!inChild(p, opts)) {
-          for (const [port, type] of Object.entries(p.node.def.outputs)) m.writers.set(port, await entry.port(port, type.schema));
-        }
-      }
-      members.push(m);
-      opts.events.started(id);
-    }
-    for (const m of members) {
-      for (const ref of Object.values(m.p.node.inputs)) {
-        if (ids.includes(ref.node)) continue;
-        const a = available.get(ref.node)!;
-        const up = plan.nodes.get(ref.node)!;
-        external.set(`${ref.node}.${ref.port}`, { reader: await opts.store.reader(a.dir, a.manifest, ref.port), node: ref.node, key: up.key });
-      }
-    }
-    let dead = new Map<string, NodeFailure>();
-    if (members.length === 1 && inChild(members[0].p, opts)) {
-      const m = members[0];
-      const entry = entries.get(m.p.node.id)!;
-      const inputs: Record<string, ChildInput> = {};
-      for (const [port, ref] of Object.entries(m.p.node.inputs)) {
-        const a = available.get(ref.node)!;
-        inputs[port] = { path: join(a.dir, a.manifest.outputs[ref.port].file), manifest: a.manifest.outputs[ref.port], node: ref.node, key: a.manifest.key };
-      }
-      const job: ChildJob = {
-        module: m.p.node.def.module, kind: m.p.node.kind, id: m.p.node.id, key: m.p.key, seedKey: m.p.seedKey, params: m.p.node.params,
-        seed: m.p.node.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, checkpoints: m.ctx.checkpoints, artifacts: m.ctx.artifacts, inputs, outDir: entry.dir,
-      };
-      const done = await children(opts).run(() => runInChild(job, opts.events, notes.get(m.p.node.id)!, signal));
-      for (const [port, pm] of Object.entries(done.outputs)) entry.adopt(port, pm);
-      m.stats = done.stats;
-    } else if (members.length === 1 && members[0].p.node.def.mode === 'barrier') {
-      await runBarrier(members[0], external);
-    } else {
-      dead = await runStreamGroup(members, external, opts.concurrency);
-    }
-    for (const m of members) {
-      const id = m.p.node.id;
-      const entry = entries.get(id);
-      const failure = dead.get(id);
-      if (failure) {
-        await entry?.abort();
-        const upstream = failure.cause instanceof Error && failure.cause.message.startsWith('upstream node');
-        outcomes.set(id, { status: upstream ? 'skipped' : 'failed', stats: m.stats, notes: notes.get(id)!, error: failure });
-        opts.events.finished(id, false);
-        continue;
-      }
-      if (entry) {
-        const manifest = m.p.node.cache ? await entry.commit() : await entry.seal();
-        if (!m.p.node.cache) temporary.push(entry);
-        available.set(id, { dir: m.p.node.cache ? opts.store.entryDir(m.p.key) : entry.dir, manifest });
-      }
-      await rm(m.ctx.checkpoints, { recursive: true, force: true });
-      outcomes.set(id, { status: 'ran', stats: m.stats, notes: notes.get(id)! });
-      opts.events.finished(id, true);
-    }
-    await rm(scratch, { recursive: true, force: true });
-    return [...dead.values()].filter((f) => !(f.cause instanceof Error && f.cause.message.startsWith('upstream node')));
-  } catch (e) {
-    for (const entry of entries.values()) await entry.abort();
-    for (const id of ids) opts.events.finished(id, false);
-    throw e;
-  } finally {
-    for (const x of external.values()) await (x.reader as { close?: () => Promise<void> }).close?.();
+/** What the group runner needs of a group: its members and the entries they read. */
+function groupInput(plan: Plan, ids: string[], available: ReadonlyMap<string, Available>): GroupInput {
+  const members = ids.map((id) => {
+    const { node, key, seedKey } = plan.nodes.get(id)!;
+    return { node, key, seedKey, readOutside: neededOutside(plan, id, ids) };
+  });
+  const inputs = new Map<string, Available>();
+  for (const m of members) {
+    for (const ref of Object.values(m.node.inputs)) if (!ids.includes(ref.node)) inputs.set(ref.node, available.get(ref.node)!);
   }
-}
-
-const childLimits = new WeakMap<ExecuteOptions, Slots>();
-
-/** The bound on child processes of one execution. */
-function children(opts: ExecuteOptions): Slots {
-  let l = childLimits.get(opts);
-  if (!l) childLimits.set(opts, (l = new Slots(opts.maxChildren ?? availableParallelism())));
-  return l;
-}
-
-function inChild(p: PlannedNode, opts: ExecuteOptions): boolean {
-  return p.node.def.mode === 'barrier' && Boolean(p.node.def.heavy) && !opts.inProcess;
-}
-
-async function runBarrier(m: Member, external: Map<string, External>) {
-  const def = m.p.node.def;
-  if (def.mode !== 'barrier') throw new Error('unreachable');
-  const byInput: Record<string, External['reader']> = {};
-  for (const [port, ref] of Object.entries(m.p.node.inputs)) byInput[port] = guarded(external.get(`${ref.node}.${ref.port}`)!);
-  const readers = portReaders(byInput);
-  const t0 = performance.now();
-  try {
-    for await (const out of def.run(m.ctx as NodeContext, readers)) {
-      for (const [port, batch] of Object.entries(out)) {
-        if (!def.outputs[port]) throw new Error(`emitted undeclared output "${port}"`);
-        m.writers.get(port)!.write(batch);
-        m.stats.rows[port] = (m.stats.rows[port] ?? 0) + batch.numRows;
-      }
-      m.stats.batches++;
-    }
-  } catch (e) {
-    if (e instanceof CorruptEntry) throw e;
-    throw new NodeFailure(m.p.node.id, e);
-  } finally {
-    m.stats.ms += performance.now() - t0;
-  }
-}
-
-/** Checksum failures of an input are reported as a corrupt upstream entry, not a node bug. */
-function guarded(x: External): External['reader'] {
-  const wrap = async (i: number) => {
-    try {
-      return await x.reader.batch(i);
-    } catch (e) {
-      const { ChecksumError } = await import('./arrow-io.js');
-      if (e instanceof ChecksumError) throw new CorruptEntry(x.key, x.node, e.message);
-      throw e;
-    }
-  };
-  return {
-    numBatches: x.reader.numBatches,
-    numRows: x.reader.numRows,
-    batch: wrap,
-    async *[Symbol.asyncIterator]() {
-      for (let i = 0; i < x.reader.numBatches; i++) yield await wrap(i);
-    },
-  };
+  return { members, inputs };
 }
 
 /** An unstored node read by a node of another group is materialised for this run only. */

@@ -1,18 +1,24 @@
 // Metrics of a run: every stored output of the `metrics` table type, read back into the run
 // record (small tables), so that runs, compare and reports need no Arrow reading of their own.
-// An entry's manifest carries its metrics rows (written when the entry is sealed), so a no-op
-// rerun reads manifests only; entries sealed before manifests held them are read from the file.
+// An entry's manifest carries its metrics rows (a summary the store writes when the entry is
+// sealed, with the summarizer below), so a no-op rerun reads manifests only; entries sealed
+// before manifests held them are read from the file.
 import type { FileTableReader } from './arrow-io.js';
 import type { Plan } from './plan.js';
-import type { Store } from './store.js';
+import type { Store, Summarizer } from './store.js';
 import type { NodeDef } from './types.js';
 
 export interface MetricValue { model: string; split: string; metric: string; value: number }
 export interface MetricRow extends MetricValue { node: string }
 
 /** The outputs of `def` of the metrics table type. */
-export function metricsPorts(def: NodeDef): string[] {
+function metricsPorts(def: NodeDef): string[] {
   return Object.entries(def.outputs).filter(([, type]) => type.name === 'metrics').map(([port]) => port);
+}
+
+/** The summarizers of an entry of `def`: the rows of each metrics output. */
+export function metricsSummaries(def: NodeDef): Record<string, Summarizer> {
+  return Object.fromEntries(metricsPorts(def).map((port) => [port, metricValues]));
 }
 
 /** The rows of one metrics table. */
@@ -38,7 +44,7 @@ export async function collectMetrics(store: Store, plan: Plan): Promise<MetricRo
     for (const port of metricsPorts(p.node.def)) {
       const found = store.lookup(p.key);
       if (!found.hit) continue;
-      let values = found.manifest.metrics?.[port];
+      let values = found.manifest.summaries?.[port] as MetricValue[] | undefined;
       if (!values) {
         const reader = await store.reader(store.entryDir(p.key), found.manifest, port);
         try {

@@ -1,7 +1,7 @@
 // The context a node kind's run() receives: params, seeded rng, scratch dir, log, progress, notes.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PlannedNode } from './plan.js';
+import type { GroupMember } from './group.js';
 import { rngFrom } from './rng.js';
 import type { NodeContext } from './types.js';
 
@@ -10,23 +10,40 @@ export interface NodeEvents {
   progress(node: string, done: number, total: number, info?: string): void;
 }
 
-export function makeContext(p: PlannedNode, seed: number, scratchRoot: string, checkpointRoot: string, artifacts: string, backend: string, events: NodeEvents, notes: Record<string, unknown>, signal: AbortSignal): NodeContext {
-  const id = p.node.id;
-  const scratch = join(scratchRoot, id);
+export interface ContextOptions {
+  member: GroupMember;
+  /** The group's scratch directory; the node gets `<scratchRoot>/<id>`. */
+  scratchRoot: string;
+  /** Root of per-key checkpoint directories; the node gets `<checkpointRoot>/<key>`. */
+  checkpointRoot: string;
+  /** Where the node writes files for people (inside its entry when it has one). */
+  artifacts: string;
+  /** The run's backend, used when the node's own is 'auto'. */
+  backend: string;
+  events: NodeEvents;
+  /** What ctx.note records (the run record's notes of this node). */
+  notes: Record<string, unknown>;
+  signal: AbortSignal;
+}
+
+export function makeContext(o: ContextOptions): NodeContext {
+  const { node, key, seedKey } = o.member;
+  const id = node.id;
+  const scratch = join(o.scratchRoot, id);
   mkdirSync(scratch, { recursive: true });
   return {
     id,
-    params: p.node.params,
-    seed,
-    rng: rngFrom(p.seedKey),
-    rngFor: (label) => rngFrom(`${p.seedKey}:${label}`),
+    params: node.params,
+    seed: node.seed,
+    rng: rngFrom(seedKey),
+    rngFor: (label) => rngFrom(`${seedKey}:${label}`),
     scratch,
-    checkpoints: join(checkpointRoot, p.key),
-    artifacts,
-    backend: p.node.backend === 'auto' ? backend : p.node.backend,
-    log: (m) => events.log(id, m),
-    progress: (done, total, info) => events.progress(id, done, total, info),
-    note: (k, v) => { notes[k] = v; },
-    signal,
+    checkpoints: join(o.checkpointRoot, key),
+    artifacts: o.artifacts,
+    backend: node.backend === 'auto' ? o.backend : node.backend,
+    log: (m) => o.events.log(id, m),
+    progress: (done, total, info) => o.events.progress(id, done, total, info),
+    note: (k, v) => { o.notes[k] = v; },
+    signal: o.signal,
   };
 }

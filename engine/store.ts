@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { canonicalJson, sha256 } from './canonical.js';
 import type { FileTableReader, PortManifest, PortWriter } from './arrow-io.js';
-import { metricValues, type MetricValue } from './metrics.js';
 
 /** How many verified manifests a store keeps (the largest are ~1 MB parsed, at 2000 scans). */
 const VERIFIED_KEPT = 128;
@@ -23,11 +22,17 @@ export interface Manifest {
   outputs: Record<string, PortManifest>;
   /** Files under artifacts/: relative path → size and sha256. */
   artifacts?: Record<string, { bytes: number; sha256: string }>;
-  /** The rows of each output of the metrics table type: run records take them from here. */
-  metrics?: Record<string, MetricValue[]>;
+  /** Small values made from its outputs when the entry was sealed, by port (see Summarizer). */
+  summaries?: Record<string, unknown>;
   /** sha256 of the canonical JSON of the fields above. */
   check: string;
 }
+
+/**
+ * Reads one output of a sealed entry into a small JSON value kept in the manifest, so that whoever
+ * needs it later (a run record) reads the manifest, not the table.
+ */
+export type Summarizer = (reader: FileTableReader) => Promise<unknown>;
 
 export type Lookup = { hit: true; manifest: Manifest } | { hit: false; reason: string; corrupt: boolean };
 
@@ -88,11 +93,11 @@ export class Store {
     return new FileTableReader(join(dir, pm.file), pm);
   }
 
-  /** A new entry; `metricsPorts` are its outputs of the metrics table type. */
-  async begin(key: string, kind: string, metricsPorts: readonly string[] = []): Promise<EntryWriter> {
+  /** A new entry; `summarizers` (by output port) fill its manifest's summaries when it is sealed. */
+  async begin(key: string, kind: string, summarizers: Readonly<Record<string, Summarizer>> = {}): Promise<EntryWriter> {
     const tmp = join(this.cacheDir, 'tmp', `${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
     mkdirSync(tmp, { recursive: true });
-    return new EntryWriter(this, key, kind, tmp, metricsPorts);
+    return new EntryWriter(this, key, kind, tmp, summarizers);
   }
 
   /** Remove an entry (renamed away first, so no reader sees half of it). */
@@ -111,7 +116,7 @@ export class EntryWriter {
   private readonly adopted = new Map<string, PortManifest>();
 
   constructor(private readonly store: Store, readonly key: string, private readonly kind: string, readonly dir: string,
-    private readonly metricsPorts: readonly string[]) {}
+    private readonly summarizers: Readonly<Record<string, Summarizer>>) {}
 
   async port(name: string, schema: Schema): Promise<PortWriter> {
     const { PortWriter } = await import('./arrow-io.js');
@@ -130,13 +135,13 @@ export class EntryWriter {
     const outputs: Record<string, PortManifest> = Object.fromEntries(this.adopted);
     for (const [name, w] of this.writers) outputs[name] = await w.close();
     const artifacts = listArtifacts(join(this.dir, ARTIFACTS));
-    const metrics: Record<string, MetricValue[]> = {};
-    for (const port of this.metricsPorts) {
+    const summaries: Record<string, unknown> = {};
+    for (const [port, summarize] of Object.entries(this.summarizers)) {
       if (!outputs[port]) continue;
       const { FileTableReader } = await import('./arrow-io.js');
       const reader = new FileTableReader(join(this.dir, outputs[port].file), outputs[port]);
       try {
-        metrics[port] = await metricValues(reader);
+        summaries[port] = await summarize(reader);
       } finally {
         await reader.close();
       }
@@ -144,7 +149,7 @@ export class EntryWriter {
     const body = {
       format: 1 as const, key: this.key, kind: this.kind, outputs,
       ...(Object.keys(artifacts).length ? { artifacts } : {}),
-      ...(Object.keys(metrics).length ? { metrics } : {}),
+      ...(Object.keys(summaries).length ? { summaries } : {}),
     };
     const manifest: Manifest = { ...body, check: sha256(canonicalJson(body)) };
     await writeFile(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n', { flush: true });

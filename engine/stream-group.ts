@@ -7,16 +7,16 @@ import { Observable, concatMap, from, lastValueFrom, mergeMap, defaultIfEmpty } 
 import type { RecordBatch } from 'apache-arrow';
 import { ChecksumError } from './arrow-io.js';
 import { Slots } from './slots.js';
-import { CorruptEntry, NodeFailure } from './errors.js';
+import { CorruptEntry, NodeFailure, UpstreamFailed } from './errors.js';
 import type { PortWriter } from './arrow-io.js';
 import { columnsOf, describePort, portMismatch, portType } from './ports.js';
-import type { PlannedNode } from './plan.js';
+import type { GroupMember } from './group.js';
 import type { NodeContext, NodeDef, Outputs, TableReader } from './types.js';
 
 export interface NodeStats { ms: number; rows: Record<string, number>; batches: number }
 
 export interface Member {
-  p: PlannedNode;
+  p: GroupMember;
   ctx: NodeContext;
   /** Writers of the outputs that are stored (or materialised for a barrier), by port. */
   writers: Map<string, PortWriter>;
@@ -85,7 +85,7 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
       if (def.mode !== 'stream' || dead.has(id)) continue;
       const deadUp = Object.values(m.p.node.inputs).find((r) => dead.has(r.node));
       if (deadUp) {
-        dead.set(id, new NodeFailure(id, new Error(`upstream node "${deadUp.node}" failed`)));
+        dead.set(id, new NodeFailure(id, new UpstreamFailed(deadUp.node)));
         continue;
       }
       try {

@@ -3,7 +3,8 @@
 // cache key; workers on any machine run it. Two runs enqueueing the same key wait on one job.
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { CorruptEntry, NodeFailure } from '../errors.js';
-import type { ExecuteOptions, NodeOutcome, RemoteExecutor } from '../execute.js';
+import type { ExecuteOptions, RemoteExecutor } from '../execute.js';
+import type { NodeOutcome } from '../group-runner.js';
 import type { Plan } from '../plan.js';
 import { nodeJob, splitJobs, type JobResult, type NodeJob } from './jobs.js';
 import { DEFAULT_PREFIX, JOB_OPTIONS, QUEUES, queueOf, type QueueKind } from './queue.js';

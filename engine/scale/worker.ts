@@ -10,12 +10,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { CorruptEntry, NodeFailure } from '../errors.js';
-import { runOne, type ExecuteOptions, type NodeOutcome } from '../execute.js';
+import { runGroup, type NodeOutcome } from '../group-runner.js';
 import { Leases } from '../lease.js';
 import type { Registry } from '../registry.js';
-import type { EntryWriter } from '../store.js';
+import { Slots } from '../slots.js';
 import type { JobResult, NodeJob, WireOutcome } from './jobs.js';
-import { jobPlan } from './job-plan.js';
+import { jobGroup } from './job-group.js';
 import { DEFAULT_PREFIX, DEFAULT_TIMING, QUEUES, type Timing } from './queue.js';
 import { redisConnection } from './redis.js';
 import type { SharedStore } from './store.js';
@@ -87,26 +87,24 @@ async function processJob(job: Job<NodeJob, JobResult>, opts: WorkerOptions, lea
 async function runJob(job: Job<NodeJob, JobResult>, opts: WorkerOptions, leases: Leases, scratch: string, emit: (e: WorkerEvent) => void): Promise<Done> {
   const data = job.data;
   const sink = data.nodes[data.nodes.length - 1];
-  const { plan, ids, available } = await jobPlan(data, opts.registry, opts.store, opts.allowCommands);
+  const group = await jobGroup(data, opts.registry, opts.store, opts.allowCommands);
+  const keyOf = new Map(group.members.map((m) => [m.node.id, m.key]));
   while (!leases.tryAcquire(sink.key)) await leases.waitFree(sink.key);
   try {
     if ((await opts.store.pull(sink.key)).hit) return { status: 'cached', result: cachedResult(data), stored: [] };
-    const outcomes = new Map<string, NodeOutcome>();
-    const temporary: EntryWriter[] = [];
-    const exec: ExecuteOptions = {
+    const { outcomes } = await runGroup(group, {
       store: opts.store.local, scratchDir: join(scratch, job.id!.slice(0, 16)), checkpointDir: join(opts.store.local.root, 'checkpoints'),
-      concurrency: data.concurrency, backend: data.backend, maxChildren: 1,
+      concurrency: data.concurrency, backend: data.backend, children: new Slots(1), signal: new AbortController().signal,
       events: {
         log: (node, message) => {
           emit({ event: 'log', job: job.id!, node, message });
-          void job.updateProgress({ key: plan.nodes.get(node)!.key, log: message }).catch(() => {}); // the coordinator prints it
+          void job.updateProgress({ key: keyOf.get(node)!, log: message }).catch(() => {}); // the coordinator prints it
         },
-        progress: (node, done, total, info) => void job.updateProgress({ key: plan.nodes.get(node)!.key, done, total, info }).catch(() => {}),
+        progress: (node, done, total, info) => void job.updateProgress({ key: keyOf.get(node)!, done, total, info }).catch(() => {}),
         started: () => {}, finished: () => {},
       },
-    };
-    await runOne(plan, ids, available, exec, outcomes, temporary, new AbortController().signal);
-    const result: JobResult = { outcomes: Object.fromEntries(ids.map((id) => [plan.nodes.get(id)!.key, wire(outcomes.get(id)!)])) };
+    });
+    const result: JobResult = { outcomes: Object.fromEntries(group.members.map((m) => [m.key, wire(outcomes.get(m.node.id)!)])) };
     if (outcomes.get(sink.id)!.status !== 'ran') return { status: 'failed', result, stored: [], reason: JSON.stringify(result) };
     await opts.store.publish(sink.key);
     return { status: 'ran', result, stored: [sink.key] };

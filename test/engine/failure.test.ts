@@ -37,6 +37,7 @@ describe('failures', () => {
     expect(byStatus(out, 'ran')).to.deep.equal(['fine', 'ok', 'scans']);
     expect(out.record.nodes.bad.error).to.match(/refusing scan-2/);
     expect(out.record.nodes.broken.error).to.match(/asked to fail at batch 1/);
+    expect(out.record.nodes.after.error, 'skipped, with the upstream node named').to.match(/upstream node "bad" failed/);
     for (const id of ['scans', 'ok', 'fine']) expect(s.store.lookup(out.record.nodes[id].key).hit, id).to.equal(true);
     for (const id of ['bad', 'after', 'broken']) expect(s.store.lookup(out.record.nodes[id].key).hit, id).to.equal(false);
 

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, sha256 } from '../../engine/canonical.js';
-import type { Manifest } from '../../engine/store.js';
+import { makeBatch, portType } from '../../engine/ports.js';
+import { Store, type Manifest } from '../../engine/store.js';
 import { byStatus, runFile, session, tempDir, writeGraph } from '../helpers/engine.js';
 
 const GRAPH = `name: met
@@ -29,17 +30,31 @@ describe('metrics in manifests', () => {
     const mf = join(dir, 'runs', 'cache', key.slice(0, 2), key, 'manifest.json');
     const manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest;
     const rows = first.record.metrics.map(({ node, ...value }) => value);
-    expect(manifest.metrics).to.deep.equal({ metrics: rows });
+    expect(manifest.summaries).to.deep.equal({ metrics: rows });
 
     const cached = await runFile(s, file);
     expect(byStatus(cached, 'ran')).to.deep.equal([]);
     expect(cached.record.metrics).to.deep.equal(first.record.metrics);
 
     // An entry as sealed before manifests carried metrics: a valid manifest without them.
-    const { check, metrics, ...body } = manifest;
+    const { check, summaries, ...body } = manifest;
     writeFileSync(mf, JSON.stringify({ ...body, check: sha256(canonicalJson(body)) }));
     const older = await runFile(s, file);
     expect(byStatus(older, 'ran'), 'the older entry is still a hit').to.deep.equal([]);
     expect(older.record.metrics).to.deep.equal(first.record.metrics);
+  });
+});
+
+describe('entry summaries', () => {
+  it('the store keeps what a summarizer makes of a port in the manifest, knowing no port type', async () => {
+    const store = new Store(join(tempDir(), 'runs'));
+    const entry = await store.begin('ab'.repeat(32), 'toy', { stats: async (reader) => ({ rows: reader.numRows, batches: reader.numBatches }) });
+    const counts = portType('counts', { n: 'Int32' }, 'a test table');
+    const w = await entry.port('stats', counts.schema);
+    w.write(makeBatch(counts, { n: [3, 4] }));
+    const manifest = await entry.commit();
+    expect(manifest.summaries).to.deep.equal({ stats: { rows: 2, batches: 1 } });
+    const found = store.lookup('ab'.repeat(32));
+    expect(found.hit && found.manifest.summaries).to.deep.equal({ stats: { rows: 2, batches: 1 } });
   });
 });

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptEntry, GraphError } from '../../engine/errors.js';
-import { jobPlan } from '../../engine/scale/job-plan.js';
+import { jobGroup } from '../../engine/scale/job-group.js';
 import { nodeJob, splitJobs } from '../../engine/scale/jobs.js';
 import { DirectoryStore } from '../../engine/scale/store.js';
 import { runFile, session, tempDir, testRegistry, writeGraph } from '../helpers/engine.js';
@@ -47,20 +47,22 @@ describe('scale-out jobs', () => {
     await runFile(s, file);
     const store = new DirectoryStore(s.store.root);
     const job = nodeJob(plan, ['up', 'down', 'mean'], 2, 'cpu');
-    const rebuilt = await jobPlan(job, testRegistry, store);
-    expect(rebuilt.ids).to.deep.equal(['up', 'down', 'mean']);
-    expect(rebuilt.available.get('scans')!.manifest.key).to.equal(plan.nodes.get('scans')!.key);
-    expect(rebuilt.plan.nodes.get('down')!.node.params).to.deep.equal({ factor: 3, jitterMs: 0 });
+    const rebuilt = await jobGroup(job, testRegistry, store);
+    expect(rebuilt.members.map((m) => m.node.id)).to.deep.equal(['up', 'down', 'mean']);
+    expect([...rebuilt.inputs.keys()]).to.deep.equal(['scans']);
+    expect(rebuilt.inputs.get('scans')!.manifest.key).to.equal(plan.nodes.get('scans')!.key);
+    expect(rebuilt.members[1].node.params).to.deep.equal({ factor: 3, jitterMs: 0 });
+    expect(rebuilt.members.map((m) => [m.key, m.seedKey])).to.deep.equal(['up', 'down', 'mean'].map((id) => [plan.nodes.get(id)!.key, plan.nodes.get(id)!.seedKey]));
 
     const stale = structuredClone(job);
     stale.nodes[1].material.impl = 'an older commit';
-    await jobPlan(stale, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/node "down" \(scale\): this worker's code gives another cache key \(its implementation .* differs\); run workers from the same ctflow commit/));
+    await jobGroup(stale, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/node "down" \(scale\): this worker's code gives another cache key \(its implementation .* differs\); run workers from the same ctflow commit/));
 
     const scans = s.store.entryDir(plan.nodes.get('scans')!.key);
     writeFileSync(join(scans, 'slices.arrow'), 'truncated');
-    await jobPlan(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e).to.be.instanceOf(CorruptEntry).and.have.property('node', 'scans'));
+    await jobGroup(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e).to.be.instanceOf(CorruptEntry).and.have.property('node', 'scans'));
     await s.store.evict(plan.nodes.get('scans')!.key);
-    await jobPlan(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/input "scans" \(\w{12}\) is not in .* on this worker: --cache must name the shared runs directory/));
+    await jobGroup(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/input "scans" \(\w{12}\) is not in .* on this worker: --cache must name the shared runs directory/));
   });
   it('a worker runs a command node only when started with --allow-commands, with the ports its params declare', async () => {
     const { s, file, plan } = await planOf(`name: jobs-cmd
@@ -76,8 +78,8 @@ nodes:
     await runFile(s, file); // stores scans and mean (copy fails: copy.js is absent)
     const store = new DirectoryStore(s.store.root);
     const job = nodeJob(plan, ['copy'], 2, 'cpu');
-    await jobPlan(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/node "copy" runs a program \("node copy\.js"\); this worker runs command nodes only when started with --allow-commands/));
-    const allowed = await jobPlan(job, testRegistry, store, true);
-    expect(Object.keys(allowed.plan.nodes.get('copy')!.node.def.outputs)).to.deep.equal(['copied']);
+    await jobGroup(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/node "copy" runs a program \("node copy\.js"\); this worker runs command nodes only when started with --allow-commands/));
+    const allowed = await jobGroup(job, testRegistry, store, true);
+    expect(Object.keys(allowed.members[0].node.def.outputs)).to.deep.equal(['copied']);
   });
 });
