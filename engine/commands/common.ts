@@ -34,6 +34,20 @@ export async function openSession(opts: Record<string, unknown>, extra: Partial<
   return new Session({ runsDir: runsDir(opts), registry, allowCommands: Boolean(opts['allow-commands']), ...extra });
 }
 
+/**
+ * An integer option: `fallback` when it is absent, else a whole number ≥ `min`, or a UsageError
+ * naming the option, the rule and what was given.
+ */
+export function integerOption(opts: Record<string, unknown>, name: string, min: number): number | undefined;
+export function integerOption(opts: Record<string, unknown>, name: string, min: number, fallback: number): number;
+export function integerOption(opts: Record<string, unknown>, name: string, min: number, fallback?: number): number | undefined {
+  const raw = opts[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= min) return n;
+  throw new UsageError(`--${name} must be ${min === 1 ? 'a positive integer' : `an integer ≥ ${min}`}, got "${String(raw)}"`);
+}
+
 export function oneFile(args: string[], what = 'GRAPH.yaml'): string {
   if (args.length !== 1) throw new UsageError(`expected one ${what}, got ${args.length ? args.join(' ') : 'none'}`);
   return args[0];

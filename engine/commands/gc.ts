@@ -1,7 +1,7 @@
 import { applyGc, parseSize, planGc } from '../gc.js';
 import { Store } from '../store.js';
 import { UsageError } from '../errors.js';
-import { runsDir, runsOption, type Command } from './common.js';
+import { integerOption, runsDir, runsOption, type Command } from './common.js';
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -24,8 +24,7 @@ export const gcCommand: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const keepLast = opts['keep-last'] !== undefined ? Number(opts['keep-last']) : undefined;
-    if (keepLast !== undefined && !(Number.isInteger(keepLast) && keepLast >= 0)) throw new UsageError('--keep-last takes a whole number');
+    const keepLast = integerOption(opts, 'keep-last', 0);
     const plan = planGc(store, dir, { maxBytes, keepLast });
     const verb = opts['dry-run'] ? 'would remove' : 'removed';
     if (!opts['dry-run']) await applyGc(store, dir, plan);

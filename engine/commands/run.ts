@@ -1,7 +1,7 @@
 import { formatMetricsTable, formatRunSummary } from './summary.js';
 import { reporter, reporterMode } from './reporter.js';
 import { reportsAfterRun } from './report.js';
-import { graphOptions, loadOrThrow, oneFile, openSession, resumeCommand, type Command } from './common.js';
+import { graphOptions, integerOption, loadOrThrow, oneFile, openSession, resumeCommand, type Command } from './common.js';
 import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const runCommand: Command = {
@@ -20,11 +20,7 @@ export const runCommand: Command = {
   },
   async run(opts, args) {
     const file = oneFile(args);
-    const concurrency = opts.concurrency ? Number(opts.concurrency) : undefined;
-    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
-      console.error(`--concurrency must be a positive integer, got "${opts.concurrency}"`);
-      return 2;
-    }
+    const concurrency = integerOption(opts, 'concurrency', 1);
     const events = reporter(reporterMode(opts));
     const remote = await scaleExecutor(opts);
     const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, events, inProcess: Boolean(opts['in-process']), remote });

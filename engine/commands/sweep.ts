@@ -4,7 +4,7 @@ import { estimateMs } from '../estimate.js';
 import { listRuns } from '../runs.js';
 import { reporter, reporterMode } from './reporter.js';
 import { sweepReport } from './report.js';
-import { graphOptions, oneFile, openSession, runsDir, seconds, type Command } from './common.js';
+import { graphOptions, integerOption, oneFile, openSession, runsDir, seconds, type Command } from './common.js';
 import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const sweepCommand: Command = {
@@ -22,11 +22,7 @@ export const sweepCommand: Command = {
   },
   async run(opts, args) {
     const file = oneFile(args);
-    const jobs = opts.jobs ? Number(opts.jobs) : undefined;
-    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
-      console.error(`--jobs must be a positive integer, got "${opts.jobs}"`);
-      return 2;
-    }
+    const jobs = integerOption(opts, 'jobs', 1);
     const remote = await scaleExecutor(opts);
     const session = await openSession(opts, { maxChildren: jobs, events: reporter(reporterMode(opts)), remote });
     const { variants, issues } = session.loadSweep(file, (opts.set as string[] | undefined) ?? []);

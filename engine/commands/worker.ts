@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DirectoryStore } from '../scale/store.js';
 import type { WorkerEvent } from '../scale/worker.js';
-import type { Command } from './common.js';
+import { integerOption, type Command } from './common.js';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -20,16 +20,11 @@ export const workerCommand: Command = {
     const redis = (opts.redis as string | undefined) ?? process.env.CTFLOW_REDIS;
     if (!redis) throw new UsageError('--redis redis://host:port is required (or $CTFLOW_REDIS)');
     if (!opts.cache) throw new UsageError("--cache DIR is required: the shared runs directory (the coordinator's --runs)");
-    const count = (name: string, min: number) => {
-      const n = opts[name] === undefined ? 1 : Number(opts[name]);
-      if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${opts[name]}"`);
-      return n;
-    };
     const { registry } = await import('../../nodes/index.js');
     const { startWorker } = await import('../scale/worker.js');
     const worker = await startWorker({
       redis, store: new DirectoryStore(resolve(String(opts.cache))), registry,
-      concurrency: count('concurrency', 1), heavyConcurrency: count('heavy-concurrency', 0), allowCommands: Boolean(opts['allow-commands']),
+      concurrency: integerOption(opts, 'concurrency', 1, 1), heavyConcurrency: integerOption(opts, 'heavy-concurrency', 0, 1), allowCommands: Boolean(opts['allow-commands']),
       onEvent: opts.json ? (e) => console.log(JSON.stringify({ t: new Date().toISOString(), ...e })) : (e) => console.error(describe(e)),
     });
     const stop = new Promise<void>((r) => process.once('SIGINT', r).once('SIGTERM', r));

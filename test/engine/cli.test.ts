@@ -26,6 +26,19 @@ describe('ctflow CLI', () => {
     expect(ctflow(['run'], dir).code).to.equal(2);
   });
 
+  it('integer options are checked alike: the option, the rule and what was given (exit 2)', () => {
+    const cases: [string[], string][] = [
+      [['run', good, '--concurrency', '0'], '--concurrency must be a positive integer, got "0"'],
+      [['sweep', good, '--jobs', '1.5'], '--jobs must be a positive integer, got "1.5"'],
+      [['gc', '--keep-last=-1'], '--keep-last must be an integer ≥ 0, got "-1"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = ctflow(args, dir);
+      expect(r.code, args.join(' ')).to.equal(2);
+      expect(r.err, args.join(' ')).to.contain(message);
+    }
+  });
+
   it('reports an invalid graph with file:line:column and a hint, exit 2, no stack trace, nothing written', () => {
     const bad = writeGraph(dir, 'bad.yaml', 'name: bad\nnodes:\n  scans: { kind: image-foldr }\n');
     for (const cmd of ['validate', 'run', 'status', 'dag']) {
