@@ -1,6 +1,8 @@
 // Imports between project files go one way: no file reaches itself through the files it imports
 // (engine/, nodes/, bench/, test/; static, type-only, re-exports and dynamic import() alike).
-// A cycle fails with its path printed, e.g. "engine/a.ts → engine/b.ts → engine/a.ts".
+// A cycle fails with its path printed, e.g. "engine/a.ts → engine/b.ts → engine/a.ts". And the
+// layers hold: the engine core imports no node kind, kernel, command or report; node kinds and
+// kernels import only the node contract from the engine (each folder's README.md says so).
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -22,6 +24,11 @@ const KNOWN: string[] = [
   'nodes/kernels/seq/model-table.ts → nodes/kernels/seq/swin-model.ts → nodes/kernels/seq/train.ts → nodes/kernels/seq/model-table.ts',
   'nodes/kernels/seq/predict.ts → nodes/kernels/seq/train.ts → nodes/kernels/seq/predict.ts',
 ];
+
+/** The application layer above the engine core: the command line, its commands and reports, build steps. */
+const APPLICATION = [/^engine\/(commands|report)\//, /^engine\/(cli\.ts|precompile\.ts|bundle\.ts|launch\.cts)$/, /^engine\/scale\/options\.ts$/];
+/** What node kinds and kernels may import from the engine: the node contract and its helpers. */
+const CONTRACT = ['engine/types.ts', 'engine/ports.ts', 'engine/arrow.ts', 'engine/arrow-io.ts', 'engine/rng.ts', 'engine/registry.ts'];
 
 /** `import … from`, `import '…'`, `export … from` (type-only included) and `import('…')`. */
 const SPECIFIERS = [
@@ -99,4 +106,20 @@ describe('imports', () => {
     const stale = KNOWN.filter((c) => !found.includes(c));
     expect(stale, 'entries of KNOWN whose cycle is gone: remove them').to.deep.equal([]);
   });
+
+  it('the engine core imports no node kind, kernel, command or report', () => {
+    const wrong = edges().filter(([from, to]) => from.startsWith('engine/') && !APPLICATION.some((re) => re.test(from))
+      && (to.startsWith('nodes/') || APPLICATION.some((re) => re.test(to))));
+    expect(wrong.map((e) => e.join(' → '))).to.deep.equal([]);
+  });
+
+  it('node kinds and kernels import only the node contract from the engine', () => {
+    const wrong = edges().filter(([from, to]) => from.startsWith('nodes/') && to.startsWith('engine/') && !CONTRACT.includes(to));
+    expect(wrong.map((e) => e.join(' → '))).to.deep.equal([]);
+  });
+
+  /** Every import as [from, to], relative to the repository root. */
+  function edges(): [string, string][] {
+    return [...graph].flatMap(([f, targets]) => targets.map((t): [string, string] => [relative(ROOT, f), relative(ROOT, t)]));
+  }
 });
