@@ -83,6 +83,10 @@ function restore(tf: TF, t: Trainee, state: WeightEntry[], step: number, dir: st
   t.optimizer.restore(state, step);
 }
 
+/**
+ * Train `t` for at most `o.epochs` epochs, first resuming from `h.checkpoints` when they hold a
+ * checkpoint for the same fingerprint; the trainee's tensors are left as the last epoch made them.
+ */
 export async function fit(tf: TF, t: Trainee, o: FitOptions, h: FitHooks): Promise<FitResult> {
   let history: EpochRecord[] = [];
   let best: WeightEntry[] = [];
