@@ -3,7 +3,6 @@
 // lung-area window; binary cross-entropy, Adam with coupled weight decay; early stopping on
 // validation macro-F1; the best epoch's weights as the output. See docs/cnn.md.
 import { createHash } from 'node:crypto';
-import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
 import { BACKBONES, PRESETS, architecture, initialWeights, paramSpecs, type Backbone, type CnnConfig } from './kernels/cnn/architecture.js';
 import { modelBatch } from './kernels/cnn/model-table.js';
@@ -94,14 +93,15 @@ export default defineNode<CnnTrainerParams>(import.meta.url, {
       ctx.note('warm_start', { file: p.warmStart, tensors: w.loaded });
     }
     const { createModel, disposeModel } = await import('./kernels/cnn/model.js');
-    const { train: fit } = await import('./kernels/cnn/train-loop.js');
+    const { train: trainCnn } = await import('./kernels/cnn/train.js');
+    const { historyBatch } = await import('./kernels/train/history.js');
     const model = createModel(tf, cfg, initial);
     try {
       const fingerprint = createHash('sha256').update(JSON.stringify({
         cfg, batch: p.batch, scansPerBatch: p.scansPerBatch, stepsPerEpoch: p.stepsPerEpoch, lr: p.lr, weightDecay: p.weightDecay, warmStart: p.warmStart, backend,
         train: train.map((s) => [s.scanId, s.start, s.end]), validation: validation.map((s) => [s.scanId, s.start, s.end]),
       })).digest('hex');
-      const result = await fit(tf, model, { source: new SliceSource(slices, cfg, who), train, validation }, {
+      const result = await trainCnn(tf, model, { source: new SliceSource(slices, cfg, who), train, validation }, {
         batch: p.batch, scansPerBatch: p.scansPerBatch, epochs: p.epochs, patience: p.patience, stepsPerEpoch: p.stepsPerEpoch,
         adam: { lr: p.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: p.weightDecay },
       }, {
@@ -110,15 +110,7 @@ export default defineNode<CnnTrainerParams>(import.meta.url, {
       ctx.note('best_epoch', result.bestEpoch);
       if (result.resumed) ctx.note('resumed_after_epoch', result.resumed);
       if (result.stoppedEarly) ctx.note('stopped_early', true);
-      const h = result.history;
-      yield {
-        model: modelBatch(cfg, result.best),
-        history: makeBatch(History, {
-          epoch: h.map((r) => r.epoch), train_loss: h.map((r) => r.train_loss), val_loss: h.map((r) => r.val_loss),
-          val_f1: h.map((r) => r.val_f1), val_accuracy: h.map((r) => r.val_accuracy), seconds: h.map((r) => r.seconds),
-          best: h.map((r) => (r.best ? 1 : 0)),
-        }),
-      };
+      yield { model: modelBatch(cfg, result.best), history: historyBatch(result.history, result.bestEpoch) };
     } finally {
       disposeModel(model);
     }

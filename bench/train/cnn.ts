@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rngFrom } from '../../engine/rng.js';
-import { flatAdamState } from '../../nodes/kernels/cnn/adam.js';
+import { flatAdamState } from '../../nodes/kernels/train/adam.js';
 import { architecture, initialWeights, paramSpecs, PRESETS, type Backbone, type CnnConfig } from '../../nodes/kernels/cnn/architecture.js';
 import { createModel, trainStep } from '../../nodes/kernels/cnn/model.js';
 import { useBackend } from '../../nodes/kernels/tf/backend.js';

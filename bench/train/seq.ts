@@ -14,11 +14,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as TFJS from '@tensorflow/tfjs';
 import { rngFrom } from '../../engine/rng.js';
-import { adamState } from '../../nodes/kernels/cnn/adam.js';
+import { adamState } from '../../nodes/kernels/train/adam.js';
 import { initialEntries } from '../../nodes/kernels/seq/init.js';
 import { lstmNet } from '../../nodes/kernels/seq/lstm-model.js';
 import { SWIN_PRESETS, swinNet } from '../../nodes/kernels/seq/swin-model.js';
-import { trainStep, type SeqNet } from '../../nodes/kernels/seq/train.js';
+import type { SeqNet } from '../../nodes/kernels/seq/net.js';
+import { trainStep } from '../../nodes/kernels/seq/train.js';
 import { useBackend } from '../../nodes/kernels/tf/backend.js';
 
 const args = process.argv.slice(2);

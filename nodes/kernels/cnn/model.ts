@@ -3,7 +3,7 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
 import type { WeightEntry } from '../tf/weights.js';
-import { flatAdamUpdate, type AdamOptions, type FlatAdamState } from './adam.js';
+import { flatAdamUpdate, type AdamOptions, type FlatAdamState } from '../train/adam.js';
 import { architecture, BN_MOMENTUM, paramSpecs, type Architecture, type CnnConfig, type ParamSpec } from './architecture.js';
 import { forward } from './efficientnet.js';
 import type { BatchStats } from './ops.js';
@@ -87,12 +87,5 @@ export async function predict(tf: TF, m: Model, x: Float32Array, n: number): Pro
   });
   const out = { embedding: (await e.data()) as Float32Array, prob: (await p.data()) as Float32Array };
   tf.dispose([e, p]);
-  return out;
-}
-
-/** The parameters as weight entries (read asynchronously). */
-export async function modelEntries(m: Model): Promise<WeightEntry[]> {
-  const out: WeightEntry[] = [];
-  for (const [name, t] of m.params) out.push({ name, shape: t.shape, dtype: 'float32', data: (await t.data()) as Float32Array });
   return out;
 }

@@ -3,7 +3,7 @@
 // draws. Shared by training (train.ts) and prediction (predict.ts).
 import type { TableReader } from '../../../engine/types.js';
 import { embeddingMatrix, scansOf, type ScanSlices } from './data.js';
-import type { SeqNet } from './train.js';
+import type { SeqNet } from './net.js';
 
 export interface ScanEntry { ref: ScanSlices; batch: number }
 

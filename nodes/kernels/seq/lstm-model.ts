@@ -5,7 +5,7 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
 import type { ParamSpec } from './init.js';
-import type { SeqNet } from './train.js';
+import type { SeqNet } from './net.js';
 import { onHost } from './host.js';
 import { fusedRecurrence } from './lstm-kernel.js';
 

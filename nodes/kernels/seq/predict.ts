@@ -8,7 +8,7 @@ import { Predictions } from '../../tables.js';
 import type { TF } from '../tf/backend.js';
 import { drawsOf, type Draw } from './data.js';
 import { assemble, type EmbeddingCache, type Inputs, type Item, type ScanEntry } from './embedding-index.js';
-import type { SeqNet } from './train.js';
+import type { SeqNet } from './net.js';
 
 export async function predictLogits(tf: TF, net: SeqNet, params: Map<string, TFJS.Tensor>, inputs: Inputs): Promise<Float32Array> {
   const z = tf.tidy(() => net.logits(tf, params, tf.tensor3d(inputs.x, inputs.shape), inputs.lengths));

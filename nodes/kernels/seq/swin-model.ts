@@ -13,7 +13,7 @@ import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
 import { defaultMap, type NameMap } from '../tf/safetensors.js';
 import type { ParamSpec } from './init.js';
-import type { SeqNet } from './train.js';
+import type { SeqNet } from './net.js';
 import { windowAttention } from './swin-attention.js';
 import { gelu, layerNorm, linear, permutation, permute, type Permutation } from './swin-ops.js';
 

@@ -1,46 +1,27 @@
-// Training and prediction of the sequence models (lstm, swin nodes), after the CNN trainer's
-// conventions (nodes/kernels/cnn/train-loop.ts): Adam with coupled weight decay, one fresh random
-// draw of every training scan per epoch, validation after each epoch on the sequences input's
-// validation draws (scan probability = mean over its draws, threshold 0.5, macro-F1 over scans),
-// early stopping on validation F1 (ties: lower validation loss), the best epoch's weights as the
-// output, a checkpoint per epoch that a rerun resumes from; then predictions for every draw
-// (predict.ts).
+// Training and prediction of the sequence models (lstm, swin nodes): the network (a SeqNet, net.ts)
+// trained by the one training loop (train/fit.ts) with Adam with coupled weight decay, one fresh
+// random draw of every training scan per epoch in a shuffled order, validation after each epoch on
+// the sequences input's validation draws (scan probability = mean over its draws, threshold 0.5,
+// macro-F1 over scans); then predictions for every draw with the best epoch's weights (predict.ts).
 import { createHash } from 'node:crypto';
 import type * as TFJS from '@tensorflow/tfjs';
-import { makeBatch } from '../../../engine/ports.js';
 import type { Rng } from '../../../engine/rng.js';
 import type { NodeContext, Outputs, TableReader } from '../../../engine/types.js';
-import { History } from '../../tables.js';
-import { adamState, adamUpdate, type AdamOptions, type AdamState } from '../cnn/adam.js';
-import { loadCheckpoint, saveCheckpoint, type CheckpointMeta, type EpochRecord } from '../cnn/checkpoint.js';
 import { binaryMetrics } from '../eval/binary-metrics.js';
 import { useBackend, type TF } from '../tf/backend.js';
-import type { WeightEntry } from '../tf/weights.js';
+import { adamEntries, adamState, adamUpdate, restoreAdam, type AdamOptions, type AdamState } from '../train/adam.js';
+import { fit, type Validation } from '../train/fit.js';
+import { historyBatch } from '../train/history.js';
 import { drawsOf, type Draw, type ScanSlices } from './data.js';
 import { assemble, EmbeddingCache, indexEmbeddings, type Inputs } from './embedding-index.js';
-import { initialEntries, type ParamSpec } from './init.js';
+import { initialEntries } from './init.js';
 import { seqModelBatch } from './model-table.js';
+import type { SeqNet } from './net.js';
 import type { SeqTrainParams } from './params.js';
 import { drawScorer, entryFinder, predictionBatches } from './predict.js';
 import { draw, type SeqMode } from './sampling.js';
 
 type T = TFJS.Tensor;
-
-/** A sequence model as the loop needs it. */
-export interface SeqNet {
-  /** 'lstm' | 'swin': the training draws' rule and the model table's config row. */
-  kind: SeqMode;
-  /** Slices per training draw. */
-  length: number;
-  /** Whether every draw must have exactly `length` slices (the Swin image) rather than at most (the LSTM pads and masks). */
-  fixed: boolean;
-  specs: ParamSpec[];
-  /** Everything that fixes the network's shape (stored in the model table). */
-  config: object;
-  /** Logits [B] of x [B, T, E], rows past lengths[b] being padding (call inside tf.tidy). */
-  logits(tf: TF, params: Map<string, T>, x: T, lengths: number[]): TFJS.Tensor1D;
-  dispose(): void;
-}
 
 /** Mean binary cross-entropy of sigmoid(z) against y: max(z, 0) − z·y + log(1 + e^−|z|). */
 const bce = (tf: TF, z: T, y: T) => tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as TFJS.Scalar;
@@ -90,19 +71,6 @@ function shuffled<X>(xs: X[], rng: Rng): X[] {
   return out;
 }
 
-async function entriesOf(map: Map<string, T>, prefix = ''): Promise<WeightEntry[]> {
-  const out: WeightEntry[] = [];
-  for (const [name, t] of map) out.push({ name: prefix + name, shape: t.shape, dtype: 'float32', data: (await t.data()) as Float32Array });
-  return out;
-}
-
-function put(tf: TF, map: Map<string, T>, name: string, e: WeightEntry): void {
-  map.get(name)?.dispose();
-  map.set(name, tf.tensor(e.data, e.shape, 'float32'));
-}
-
-interface Validation { loss: number; f1: number; accuracy: number }
-
 /**
  * A sequence node's whole run: index the embeddings, train `build(dim)`'s network on the training
  * scans, and yield the model table and history, then the predictions of every sequences row.
@@ -143,65 +111,33 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
       const m = binaryMetrics([...byScan.values()].map((s) => ({ label: s.label, prob: s.probs.reduce((a, b) => a + b, 0) / s.probs.length })));
       return { loss: loss / validation.length, f1: m.macro_f1, accuracy: m.accuracy };
     };
-
-    let history: EpochRecord[] = [];
-    let best: WeightEntry[] = [];
-    let bestEpoch = 0, since = 0;
-    let saved: CheckpointMeta | null = null;
-    const ckpt = await loadCheckpoint(ctx.checkpoints, fingerprint, ctx.log);
-    if (ckpt) {
-      for (const e of ckpt.state) {
-        const [map, name] = e.name.startsWith('adam.m/') ? [adam.m, e.name.slice(7)] : e.name.startsWith('adam.v/') ? [adam.v, e.name.slice(7)] : [params, e.name];
-        if (map === params && !params.has(name)) throw new Error(`${who}: checkpoint tensor "${name}" is not in the model; delete ${ctx.checkpoints} and rerun`);
-        put(tf, map, name, e);
-      }
-      adam.step = ckpt.meta.adamStep;
-      ({ history, bestEpoch, since } = ckpt.meta);
-      best = ckpt.best;
-      saved = ckpt.meta;
-      ctx.note('resumed_after_epoch', history.length);
-      ctx.log(`resuming after epoch ${history.length} from ${ctx.checkpoints}`);
+    const result = await fit(tf, {
+      params,
+      optimizer: { step: () => adam.step, entries: () => adamEntries(adam), restore: (entries, step) => restoreAdam(tf, adam, entries, step) },
+      *steps(epoch) {
+        for (const group of chunks(shuffled(train, ctx.rngFor(`order:${epoch}`)), p.batch)) {
+          yield async () => {
+            const items = group.map((entry) => ({ entry, slices: epochDraw(net.kind, entry.ref, net.length, ctx.rngFor, epoch) }));
+            const y = Float32Array.from(group, (e) => e.ref.label!);
+            const loss = await trainStep(tf, net, params, adam, opt, await assemble(items, emb, net, who), y, p.microbatch ?? p.batch).catch((e: Error) => {
+              throw /Aborted\(\)/.test(e.message)
+                ? new Error(`${who}: the ${backend} backend ran out of memory in a training step of ${Math.min(p.microbatch ?? p.batch, group.length)} draws per pass (${e.message}); lower params.microbatch`)
+                : e;
+            });
+            return { loss, weight: group.length };
+          };
+        }
+      },
+      validate: validation.length ? validate : null,
+    }, p, { checkpoints: { dir: ctx.checkpoints, fingerprint }, signal: ctx.signal, progress: ctx.progress, log: ctx.log });
+    ctx.note('best_epoch', result.bestEpoch);
+    if (result.resumed) ctx.note('resumed_after_epoch', result.resumed);
+    if (result.stoppedEarly) ctx.note('stopped_early', true);
+    yield { model: seqModelBatch(net.kind, net.config, result.best), history: historyBatch(result.history, result.bestEpoch) };
+    for (const e of result.best) {
+      params.get(e.name)?.dispose();
+      params.set(e.name, tf.tensor(e.data, e.shape, 'float32'));
     }
-    for (let epoch = history.length + 1; epoch <= p.epochs && !(validation.length && since >= p.patience); epoch++) {
-      const t0 = performance.now();
-      let loss = 0;
-      for (const group of chunks(shuffled(train, ctx.rngFor(`order:${epoch}`)), p.batch)) {
-        if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('training aborted');
-        const items = group.map((entry) => ({ entry, slices: epochDraw(net.kind, entry.ref, net.length, ctx.rngFor, epoch) }));
-        const y = Float32Array.from(group, (e) => e.ref.label!);
-        loss += (await trainStep(tf, net, params, adam, opt, await assemble(items, emb, net, who), y, p.microbatch ?? p.batch).catch((e: Error) => {
-          throw /Aborted\(\)/.test(e.message)
-            ? new Error(`${who}: the ${backend} backend ran out of memory in a training step of ${Math.min(p.microbatch ?? p.batch, group.length)} draws per pass (${e.message}); lower params.microbatch`)
-            : e;
-        })) * group.length;
-      }
-      const val = validation.length ? await validate() : null;
-      const record: EpochRecord = {
-        epoch, train_loss: loss / train.length, val_loss: val?.loss ?? null, val_f1: val?.f1 ?? null, val_accuracy: val?.accuracy ?? null,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      const prior = history[bestEpoch - 1];
-      const improved = !val || !prior || val.f1 > prior.val_f1! || (val.f1 === prior.val_f1 && val.loss < prior.val_loss!);
-      history.push(record);
-      if (improved) [best, bestEpoch, since] = [await entriesOf(params), epoch, 0];
-      else since++;
-      const state = [...(await entriesOf(params)), ...(await entriesOf(adam.m, 'adam.m/')), ...(await entriesOf(adam.v, 'adam.v/'))];
-      saved = await saveCheckpoint(ctx.checkpoints, { fingerprint, epoch, history, bestEpoch, since, adamStep: adam.step }, state, improved ? best : null, saved);
-      const info = `loss ${record.train_loss.toFixed(4)}${val ? ` val loss ${val.loss.toFixed(4)} val F1 ${val.f1.toFixed(3)} val acc ${val.accuracy.toFixed(3)}` : ''}`;
-      ctx.progress(epoch, p.epochs, info);
-      ctx.log(`epoch ${epoch}/${p.epochs}: ${info} (${record.seconds.toFixed(1)} s)`);
-    }
-    ctx.note('best_epoch', bestEpoch);
-    if (history.length < p.epochs) ctx.note('stopped_early', true);
-    yield {
-      model: seqModelBatch(net.kind, net.config, best),
-      history: makeBatch(History, {
-        epoch: history.map((r) => r.epoch), train_loss: history.map((r) => r.train_loss), val_loss: history.map((r) => r.val_loss),
-        val_f1: history.map((r) => r.val_f1), val_accuracy: history.map((r) => r.val_accuracy), seconds: history.map((r) => r.seconds),
-        best: history.map((r) => (r.epoch === bestEpoch ? 1 : 0)),
-      }),
-    };
-    for (const e of best) put(tf, params, e.name, e);
     yield* predictionBatches(inputs.sequences, score, entryOf, p.name ?? kind, who);
   } finally {
     tf.dispose([...params.values(), ...adam.m.values(), ...adam.v.values()]);

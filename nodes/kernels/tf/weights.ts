@@ -71,6 +71,13 @@ export async function weightsToBatch(source: ModelWithWeights | TFJS.NamedTensor
   return entriesToBatch(entries);
 }
 
+/** Float32 tensors of a map (parameters, optimizer moments) as weight entries named `prefix` + key, in map order, read asynchronously. */
+export async function tensorEntries(map: ReadonlyMap<string, TFJS.Tensor>, prefix = ''): Promise<WeightEntry[]> {
+  const out: WeightEntry[] = [];
+  for (const [name, t] of map) out.push({ name: prefix + name, shape: t.shape, dtype: 'float32', data: (await t.data()) as Float32Array });
+  return out;
+}
+
 /**
  * Assign a Weights batch to a model's variables, matched by name. Every mismatch is reported at
  * once: tensors the table lacks, tensors the model lacks, shape or dtype differences.

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type * as TFJS from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { rngFrom } from '../../../engine/rng.js';
-import { adamState, adamUpdate, flatAdamState, flatAdamUpdate } from '../../../nodes/kernels/cnn/adam.js';
+import { adamState, adamUpdate, flatAdamState, flatAdamUpdate } from '../../../nodes/kernels/train/adam.js';
 import { architecture, initialWeights, paramSpecs, PRESETS, type CnnConfig } from '../../../nodes/kernels/cnn/architecture.js';
 import { forward } from '../../../nodes/kernels/cnn/efficientnet.js';
 import { createModel, disposeModel, trainStep } from '../../../nodes/kernels/cnn/model.js';

@@ -8,7 +8,7 @@ import trainer, { cnnConfig, type CnnTrainerParams } from '../../../nodes/cnn-tr
 import { initialWeights, paramSpecs, architecture } from '../../../nodes/kernels/cnn/architecture.js';
 import { createModel, disposeModel } from '../../../nodes/kernels/cnn/model.js';
 import { SliceSource, scanIndex } from '../../../nodes/kernels/cnn/sampling.js';
-import { train } from '../../../nodes/kernels/cnn/train-loop.js';
+import { train } from '../../../nodes/kernels/cnn/train.js';
 import { liveTensors, useBackend } from '../../../nodes/kernels/tf/backend.js';
 import { batchToEntries } from '../../../nodes/kernels/tf/weights.js';
 import { Windows } from '../../../nodes/tables.js';

@@ -8,7 +8,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { checkParams } from '../../../engine/params.js';
 import type { NodeContext, Outputs } from '../../../engine/types.js';
 import { rngFrom } from '../../../engine/rng.js';
-import { adamState } from '../../../nodes/kernels/cnn/adam.js';
+import { adamState } from '../../../nodes/kernels/train/adam.js';
 import { initialEntries } from '../../../nodes/kernels/seq/init.js';
 import { lstmNet } from '../../../nodes/kernels/seq/lstm-model.js';
 import { trainStep } from '../../../nodes/kernels/seq/train.js';

@@ -7,16 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { Table, tableFromIPC, tableToIPC } from '../../../engine/arrow.js';
 import { batchToEntries, entriesToBatch, type WeightEntry } from '../tf/weights.js';
-
-/** One finished epoch, as the history table stores it. */
-export interface EpochRecord {
-  epoch: number;
-  train_loss: number;
-  val_loss: number | null;
-  val_f1: number | null;
-  val_accuracy: number | null;
-  seconds: number;
-}
+import type { EpochRecord } from './history.js';
 
 export interface CheckpointMeta {
   /** What the checkpoint was trained for (config, optimiser, data); a different one is ignored. */

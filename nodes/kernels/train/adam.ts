@@ -4,10 +4,12 @@
 // (BatchNorm scales and biases too), as torch does for model.parameters().
 // Two forms of one formula: per tensor (moments in maps by name), and flat (all tensors end to end:
 // one update is a dozen operations on long vectors instead of a dozen per tensor; the CNN has
-// hundreds of small tensors and every operation costs a kernel call).
+// hundreds of small tensors and every operation costs a kernel call). Both forms checkpoint their
+// moments as weight entries 'adam.m/<tensor>' and 'adam.v/<tensor>' (fit.ts writes them beside the
+// parameters and hands them back on resume).
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
-import type { WeightEntry } from '../tf/weights.js';
+import { tensorEntries, type WeightEntry } from '../tf/weights.js';
 
 type T = TFJS.Tensor;
 
@@ -48,6 +50,26 @@ export function adamUpdate(tf: TF, o: AdamOptions, s: AdamState, params: Map<str
       map.set(name, t);
     }
   }
+}
+
+/** Whether a checkpoint entry is an Adam moment rather than a parameter. */
+export const isAdamEntry = (name: string) => name.startsWith('adam.m/') || name.startsWith('adam.v/');
+
+/** The per-tensor moments as weight entries (checkpoints). */
+export async function adamEntries(s: AdamState): Promise<WeightEntry[]> {
+  return [...(await tensorEntries(s.m, 'adam.m/')), ...(await tensorEntries(s.v, 'adam.v/'))];
+}
+
+/** Restore per-tensor moments saved by adamEntries after `step` steps (entries that are not moments are skipped). */
+export function restoreAdam(tf: TF, s: AdamState, entries: WeightEntry[], step: number): void {
+  for (const e of entries) {
+    if (!isAdamEntry(e.name)) continue;
+    const map = e.name.startsWith('adam.m/') ? s.m : s.v;
+    const name = e.name.slice('adam.m/'.length);
+    map.get(name)?.dispose();
+    map.set(name, tf.tensor(e.data, e.shape, 'float32'));
+  }
+  s.step = step;
 }
 
 export interface FlatAdamState {
