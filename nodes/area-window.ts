@@ -29,7 +29,9 @@ export default defineNode<AreaWindowParams>(import.meta.url, {
   example: { fraction: 0.25, strategy: 'center', margin: 1 },
   inputs: { areas: Areas },
   outputs: { windows: Windows },
-  report: { sections: [lazyExport(import.meta.url, './kernels/lung/panels-section.js', 'panelsSection')] },
+  report: {
+    sections: [lazyExport(import.meta.url, './kernels/lung/area-section.js', 'lungAreaSection'), lazyExport(import.meta.url, './kernels/lung/panels-section.js', 'panelsSection')],
+  },
   run(ctx, { areas }) {
     const who = `area-window node "${ctx.id}"`;
     const ids = column(areas, 'scan_id', who) as string[], index = column(areas, 'slice_index', who) as number[];

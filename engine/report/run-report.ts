@@ -10,14 +10,13 @@ import { Store } from '../store.js';
 import { escapeHtml, page, type Section } from './html.js';
 import { RunData } from './run-data.js';
 import { dagSection } from './sections/dag.js';
-import { lungAreaSection } from './sections/lung-area.js';
 import { metricsSection } from './sections/metrics.js';
 import { rocSection } from './sections/roc.js';
 import { trainingSection } from './sections/training.js';
 
 type MakeSection = (data: RunData) => Promise<Section | undefined>;
 
-const SECTIONS: MakeSection[] = [dagSection, metricsSection, trainingSection, rocSection, lungAreaSection];
+const SECTIONS: MakeSection[] = [dagSection, metricsSection, trainingSection, rocSection];
 
 /** The sections the run's kinds declare, in run order, each once. */
 function kindSections(data: RunData): LazyExport[] {

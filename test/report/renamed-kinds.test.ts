@@ -1,6 +1,6 @@
 // Kinds own their report parts: renamed copies of the lung kinds, in a registry without the
-// shipped names, still get their Fig. 1 panels, found along the graph's edges; a chain without
-// the filter draws the panels of the kinds it has.
+// shipped names, still get their lung-area curves and Fig. 1 panels, found along the graph's
+// edges; a chain without the filter draws the panels of the kinds it has.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,19 +32,21 @@ nodes:
   pick:   { kind: my-area-window, in: { areas: filled.areas } }
 `;
 
-/** The panels section of a run's report and the width of each of its images. */
-async function panels(graph: string): Promise<{ html: string; widths: number[] }> {
+/** The section ids of a run's report, its panels section and the width of each of its images. */
+async function panels(graph: string): Promise<{ ids: string[]; html: string; widths: number[] }> {
   const dir = tempDir('ctflow-renamed-');
   const runsDir = join(dir, 'runs');
   const out = await runFile(new Session({ runsDir, registry }), writeGraph(dir, 'g.yaml', graph));
-  const html = sections(readFileSync(await writeRunReport(runsDir, out.record, registry), 'utf8')).get('panels') ?? '';
+  const all = sections(readFileSync(await writeRunReport(runsDir, out.record, registry), 'utf8'));
+  const html = all.get('panels') ?? '';
   const pngs = [...html.matchAll(/src="data:image\/png;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1], 'base64'));
-  return { html, widths: await Promise.all(pngs.map(async (p) => (await sharp(p).metadata()).width!)) };
+  return { ids: [...all.keys()], html, widths: await Promise.all(pngs.map(async (p) => (await sharp(p).metadata()).width!)) };
 }
 
 describe('report parts of renamed kinds', () => {
-  it('draws the Fig. 1 panels of renamed lung kinds, each node with its own params', async () => {
-    const { html, widths } = await panels(GRAPH);
+  it('draws the lung-area curves and Fig. 1 panels of renamed lung kinds, each node with its own params', async () => {
+    const { ids, html, widths } = await panels(GRAPH);
+    expect(ids).to.deep.equal(['dag', 'lung-area', 'panels']);
     expect(widths).to.deep.equal([1, 2, 3].map(() => 6 * 150 + 5 * 4));
     expect(html).to.contain('<code>body</code> (margin 1, air -500) → <code>smooth</code>');
     expect(html).to.contain('Panels: original (crop box red) · crop · filtered · mask · filled mask · lung = filled − mask.');

@@ -7,8 +7,8 @@ import { loadExport } from '../../../engine/lazy.js';
 import { panelChain, type Chain } from '../../../engine/report/chain.js';
 import { escapeHtml, figure, type Section } from '../../../engine/report/html.js';
 import type { PortRef, RunData } from '../../../engine/report/run-data.js';
-import { labelName, windowNodes } from '../../../engine/report/sections/lung-area.js';
 import { Slices } from '../../tables.js';
+import { labelName, windowNodes } from './area-section.js';
 import { images } from './batch.js';
 import { panelRow, type Panel, type PanelStep, type PanelView, type Picture } from './panels.js';
 
