@@ -1,8 +1,11 @@
 // Port types: a name and its columns, each an Arrow type as Arrow prints it ('?' marks a nullable
 // column). An output may feed an input when it carries every column the input declares, with the
 // same type (extra columns are allowed). Checking that needs no Arrow; the Arrow schema is built
-// when a table is first made or written.
+// when a table is first made or written. A port type may declare an exporter: how `ctflow export`
+// writes its tables for people (slices as a folder of JPEG files); any port can be written as
+// an Arrow IPC file without one.
 import { Binary, Field, Float32, Float64, Int32, Int8, List, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray, type Data, type DataType } from './arrow.js';
+import type { LazyExport } from './lazy.js';
 
 export type ColumnType = 'Utf8' | 'Int8' | 'Int32' | 'Float32' | 'Float64' | 'Binary' | 'List<Int32>' | 'List<Float32>';
 /** Column name → type, in column order. */
@@ -14,7 +17,26 @@ export interface PortType {
   readonly doc: string;
   /** The Arrow schema (built on first use). */
   readonly schema: Schema;
+  /** How `ctflow export` writes tables of this type to a folder (without one: Arrow IPC files only). */
+  readonly exporter?: Exporter;
 }
+
+/** Writes a port's tables out for people: `write` is an `ExportTables` function, loaded on first use. */
+export interface Exporter {
+  /** What it writes, for messages ("a COV19-CT-DB-shaped folder of JPEG slices"). */
+  readonly writes: string;
+  readonly write: LazyExport;
+}
+
+export interface ExportOptions {
+  /** Replace what an earlier export wrote at the same place. */
+  overwrite: boolean;
+  /** Quality 1..100 of a lossy format (the exporter's default when undefined). */
+  quality?: number;
+}
+
+/** Writes every batch (one per scan, each verified) under `to`; returns a line saying what it wrote. */
+export type ExportTables = (to: string, batches: AsyncIterable<RecordBatch>, options: ExportOptions) => Promise<string>;
 
 const ARROW_TYPES: Record<ColumnType, () => DataType> = {
   Utf8: () => new Utf8(),
@@ -29,10 +51,10 @@ const ARROW_TYPES: Record<ColumnType, () => DataType> = {
 
 const baseType = (t: string) => t.replace(/\?$/, '');
 
-export function portType(name: string, columns: Columns, doc: string): PortType {
+export function portType(name: string, columns: Columns, doc: string, extra: { exporter?: Exporter } = {}): PortType {
   let schema: Schema | undefined;
   const fields = () => Object.entries(columns).map(([column, t]) => new Field(column, ARROW_TYPES[baseType(t) as ColumnType](), t.endsWith('?')));
-  return Object.freeze({ name, columns, doc, get schema() { return (schema ??= new Schema(fields())); } });
+  return Object.freeze({ name, columns, doc, ...extra, get schema() { return (schema ??= new Schema(fields())); } });
 }
 
 /** The columns of an Arrow schema (a batch a node made), to check it against its port. */

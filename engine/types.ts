@@ -1,6 +1,7 @@
 // The contract every node kind implements. One file per kind under nodes/, one exported
 // definition made with defineNode(import.meta.url, {...}), listed explicitly in nodes/index.ts.
 import type { RecordBatch } from 'apache-arrow';
+import type { LazyExport } from './lazy.js';
 import type { PortType } from './ports.js';
 
 /** JSON Schema of one parameter (ajv, draft-07 subset); `default` is applied before hashing. */
@@ -87,6 +88,27 @@ interface Common<P> {
    * in a session that allows commands (--allow-commands).
    */
   program?: (params: P) => string;
+  /** What this kind adds to run reports (engine/report); its code is loaded only for a report. */
+  report?: ReportPart;
+}
+
+/**
+ * A kind's part in run reports. Sections are found by the kinds present in the run, and figures
+ * drawn along a chain of nodes follow the graph's edges, so a renamed kind keeps its figures.
+ */
+export interface ReportPart {
+  /**
+   * Sections drawn when the run has a node of this kind, after the engine's own: each a function
+   * `(data: RunData) => Promise<Section | undefined>` (engine/report), undefined when the run has
+   * no data for it. A section declared by several kinds is drawn once.
+   */
+  sections?: readonly LazyExport[];
+  /**
+   * This kind's panels in a figure drawn along a chain of nodes (engine/report/chain.ts):
+   * `through` is the input the chain continues through, upstream; `draw` is the function the
+   * figure's section calls for a node of this kind (its signature is the figure's own).
+   */
+  panel?: { readonly through: string; readonly draw: LazyExport };
 }
 
 /** Produces batches from outside data; pulled lazily, one scan at a time. */

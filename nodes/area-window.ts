@@ -1,5 +1,6 @@
 // Stream: per scan, the window of slices to train on (paper eq. 4): the ⌊fraction·n⌋ contiguous
 // slices with the largest summed lung area, or the centred window (the fixed-percentage baseline).
+import { lazyExport } from '../engine/lazy.js';
 import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
 import { column } from './kernels/lung/batch.js';
@@ -28,6 +29,9 @@ export default defineNode<AreaWindowParams>(import.meta.url, {
   example: { fraction: 0.25, strategy: 'center', margin: 1 },
   inputs: { areas: Areas },
   outputs: { windows: Windows },
+  report: {
+    sections: [lazyExport(import.meta.url, './kernels/lung/area-section.js', 'lungAreaSection'), lazyExport(import.meta.url, './kernels/lung/panels-section.js', 'panelsSection')],
+  },
   run(ctx, { areas }) {
     const who = `area-window node "${ctx.id}"`;
     const ids = column(areas, 'scan_id', who) as string[], index = column(areas, 'slice_index', who) as number[];

@@ -1,5 +1,6 @@
 // Stream: the paper's filling step ("binary dilation", fig. 1e–f): fill the holes of each mask
 // (background 4-connected, flooded from the border) and measure the lung area = filled − mask.
+import { lazyExport } from '../engine/lazy.js';
 import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
 import { images, scanColumns } from './kernels/lung/batch.js';
@@ -15,6 +16,7 @@ export default defineNode<Record<string, never>>(import.meta.url, {
   example: {},
   inputs: { masks: Masks },
   outputs: { masks: Masks, areas: Areas },
+  report: { panel: { through: 'masks', draw: lazyExport(import.meta.url, './kernels/lung/panels.js', 'fillPanels') } },
   run(ctx, { masks }) {
     const who = `binary-dilation node "${ctx.id}"`;
     const imgs = images(masks, 'mask', who);

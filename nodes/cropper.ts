@@ -1,5 +1,6 @@
 // Stream: crop every slice to its body (paper 2.1, fig. 1b): the bounding box of the largest
 // 4-connected component of pixels above an air threshold, widened by a margin.
+import { lazyExport } from '../engine/lazy.js';
 import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
 import { bytesOf, column, images, scanColumns } from './kernels/lung/batch.js';
@@ -25,6 +26,7 @@ export default defineNode<CropperParams>(import.meta.url, {
   example: { margin: 2 },
   inputs: { slices: Slices },
   outputs: { slices: Slices, boxes: Boxes },
+  report: { panel: { through: 'slices', draw: lazyExport(import.meta.url, './kernels/lung/panels.js', 'cropPanels') } },
   run(ctx, { slices }) {
     const who = `cropper node "${ctx.id}"`;
     const boxes = images(slices, 'pixels', who).map(({ h, w, data }) => {

@@ -1,5 +1,6 @@
 // Stream: denoise each slice (paper eq. 1) with a k×k median filter, or with the minimum filter
 // that the authors' public code applies where the paper says median.
+import { lazyExport } from '../engine/lazy.js';
 import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
 import { bytesOf, column, images, scanColumns } from './kernels/lung/batch.js';
@@ -29,6 +30,7 @@ export default defineNode<MedianFilterParams>(import.meta.url, {
   example: { size: 5, edge: 'replicate' },
   inputs: { slices: Slices },
   outputs: { slices: Slices },
+  report: { panel: { through: 'slices', draw: lazyExport(import.meta.url, './kernels/lung/panels.js', 'filterPanels') } },
   run(ctx, { slices }) {
     const who = `median-filter node "${ctx.id}"`;
     const { size, edge, filter } = ctx.params;

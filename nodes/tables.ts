@@ -1,5 +1,6 @@
 // The project's table vocabulary: port types shared by the node kinds. Every per-scan table
 // carries scan_id, split (train | validation | test) and a nullable label (1 positive, 0 negative).
+import { lazyExport } from '../engine/lazy.js';
 import { portType } from '../engine/ports.js';
 
 const scanColumns = { scan_id: 'Utf8', split: 'Utf8', label: 'Int8?' } as const;
@@ -13,7 +14,9 @@ export const Slices = portType('slices', {
   pixels: 'Binary',
   position_mm: 'Float64?',
   pixel_mm: 'Float64?',
-}, 'CT slices: int16 HU pixels, one batch per scan; position along the slice normal and pixel spacing when known');
+}, 'CT slices: int16 HU pixels, one batch per scan; position along the slice normal and pixel spacing when known', {
+  exporter: { writes: 'a COV19-CT-DB-shaped folder of JPEG slices', write: lazyExport(import.meta.url, './kernels/jpeg-folder-writer.js', 'exportSlices') },
+});
 
 /** One row per slice: the crop box [r0, r1) × [c0, c1) in the uncropped slice's pixel grid. */
 export const Boxes = portType('boxes', {

@@ -1,4 +1,5 @@
 // Stream: the segmentation map of each slice (paper eq. 2): 1 where the pixel is above t.
+import { lazyExport } from '../engine/lazy.js';
 import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
 import { images, scanColumns } from './kernels/lung/batch.js';
@@ -24,6 +25,7 @@ export default defineNode<ThresholdParams>(import.meta.url, {
   example: { t: -300, op: 'ge' },
   inputs: { slices: Slices },
   outputs: { masks: Masks },
+  report: { panel: { through: 'slices', draw: lazyExport(import.meta.url, './kernels/lung/panels.js', 'thresholdPanels') } },
   run(ctx, { slices }) {
     const who = `threshold node "${ctx.id}"`;
     const imgs = images(slices, 'pixels', who);

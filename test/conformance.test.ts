@@ -1,8 +1,10 @@
 // One conformance suite for every registered node kind (the shipped ones and the test-only
 // ones): contract shape, example params accepted, junk rejected, outputs match the declared
-// ports, key stable under param-key reordering. A new kind gets all of this for free.
+// ports, key stable under param-key reordering, report parts and exporters that load. A new kind
+// gets all of this for free.
 import { expect } from 'chai';
 import type { RecordBatch } from 'apache-arrow';
+import { loadExport } from '../engine/lazy.js';
 import { checkParams } from '../engine/params.js';
 import { nodeKey, type KeyMaterial } from '../engine/plan.js';
 import { columnsOf, describePort, portMismatch, portType } from '../engine/ports.js';
@@ -88,6 +90,13 @@ for (const def of [...nodeKinds, ...testKinds]) {
           expect(why, `output "${port}" vs ${describePort(want)}`).to.equal(null);
         }
       }
+    });
+
+    it('names report parts and port exporters that load, panels drawn through a declared input', async () => {
+      const { sections = [], panel } = def.report ?? {};
+      const exporters = [...Object.values(def.inputs ?? {}), ...Object.values(def.outputs)].flatMap((t) => (t.exporter ? [t.exporter.write] : []));
+      for (const ref of [...sections, ...(panel ? [panel.draw] : []), ...exporters]) await loadExport(ref);
+      if (panel) expect(def.inputs ?? {}, 'report.panel.through names an input').to.have.property(panel.through);
     });
 
     it('has a key that does not depend on the order of param keys', () => {

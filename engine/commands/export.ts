@@ -1,62 +1,80 @@
+// `ctflow export`: a node's cached output written out, through the exporter its port type
+// declares (engine/ports.ts; slices: a folder of JPEG slices), or as one Arrow IPC file, which
+// any port can be.
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PortWriter, type FileTableReader } from '../arrow-io.js';
 import { UsageError } from '../errors.js';
-import type { PortType } from '../ports.js';
+import { loadExport } from '../lazy.js';
+import type { ExportOptions, ExportTables, PortType } from '../ports.js';
+import type { Session } from '../session.js';
+import type { Graph } from '../validate.js';
 import { graphOptions, loadOrThrow, openSession, type Command } from './common.js';
 
 export const exportCommand: Command = {
   name: 'export',
   usage: 'GRAPH.yaml NODE[.PORT] --to DIR|FILE.arrow [--quality Q] [--overwrite]',
-  summary: "write a node's cached output out: slices as a COV19-CT-DB-shaped folder of JPEG slices, any port (model weights) as an Arrow IPC file",
+  summary: "write a node's cached output out: to a folder through its port type's exporter (slices: COV19-CT-DB-shaped JPEG folders), any port (model weights) as an Arrow IPC file",
   options: {
     ...graphOptions,
-    to: { type: 'string', arg: 'DIR|FILE.arrow', help: 'a file ending in .arrow: the port as one Arrow IPC file (any port); otherwise a folder for JPEG slices (must be empty unless --overwrite)' },
-    quality: { type: 'string', arg: 'Q', help: 'JPEG quality 1..100 (default 95)' },
+    to: { type: 'string', arg: 'DIR|FILE.arrow', help: "a file ending in .arrow: the port as one Arrow IPC file (any port); otherwise a folder the port type's exporter writes (slices: JPEG slices; must be empty unless --overwrite)" },
+    quality: { type: 'string', arg: 'Q', help: 'quality 1..100 of a lossy format (JPEG slices: default 95)' },
     overwrite: { type: 'boolean', help: 'replace the file, or the train/validation/test folders of an earlier export' },
   },
   async run(opts, args) {
     if (args.length !== 2 || !opts.to) throw new UsageError('expected GRAPH.yaml NODE[.PORT] --to DIR|FILE.arrow');
     const [file, ref] = args;
-    const to = String(opts.to);
-    const asArrow = to.endsWith('.arrow');
     const session = await openSession(opts);
     const graph = loadOrThrow(session, file, opts.set);
-    const [id, portName] = ref.split('.');
-    const node = graph.nodes.get(id);
-    if (!node) throw new UsageError(`no node "${id}" in ${file}`);
-    const outputs = node.def.outputs;
-    const ports = Object.keys(outputs);
-    if (portName !== undefined && !outputs[portName]) throw new UsageError(`node "${id}" has no output "${portName}"; its outputs: ${ports.map((p) => `${id}.${p}`).join(', ')}`);
-    const slicesPort = ports.find((p) => outputs[p].name === 'slices');
-    const port = portName ?? (asArrow && ports.length === 1 ? ports[0] : slicesPort);
-    if (!port) {
-      throw new UsageError(asArrow ? `node "${id}" has several outputs; name one: ${ports.map((p) => `${id}.${p}`).join(', ')}` : `"${ref}" is not a slices output; name one, e.g. ${id}.slices, or export any port to a FILE.arrow`);
-    }
-    if (!asArrow && outputs[port].name !== 'slices') throw new UsageError(`"${id}.${port}" is a ${outputs[port].name} table, not slices: export it to an Arrow file, e.g. --to ${id}-${port}.arrow`);
-    const plan = await session.plan(graph);
-    const p = plan.nodes.get(id)!;
-    const found = session.store.lookup(p.key);
-    if (!found.hit) {
-      console.error(`the output of "${id}" is not cached (${found.reason}); run the graph first:\n  ctflow run ${file}`);
+    const out = await exportOutput(session, graph, ref, String(opts.to), { quality: opts.quality ? Number(opts.quality) : undefined, overwrite: Boolean(opts.overwrite) });
+    if ('missing' in out) {
+      console.error(`the output of "${ref.split('.')[0]}" is not cached (${out.missing}); run the graph first:\n  ctflow run ${file}`);
       return 1;
     }
-    const reader = await session.store.reader(session.store.entryDir(p.key), found.manifest, port);
-    try {
-      if (asArrow) {
-        await writeArrowFile(to, reader, outputs[port], Boolean(opts.overwrite));
-        console.log(`wrote ${reader.numRows} rows of ${id}.${port} (${outputs[port].name}) to ${to}`);
-        return 0;
-      }
-      const { writeJpegFolder } = await import('../../nodes/kernels/jpeg-folder-writer.js');
-      const written = await writeJpegFolder(to, reader, { quality: opts.quality ? Number(opts.quality) : undefined, overwrite: Boolean(opts.overwrite) });
-      console.log(`wrote ${written.size} scans to ${to}`);
-    } finally {
-      await reader.close();
-    }
+    console.log(out.wrote);
     return 0;
   },
 };
+
+/**
+ * Writes the cached output `ref` (NODE or NODE.PORT) of `graph` to `to`: a FILE.arrow for any
+ * port, else through the exporter of the port's type. Returns what it wrote, or why the output is
+ * not cached; a reference or target that cannot be exported is a UsageError.
+ */
+export async function exportOutput(session: Session, graph: Graph, ref: string, to: string, options: ExportOptions): Promise<{ wrote: string } | { missing: string }> {
+  const asArrow = to.endsWith('.arrow');
+  const [id, portName] = ref.split('.');
+  const node = graph.nodes.get(id);
+  if (!node) throw new UsageError(`no node "${id}" in ${graph.file}`);
+  const outputs = node.def.outputs;
+  const ports = Object.keys(outputs);
+  const named = (ps: string[]) => ps.map((p) => `${id}.${p}`).join(', ');
+  if (portName !== undefined && !outputs[portName]) throw new UsageError(`node "${id}" has no output "${portName}"; its outputs: ${named(ports)}`);
+  const exportable = ports.filter((p) => outputs[p].exporter);
+  const port = portName ?? (asArrow ? (ports.length === 1 ? ports[0] : undefined) : (exportable.length === 1 ? exportable[0] : undefined));
+  if (!port) {
+    throw new UsageError(asArrow || exportable.length > 1
+      ? `node "${id}" has several outputs${asArrow ? '' : ' with a folder export'}; name one: ${named(asArrow ? ports : exportable)}`
+      : `no output of "${id}" has a folder export (its outputs: ${named(ports)}); export one to an Arrow file, e.g. --to ${id}-${ports[0]}.arrow`);
+  }
+  const type = outputs[port];
+  if (!asArrow && !type.exporter) throw new UsageError(`"${id}.${port}" is a ${type.name} table, which has no folder export: export it to an Arrow file, e.g. --to ${id}-${port}.arrow`);
+  const plan = await session.plan(graph);
+  const key = plan.nodes.get(id)!.key;
+  const found = session.store.lookup(key);
+  if (!found.hit) return { missing: found.reason };
+  const reader = await session.store.reader(session.store.entryDir(key), found.manifest, port);
+  try {
+    if (asArrow) {
+      await writeArrowFile(to, reader, type, options.overwrite);
+      return { wrote: `wrote ${reader.numRows} rows of ${id}.${port} (${type.name}) to ${to}` };
+    }
+    const write = await loadExport<ExportTables>(type.exporter!.write);
+    return { wrote: await write(to, reader, options) };
+  } finally {
+    await reader.close();
+  }
+}
 
 /** Every batch of `reader` (each verified against its checksum) into one Arrow IPC file, written beside `to` and renamed into place. */
 async function writeArrowFile(to: string, reader: FileTableReader, type: PortType, overwrite: boolean): Promise<void> {

@@ -7,6 +7,7 @@ import type { RecordBatch } from '../arrow.js';
 import type { Registry } from '../registry.js';
 import { listRuns, recordDir, type RunRecord } from '../runs.js';
 import type { Store } from '../store.js';
+import type { NodeDef } from '../types.js';
 
 export interface ResolvedNode {
   kind: string;
@@ -50,9 +51,19 @@ export class RunData {
     });
   }
 
+  /** The definition of a node's kind, when it is registered. */
+  def(node: string): NodeDef | undefined {
+    return this.registry.get(this.record.nodes[node]?.kind ?? '');
+  }
+
+  /** A node's params as it ran. */
+  params(node: string): Record<string, unknown> {
+    return this.graph.nodes[node]?.params ?? {};
+  }
+
   /** Port type name of a node's output, when its kind is registered. */
   typeOf(ref: PortRef): string | undefined {
-    return this.registry.get(this.record.nodes[ref.node]?.kind ?? '')?.outputs[ref.port]?.name;
+    return this.def(ref.node)?.outputs[ref.port]?.name;
   }
 
   /** The output an input of `node` reads ("in: { areas: lung.areas }" → lung.areas). */

@@ -1,24 +1,36 @@
 // A run's report: <runs>/records/<id>/report.html, built from the run record, graph.json and the
-// store entries the record references. Sections without data in this graph are left out.
+// store entries the record references: the engine's sections (found by port type), then those the
+// run's kinds declare (`report.sections`). Sections without data in this graph are left out.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadExport, type LazyExport } from '../lazy.js';
 import type { Registry } from '../registry.js';
 import { recordDir, type RunRecord } from '../runs.js';
 import { Store } from '../store.js';
 import { escapeHtml, page, type Section } from './html.js';
 import { RunData } from './run-data.js';
 import { dagSection } from './sections/dag.js';
-import { lungAreaSection } from './sections/lung-area.js';
 import { metricsSection } from './sections/metrics.js';
-import { panelsSection } from './sections/panels.js';
 import { rocSection } from './sections/roc.js';
 import { trainingSection } from './sections/training.js';
 
-const SECTIONS = [dagSection, metricsSection, trainingSection, rocSection, lungAreaSection, panelsSection];
+type MakeSection = (data: RunData) => Promise<Section | undefined>;
+
+const SECTIONS: MakeSection[] = [dagSection, metricsSection, trainingSection, rocSection];
+
+/** The sections the run's kinds declare, in run order, each once. */
+function kindSections(data: RunData): LazyExport[] {
+  const found = new Map<string, LazyExport>();
+  for (const node of Object.keys(data.record.nodes)) {
+    for (const ref of data.def(node)?.report?.sections ?? []) found.set(`${ref.module}#${ref.name}`, ref);
+  }
+  return [...found.values()];
+}
 
 export async function runReportHtml(data: RunData): Promise<string> {
   const sections: Section[] = [];
-  for (const make of SECTIONS) {
+  const makers = [...SECTIONS, ...await Promise.all(kindSections(data).map((ref) => loadExport<MakeSection>(ref)))];
+  for (const make of makers) {
     const s = await make(data);
     if (s) sections.push(s);
   }

@@ -1,10 +1,12 @@
 // Writes Slices batches as a COV19-CT-DB-shaped folder of 8-bit greyscale JPEG slices, the layout
 // the image-folder kind reads: <split>/<covid|non-covid>/ct_scan_K/<slice_index>.jpg, and
 // <split>/ct_scan_K/<slice_index>.jpg for the test split (labels hidden, as in the challenge) and
-// for unlabeled scans. K counts scans per folder in order of first appearance.
+// for unlabeled scans. K counts scans per folder in order of first appearance. It is the Slices
+// port type's exporter (`ctflow export … --to DIR`).
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
+import type { ExportTables } from '../../engine/ports.js';
 import { checkWindow, DEFAULT_WINDOW, huPixelsToBytes } from './image-folder/hu.js';
 import { SPLITS } from './image-folder/layout.js';
 import { mapLimit } from './image-folder/map-limit.js';
@@ -88,6 +90,12 @@ export async function writeJpegFolder(
   }
   return folders;
 }
+
+/** The Slices exporter: `ctflow export GRAPH NODE.slices --to DIR [--quality Q] [--overwrite]`. */
+export const exportSlices: ExportTables = async (to, batches, { quality, overwrite }) => {
+  const written = await writeJpegFolder(to, batches, { quality, overwrite });
+  return `wrote ${written.size} scans to ${to}`;
+};
 
 /** Create `dir`, or check it is empty; with overwrite, clear a folder holding only split folders. */
 async function prepare(dir: string, overwrite: boolean): Promise<void> {

@@ -1,18 +1,20 @@
-// Per-scan lung-area curves with the chosen window: for each `windows` output computed from an
-// `areas` input (area-window), the areas of the first scans by slice position, window shaded.
-import { escapeHtml, figure, type Section } from '../html.js';
-import type { PortRef, Row, RunData } from '../run-data.js';
-import { areaSpec } from '../specs.js';
-import { toSvg } from '../vega.js';
+// The report section "Lung area and chosen window", declared by area-window: for each `windows`
+// output computed from a stored `areas` input, the areas of the first scans by slice position,
+// the chosen window shaded.
+import { escapeHtml, figure, type Section } from '../../../engine/report/html.js';
+import type { PortRef, Row, RunData } from '../../../engine/report/run-data.js';
+import { areaSpec } from '../../../engine/report/specs.js';
+import { toSvg } from '../../../engine/report/vega.js';
+import { Areas, Windows } from '../../tables.js';
 
 /** Scans shown per window node (their batches are read; the rest are not). */
 const SCANS = 8;
 
 /** The window nodes whose areas input is stored: [window output, areas output]. */
 export function windowNodes(data: RunData): [PortRef, PortRef][] {
-  return data.outputsOfType('windows').flatMap((w): [PortRef, PortRef][] => {
+  return data.outputsOfType(Windows.name).flatMap((w): [PortRef, PortRef][] => {
     const areas = data.input(w.node, 'areas');
-    return areas && data.typeOf(areas) === 'areas' && data.stored(areas) && data.stored(w) ? [[w, areas]] : [];
+    return areas && data.typeOf(areas) === Areas.name && data.stored(areas) && data.stored(w) ? [[w, areas]] : [];
   });
 }
 
