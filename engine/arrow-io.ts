@@ -3,7 +3,7 @@
 // sha256, so every batch is verified before it is decoded and passed on.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type Schema } from './arrow.js';
+import { AsyncByteQueue, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type Schema } from './arrow.js';
 import type { TableReader } from './types.js';
 
 export interface BatchEntry { offset: number; length: number; rows: number; sha256: string }
@@ -17,12 +17,18 @@ export interface PortManifest {
   batches: BatchEntry[];
 }
 
-/** Streams record batches into one Arrow IPC file while they are produced. */
+/**
+ * Streams record batches into one Arrow IPC file while they are produced. `write` resolves once
+ * the batch is in the file, so a caller that awaits it holds no more batches than it has in hand.
+ */
 export class PortWriter {
   private writer?: RecordBatchFileWriter;
-  private pump?: Promise<void>;
   private schema?: Schema;
   private readonly rows: number[] = [];
+  /** What the Arrow writer produced since the last flush: views of the batches' own buffers. */
+  private chunks: Uint8Array[] = [];
+  /** The file writes so far, one after another. */
+  private flushed: Promise<void> = Promise.resolve();
   private failed?: Error;
 
   private constructor(private readonly path: string, private readonly fh: FileHandle, private readonly fallback: Schema) {}
@@ -31,33 +37,53 @@ export class PortWriter {
     return new PortWriter(path, await open(path, 'wx'), schema);
   }
 
-  write(batch: RecordBatch): void {
+  /** Resolves when the batch is written; rejects when the file cannot be (a full disk). */
+  async write(batch: RecordBatch): Promise<void> {
     if (this.failed) throw this.failed;
     if (!this.writer) this.start(batch.schema);
     this.writer!.write(batch);
     this.rows.push(batch.numRows);
+    await this.flush();
   }
 
   private start(schema: Schema) {
     this.schema = schema;
+    // The writer's chunks are taken as it makes them and written by flush(), which write()
+    // awaits. Read through the writer's own queue by an async loop instead, they waited for the
+    // event loop to turn, which a group of synchronous nodes never lets it do: every batch of
+    // the run stayed alive in that queue until the last one was written.
+    const sink = new AsyncByteQueue();
+    sink.write = (chunk: Uint8Array) => { this.chunks.push(chunk); };
     const writer = new RecordBatchFileWriter();
-    writer.reset(undefined, schema);
+    writer.reset(sink, schema);
     this.writer = writer;
-    this.pump = (async () => {
-      for await (const chunk of writer) await this.fh.write(chunk);
-    })();
-    // A failed write (a full disk) is kept and thrown at the next write or at close.
-    this.pump.catch((e: Error) => { this.failed = new Error(`cannot write ${this.path}: ${e.message}`); });
+  }
+
+  /** Write the chunks made so far, after the writes before them; the first failure is kept. */
+  private async flush(): Promise<void> {
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.flushed = this.flushed.then(async () => {
+      if (this.failed || !chunks.length) return;
+      try {
+        await this.fh.writev(chunks);
+      } catch (e) {
+        this.failed = new Error(`cannot write ${this.path}: ${(e as Error).message}`);
+      }
+    });
+    await this.flushed;
+    if (this.failed) throw this.failed;
   }
 
   /** Finish the file, flush it to disk and describe it. */
   async close(): Promise<PortManifest> {
     if (!this.writer) this.start(this.fallback);
     this.writer!.close();
-    await this.pump!.catch(() => undefined);
-    if (this.failed) {
+    try {
+      await this.flush();
+    } catch (e) {
       await this.fh.close().catch(() => undefined);
-      throw this.failed;
+      throw e;
     }
     await this.fh.sync();
     await this.fh.close();
@@ -66,7 +92,8 @@ export class PortWriter {
 
   async abort(): Promise<void> {
     this.writer?.abort();
-    await this.pump?.catch(() => undefined);
+    this.chunks = [];
+    await this.flushed;
     await this.fh.close().catch(() => undefined);
   }
 }

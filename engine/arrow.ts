@@ -50,6 +50,7 @@ export const RecordBatch = lazy('RecordBatch');
 export type RecordBatch<T extends Arrow.TypeMap = any> = Arrow.RecordBatch<T>;
 export const Table = lazy('Table');
 export type Table<T extends Arrow.TypeMap = any> = Arrow.Table<T>;
+export const AsyncByteQueue = lazy('AsyncByteQueue');
 export const RecordBatchFileWriter = lazy('RecordBatchFileWriter');
 export type RecordBatchFileWriter = Arrow.RecordBatchFileWriter;
 export const RecordBatchStreamWriter = lazy('RecordBatchStreamWriter');

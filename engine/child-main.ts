@@ -50,7 +50,7 @@ async function run(job: ChildJob) {
     for (const [port, batch] of Object.entries(out)) {
       const w = writers.get(port);
       if (!w) throw new Error(`emitted undeclared output "${port}"`);
-      w.write(batch);
+      await w.write(batch);
       stats.rows[port] = (stats.rows[port] ?? 0) + batch.numRows;
     }
     stats.batches++;

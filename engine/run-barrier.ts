@@ -18,7 +18,7 @@ export async function runBarrier(m: Member, external: Map<string, External>): Pr
     for await (const out of def.run(m.ctx as NodeContext, readers)) {
       for (const [port, batch] of Object.entries(out)) {
         if (!def.outputs[port]) throw new Error(`emitted undeclared output "${port}"`);
-        m.writers.get(port)!.write(batch);
+        await m.writers.get(port)!.write(batch);
         m.stats.rows[port] = (m.stats.rows[port] ?? 0) + batch.numRows;
       }
       m.stats.batches++;

@@ -121,7 +121,7 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
         const batch = step.values.get(`${m.p.node.id}.${port}`);
         if (!batch) continue;
         m.stats.rows[port] = (m.stats.rows[port] ?? 0) + batch.numRows;
-        m.writers.get(port)?.write(batch);
+        await m.writers.get(port)?.write(batch);
       }
       m.stats.batches++;
     }

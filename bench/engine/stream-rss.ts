@@ -1,13 +1,42 @@
-// Bench: peak RSS streaming 10 vs 100 scans (64 slices of 256² int16 each) through 3 stream
-// nodes (fused, not stored) into a per-scan summary. Each size runs in its own process, three
-// times (a peak depends on when the collector runs: one run of 10 scans ranged 189-226 MiB).
-//   node dist/bench/engine/stream-rss.js
-import { spawnSync } from 'node:child_process';
+// Bench: peak RSS against the number of scans, for the shipped source kinds at 512² (synthetic-ct,
+// image-folder, dicom-series) into the lung-area chain (cropper, median-filter, threshold,
+// binary-dilation, area-window), each "stored" (every node cached) and "fused" (source to
+// threshold uncached, fused into the stored binary-dilation and area-window), plus the toy graph
+// (64×256² through 3 fused stream nodes). Each size runs in its own process, `repeats` times; the
+// median peak is compared (goal: large/small ≤ 1.2 and under 2 GiB). The JPEG and DICOM data are
+// written once under --dir (made from synthetic-ct scans) and reused; run directories are removed.
+//   node dist/bench/engine/stream-rss.js [--scans 30,300] [--slices 40,60] [--repeats 3]
+//     [--graphs synthetic-ct/stored,image-folder/fused,…,toy/fused] [--dir /tmp/ctflow-bench]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runFile, session, tempDir, writeGraph } from '../../test/helpers/engine.js';
+import { parseArgs } from 'node:util';
+import { writeJpegFolder } from '../../nodes/kernels/jpeg-folder-writer.js';
+import { runFile, session, writeGraph } from '../../test/helpers/engine.js';
+import { writeDicomSeries } from './dicom-files.js';
 
-const graph = (scans: number) => `name: rss
+const SOURCES = ['synthetic-ct', 'image-folder', 'dicom-series'] as const;
+const ALL_GRAPHS = [...SOURCES.flatMap((s) => [`${s}/stored`, `${s}/fused`]), 'toy/fused'];
+
+const { values: opt } = parseArgs({
+  options: {
+    scans: { type: 'string', default: '30,300' },
+    slices: { type: 'string', default: '40,60' },
+    repeats: { type: 'string', default: '3' },
+    graphs: { type: 'string', default: ALL_GRAPHS.join(',') },
+    dir: { type: 'string', default: '/tmp/ctflow-bench' },
+    child: { type: 'string' },
+  },
+});
+const slices = opt.slices.split(',').map(Number) as [number, number];
+const dataDir = (scans: number) => join(opt.dir, 'data', `${scans}x${slices.join('-')}`);
+
+function graph(name: string, scans: number): string {
+  const [source, mode] = name.split('/');
+  if (source === 'toy') {
+    return `name: rss-toy
 nodes:
   scans: { kind: toy-scans, params: { scans: ${scans}, slices: 64, size: 256 }, cache: false }
   a: { kind: scale, in: { slices: scans }, params: { factor: 1 }, cache: false }
@@ -15,25 +44,84 @@ nodes:
   c: { kind: scale, in: { slices: b }, params: { factor: 0.5 }, cache: false }
   mean: { kind: scan-mean, in: { slices: c } }
 `;
-
-async function child(scans: number) {
-  const dir = tempDir('ctflow-rss-');
-  const out = await runFile(session(join(dir, 'runs')), writeGraph(dir, 'g.yaml', graph(scans)));
-  if (out.record.status !== 'ok') throw new Error('run failed');
-  console.log(JSON.stringify({ scans, maxRssMiB: process.resourceUsage().maxRSS / 1024, rows: out.record.nodes.mean.rows }));
+  }
+  const params = source === 'synthetic-ct' ? `{ scans: ${scans}, slices: [${slices}], size: 512 }`
+    : `{ path: ${join(dataDir(scans), source === 'image-folder' ? 'jpeg' : 'dicom')} }`;
+  const cache = mode === 'stored';
+  return `name: rss-${source}-${mode}
+seed: 11
+nodes:
+  scans:  { kind: ${source}, params: ${params}, cache: ${cache} }
+  crop:   { kind: cropper, in: { slices: scans }, cache: ${cache} }
+  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: ${cache} }
+  mask:   { kind: threshold, in: { slices: median }, cache: ${cache} }
+  lung:   { kind: binary-dilation, in: { masks: mask } }
+  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
+`;
 }
 
-function measure(scans: number): number {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(scans)], { encoding: 'utf8' });
+/** In a child: write the JPEG and DICOM folders of `scans` synthetic-ct scans (once). */
+async function prepare(scans: number) {
+  const dir = dataDir(scans);
+  if (existsSync(join(dir, 'done'))) return;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const s = session(join(dir, 'runs'));
+  const out = await runFile(s, writeGraph(dir, 'g.yaml', `name: rss-data\nseed: 11\nnodes:\n  scans: { kind: synthetic-ct, params: { scans: ${scans}, slices: [${slices}], size: 512 } }\n`));
+  const key = out.plan.nodes.get('scans')!.key;
+  const found = s.store.lookup(key);
+  if (!found.hit) throw new Error(`data run stored nothing: ${found.reason}`);
+  const reader = await s.store.reader(s.store.entryDir(key), found.manifest, 'slices');
+  await writeJpegFolder(join(dir, 'jpeg'), reader);
+  await writeDicomSeries(join(dir, 'dicom'), reader);
+  await reader.close();
+  rmSync(join(dir, 'runs'), { recursive: true, force: true });
+  writeFileSync(join(dir, 'done'), `${reader.numRows} slices\n`);
+}
+
+/** In a child: run one graph in a fresh runs directory; print the peak RSS and slices seen. */
+async function measure(name: string, scans: number) {
+  const runs = join(opt.dir, `runs-${process.pid}`);
+  try {
+    const out = await runFile(session(runs), writeGraph(opt.dir, `${process.pid}.yaml`, graph(name, scans)));
+    if (out.record.status !== 'ok') throw new Error(`run failed: ${JSON.stringify(out.record.nodes)}`);
+    const first = name.startsWith('toy') ? 'mean' : 'lung';
+    console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, rows: out.record.nodes[first].rows }));
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+    rmSync(join(opt.dir, `${process.pid}.yaml`), { force: true });
+  }
+}
+
+function child(...args: string[]): string {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', args.join(':')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
-  return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { maxRssMiB: number }).maxRssMiB;
+  return r.stdout.trim().split('\n').pop()!;
 }
 
-if (process.argv[2]) {
-  await child(Number(process.argv[2]));
+if (opt.child) {
+  const [what, a, b] = opt.child.split(':');
+  if (what === 'prepare') await prepare(Number(a));
+  else await measure(`${a}`, Number(b));
 } else {
-  const median3 = (scans: number) => [measure(scans), measure(scans), measure(scans)].sort((a, b) => a - b)[1];
-  const small = median3(10);
-  const large = median3(100);
-  console.log(`peak RSS (median of 3): 10 scans ${small.toFixed(0)} MiB, 100 scans ${large.toFixed(0)} MiB; ratio ${(large / small).toFixed(2)} (goal ≤ 1.2)`);
+  mkdirSync(opt.dir, { recursive: true });
+  const sizes = opt.scans.split(',').map(Number);
+  const repeats = Number(opt.repeats);
+  const graphs = opt.graphs.split(',');
+  const commit = execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
+  const arrow = (JSON.parse(readFileSync('node_modules/apache-arrow/package.json', 'utf8')) as { version: string }).version;
+  console.log(`${cpus()[0].model}, ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; node ${process.version}, apache-arrow ${arrow}, ctflow ${commit}`);
+  console.log(`scans ${sizes.join(' vs ')}, slices ${slices.join('–')} per scan (toy: 64), median of ${repeats} processes each; data and runs under ${opt.dir}`);
+  if (graphs.some((g) => !g.startsWith('synthetic-ct') && !g.startsWith('toy'))) for (const n of sizes) child('prepare', String(n));
+  for (const name of graphs) {
+    const medians = sizes.map((n) => {
+      const peaks = Array.from({ length: repeats }, () => JSON.parse(child('measure', name, String(n))) as { maxRssMiB: number; rows: Record<string, number> });
+      const sorted = peaks.map((p) => p.maxRssMiB).sort((x, y) => x - y);
+      console.log(`  ${name.padEnd(22)} ${String(n).padStart(4)} scans (${Object.values(peaks[0].rows)[0]} rows): peak RSS ${sorted.map((v) => v.toFixed(0)).join(', ')} MiB`);
+      return sorted[Math.floor(sorted.length / 2)];
+    });
+    const ratio = medians[medians.length - 1] / medians[0];
+    const ok = ratio <= 1.2 && medians[medians.length - 1] < 2048;
+    console.log(`${name.padEnd(24)} median ${medians.map((m) => m.toFixed(0)).join(' vs ')} MiB; ratio ${ratio.toFixed(2)} (goal ≤ 1.2, < 2048 MiB: ${ok ? 'met' : 'NOT met'})`);
+  }
 }

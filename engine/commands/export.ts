@@ -84,7 +84,7 @@ async function writeArrowFile(to: string, reader: FileTableReader, type: PortTyp
   await mkdir(dirname(to), { recursive: true });
   const writer = await PortWriter.open(tmp, type.schema);
   try {
-    for await (const b of reader) writer.write(b);
+    for await (const b of reader) await writer.write(b);
     await writer.close();
     await rename(tmp, to);
   } catch (e) {

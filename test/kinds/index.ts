@@ -7,5 +7,7 @@ import statsTotal from './stats-total.js';
 import toyMetrics from './toy-metrics.js';
 import toyScans from './toy-scans.js';
 import toyTrain from './toy-train.js';
+import trackedCopy from './tracked-copy.js';
+import trackedScans from './tracked-scans.js';
 
-export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain];
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain, trackedScans, trackedCopy];

@@ -4,7 +4,14 @@ import { makeBatch } from '../../engine/ports.js';
 import { rngFrom } from '../../engine/rng.js';
 import { Slices } from '../../nodes/tables.js';
 
-interface P { scans: number; slices: number; size: number }
+export interface P { scans: number; slices: number; size: number }
+
+/** The params of toy-scans, and of tracked-scans, which makes the same scans. */
+export const toyScanParams = {
+  scans: { type: 'integer', minimum: 0, default: 3 },
+  slices: { type: 'integer', minimum: 1, default: 4 },
+  size: { type: 'integer', minimum: 1, maximum: 512, default: 8 },
+};
 
 export function toySlices(scan: string, n: number, size: number, seed: string, label: number | null = null) {
   const rng = rngFrom(seed);
@@ -26,11 +33,7 @@ export default defineNode<P>(import.meta.url, {
   description: 'tiny seeded noise scans for engine tests',
   mode: 'source',
   random: true,
-  params: {
-    scans: { type: 'integer', minimum: 0, default: 3 },
-    slices: { type: 'integer', minimum: 1, default: 4 },
-    size: { type: 'integer', minimum: 1, maximum: 512, default: 8 },
-  },
+  params: toyScanParams,
   example: { scans: 2, slices: 3, size: 4 },
   outputs: { slices: Slices },
   async *run(ctx) {

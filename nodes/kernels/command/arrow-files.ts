@@ -13,7 +13,7 @@ import type { TableReader } from '../../../engine/types.js';
 export async function writeInput(file: string, reader: TableReader, port: PortType): Promise<void> {
   const writer = await PortWriter.open(file, port.schema);
   try {
-    for await (const batch of reader) writer.write(batch);
+    for await (const batch of reader) await writer.write(batch);
     await writer.close();
   } catch (e) {
     await writer.abort();
