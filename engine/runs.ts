@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './canonical.js';
 import type { MetricRow } from './metrics.js';
+import { isSafeName } from './names.js';
 import type { KeyMaterial } from './plan.js';
 
 export interface NodeRecord {
@@ -35,6 +36,8 @@ export interface RunRecord {
   id: string;
   graph: string;
   file: string;
+  /** The graph file's absolute path: runs are kept per graph name and file (two files may share a name). */
+  path?: string;
   startedAt: string;
   finishedAt: string;
   status: 'ok' | 'failed';
@@ -74,9 +77,9 @@ export function writeSweepRecord(runsDir: string, sweep: SweepRecord): void {
   atomicWrite(join(runsDir, 'sweeps', `${sweep.id}.json`), JSON.stringify(sweep, null, 2) + '\n');
 }
 
-/** A run or sweep id as ctflow makes them: one plain path segment (never "..", "/" or "\\"). */
+/** A run or sweep id as ctflow makes them: one plain path segment (the rule of engine/names.ts). */
 export function isRunId(id: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._=,-]*$/.test(id) && !id.includes('..');
+  return isSafeName(id);
 }
 
 export function readRecord(runsDir: string, id: string): RunRecord | undefined {

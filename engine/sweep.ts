@@ -5,6 +5,7 @@
 import type { GraphIssue } from './errors.js';
 import { formatIssue } from './errors.js';
 import type { LoadedGraph, Location } from './load.js';
+import { safeName } from './names.js';
 import { locateOverrides, paramSchemaAt, setValue } from './overrides.js';
 import type { Registry } from './registry.js';
 import { didYouMean } from './suggest.js';
@@ -82,7 +83,7 @@ function variantsOf(sweep: SweepBlock): Choice[] {
     let combos: Record<string, unknown>[] = [{}];
     for (const [path, values] of Object.entries(sweep.grid)) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [path]: v })));
     return combos.map((sets) => ({
-      name: Object.entries(sets).map(([p, v]) => `${p.split('.').pop()}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(',').replace(/[^A-Za-z0-9_=,.-]/g, '_'),
+      name: safeName(Object.entries(sets).map(([p, v]) => `${p.split('.').pop()}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(',')),
       sets,
       at: (d) => ['sweep', 'grid', d],
     }));
