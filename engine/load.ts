@@ -1,11 +1,16 @@
 // Read a graph file: YAML with positions, no custom tags, nothing executed, aliases bounded.
-import { readFileSync } from 'node:fs';
+// Only a regular file of at most 1 MiB is read (checked while reading), and a file that is not a
+// graph (no graph key at its top level) is refused by its location alone: nothing of its text is
+// echoed.
 import { relative } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { GraphIssue } from './errors.js';
+import { graphSchema } from './graph-schema.js';
+import { readRegularFile, UnsafeRead } from './safe-fs.js';
 
 export const MAX_ALIASES = 100;
 const MAX_BYTES = 1 << 20;
+const GRAPH_KEYS = Object.keys(graphSchema.properties);
 
 export interface Location { file: string; line: number; col: number }
 
@@ -29,12 +34,18 @@ export function loadGraphFile(path: string): LoadedGraph {
   const file = displayPath(path);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, MAX_BYTES).toString('utf8');
   } catch (e) {
-    return failed(file, 'unreadable', `cannot read the graph file: ${(e as Error).message}`, 'check the path');
+    const reason = e instanceof UnsafeRead ? e.reason : (e as Error).message;
+    if (/over the limit/.test(reason)) return failed(file, 'too-large', `graph file ${reason}`, 'graph files describe wiring, not data');
+    return failed(file, 'unreadable', `cannot read the graph file: ${reason}`, 'give the path of a graph file (a regular file)');
   }
-  if (text.length > MAX_BYTES) return failed(file, 'too-large', `graph file is over ${MAX_BYTES} bytes`, 'graph files describe wiring, not data');
-  return loadGraphText(text, file);
+  const loaded = loadGraphText(text, file);
+  const d = loaded.data;
+  if (!loaded.issues.length && !(d && typeof d === 'object' && !Array.isArray(d) && Object.keys(d).some((k) => GRAPH_KEYS.includes(k)))) {
+    return failed(file, 'not-a-graph', 'this is not a ctflow graph file: its top level is not a mapping with name:, nodes: or extends:', 'give the path of a graph file');
+  }
+  return loaded;
 }
 
 export function loadGraphText(text: string, file: string): LoadedGraph {

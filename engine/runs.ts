@@ -2,13 +2,14 @@
 // names the latest run of each graph (what `status` compares with by default).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './canonical.js';
 import type { MetricRow } from './metrics.js';
 import { isSafeName } from './names.js';
 import type { KeyMaterial } from './plan.js';
+import { writeInside } from './safe-fs.js';
 
 export interface NodeRecord {
   kind: string;
@@ -62,19 +63,16 @@ export function recordDir(runsDir: string, id: string): string {
 
 export function writeRecord(runsDir: string, record: RunRecord, resolvedGraph: unknown): string {
   const dir = recordDir(runsDir, record.id);
-  mkdirSync(dir, { recursive: true });
-  atomicWrite(join(dir, 'graph.json'), JSON.stringify(resolvedGraph, null, 2) + '\n');
-  atomicWrite(join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n');
-  mkdirSync(join(runsDir, 'latest'), { recursive: true });
-  atomicWrite(join(runsDir, 'latest', record.graph), record.id + '\n');
+  writeInside(runsDir, join(dir, 'graph.json'), JSON.stringify(resolvedGraph, null, 2) + '\n');
+  writeInside(runsDir, join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n');
+  writeInside(runsDir, join(runsDir, 'latest', record.graph), record.id + '\n');
   return dir;
 }
 
 export interface SweepRecord { id: string; file: string; startedAt: string; finishedAt: string; runs: string[] }
 
 export function writeSweepRecord(runsDir: string, sweep: SweepRecord): void {
-  mkdirSync(join(runsDir, 'sweeps'), { recursive: true });
-  atomicWrite(join(runsDir, 'sweeps', `${sweep.id}.json`), JSON.stringify(sweep, null, 2) + '\n');
+  writeInside(runsDir, join(runsDir, 'sweeps', `${sweep.id}.json`), JSON.stringify(sweep, null, 2) + '\n');
 }
 
 /** A run or sweep id as ctflow makes them: one plain path segment (the rule of engine/names.ts). */
@@ -125,10 +123,4 @@ export async function provenance(backend: string): Promise<Provenance> {
     node: process.version,
     backend,
   };
-}
-
-function atomicWrite(file: string, text: string) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
