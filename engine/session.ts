@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { GraphError, type GraphIssue } from './errors.js';
 import type { ExecuteOptions, ExecuteResult } from './execute.js';
 import { FileFingerprints } from './fingerprint.js';
+import { corruptLeaves } from './entry-check.js';
 import { collectMetrics } from './metrics.js';
 import { loadWithExtends } from './extends.js';
 import { LiveRun } from './live-runs.js';
@@ -155,7 +156,14 @@ export class Session {
       return p;
     };
     let plan = await planned();
+    const leaves = corruptLeaves(this.store, plan, this.opts.runsDir); // no later node would notice them
+    for (const c of leaves) {
+      this.opts.events?.log?.(c.node, `${c.message}; removing it and recomputing`);
+      await this.store.evict(c.key);
+    }
+    if (leaves.length) plan = await planned();
     const reasons = new Map([...plan.nodes].map(([nid, p]) => [nid, p.reason]));
+    for (const c of leaves) reasons.set(c.node, `cache entry corrupt: ${c.reason}`);
     let result: ExecuteResult | undefined;
     const ran = new Map<string, NodeOutcome>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {

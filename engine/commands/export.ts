@@ -1,6 +1,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PortWriter, type FileTableReader } from '../arrow-io.js';
+import { entryCorruption } from '../entry-check.js';
 import { UsageError } from '../errors.js';
 import type { PortType } from '../ports.js';
 import { graphOptions, loadOrThrow, openSession, type Command } from './common.js';
@@ -39,6 +40,12 @@ export const exportCommand: Command = {
     const found = session.store.lookup(p.key);
     if (!found.hit) {
       console.error(`the output of "${id}" is not cached (${found.reason}); run the graph first:\n  ctflow run ${file}`);
+      return 1;
+    }
+    const corrupt = entryCorruption(session.store, found.manifest);
+    if (corrupt) {
+      await session.store.evict(p.key);
+      console.error(`the cached output of "${id}" is corrupt (${corrupt}); it was removed: run the graph to recompute it, then export again:\n  ctflow run ${file}`);
       return 1;
     }
     const reader = await session.store.reader(session.store.entryDir(p.key), found.manifest, port);
