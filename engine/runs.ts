@@ -2,7 +2,7 @@
 // names the latest run of each graph (what `status` compares with by default).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './canonical.js';
@@ -80,26 +80,31 @@ export function isRunId(id: string): boolean {
   return isSafeName(id);
 }
 
+/** The record of run `id`; undefined when there is none or it is damaged (not a record). */
 export function readRecord(runsDir: string, id: string): RunRecord | undefined {
   if (!isRunId(id)) return undefined;
-  const file = join(recordDir(runsDir, id), 'record.json');
-  if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+    const r = JSON.parse(readFileSync(join(recordDir(runsDir, id), 'record.json'), 'utf8')) as RunRecord;
+    const whole = r && typeof r === 'object' && r.id === id && typeof r.graph === 'string' && typeof r.startedAt === 'string' && r.nodes && typeof r.nodes === 'object';
+    return whole ? r : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** The latest run of `graph` (undefined if none, or if the pointer is damaged). */
 export function latestRun(runsDir: string, graph: string): RunRecord | undefined {
-  const pointer = join(runsDir, 'latest', graph);
-  if (!existsSync(pointer)) return undefined;
-  return readRecord(runsDir, readFileSync(pointer, 'utf8').trim());
+  if (!isSafeName(graph)) return undefined;
+  try {
+    return readRecord(runsDir, readFileSync(join(runsDir, 'latest', graph), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
 }
 
 export function listRuns(runsDir: string): RunRecord[] {
   const dir = join(runsDir, 'records');
-  if (!existsSync(dir)) return [];
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
   return readdirSync(dir)
     .map((id) => readRecord(runsDir, id))
     .filter((r): r is RunRecord => r !== undefined)

@@ -1,7 +1,7 @@
 // One engine session over a runs directory: load and validate a graph, plan it against the
 // cache and the latest run, execute it (recomputing entries found corrupt), record the run.
 import { join, resolve } from 'node:path';
-import { GraphError, type GraphIssue } from './errors.js';
+import { GraphError, UsageError, type GraphIssue } from './errors.js';
 import type { ExecuteOptions, ExecuteResult } from './execute.js';
 import { FileFingerprints } from './fingerprint.js';
 import { corruptLeaves } from './entry-check.js';
@@ -113,7 +113,7 @@ export class Session {
   /** What the latest run of `graph` (or run `against`) recorded of each node. */
   prior(graph: Graph, against?: string): Map<string, PriorNode> {
     const before = against ? readRecord(this.opts.runsDir, against) : latestRun(this.opts.runsDir, graph.name);
-    if (against && !before) throw new Error(`no run "${against}" in ${this.opts.runsDir}`);
+    if (against && !before) throw new UsageError(`no run "${against}" in ${this.opts.runsDir}; list the recorded runs with  ctflow runs --runs ${this.opts.runsDir}`);
     return new Map(Object.entries(before?.nodes ?? {}).map(([id, n]) => [id, { key: n.key, material: n.material }]));
   }
 

@@ -1,4 +1,5 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PortWriter, type FileTableReader } from '../arrow-io.js';
 import { entryCorruption } from '../entry-check.js';
@@ -21,6 +22,9 @@ export const exportCommand: Command = {
     const [file, ref] = args;
     const to = String(opts.to);
     const asArrow = to.endsWith('.arrow');
+    const quality = opts.quality === undefined ? undefined : Number(opts.quality);
+    if (quality !== undefined && !(Number.isInteger(quality) && quality >= 1 && quality <= 100)) throw new UsageError(`--quality takes a whole number from 1 to 100, got "${opts.quality}"`);
+    if (!asArrow && statSync(to, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`--to ${to} is a file; slices are written into a folder (or name a FILE.arrow)`);
     const session = await openSession(opts);
     const graph = loadOrThrow(session, file, opts.set);
     const [id, portName] = ref.split('.');
@@ -56,7 +60,7 @@ export const exportCommand: Command = {
         return 0;
       }
       const { writeJpegFolder } = await import('../../nodes/kernels/jpeg-folder-writer.js');
-      const written = await writeJpegFolder(to, reader, { quality: opts.quality ? Number(opts.quality) : undefined, overwrite: Boolean(opts.overwrite) });
+      const written = await writeJpegFolder(to, reader, { quality, overwrite: Boolean(opts.overwrite) });
       console.log(`wrote ${written.size} scans to ${to}`);
     } finally {
       await reader.close();

@@ -20,8 +20,13 @@ export function sweepReportFile(runsDir: string, id: string): string {
 }
 
 export function readSweepRecord(runsDir: string, id: string): SweepRecord | undefined {
-  const file = join(runsDir, 'sweeps', `${id}.json`);
-  return isRunId(id) && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SweepRecord) : undefined;
+  if (!isRunId(id)) return undefined;
+  try {
+    const s = JSON.parse(readFileSync(join(runsDir, 'sweeps', `${id}.json`), 'utf8')) as SweepRecord;
+    return s && typeof s === 'object' && Array.isArray(s.runs) ? s : undefined;
+  } catch {
+    return undefined; // none, or damaged
+  }
 }
 
 export async function sweepReportHtml(runsDir: string, sweep: SweepRecord): Promise<string> {
