@@ -8,6 +8,8 @@ import type { GraphIssue } from './errors.js';
 import { displayPath, loadGraphFile, type LoadedGraph, type Location } from './load.js';
 
 const MAX_DEPTH = 16;
+/** Problems that make a base file no graph at all: reported at the child's `extends:` line. */
+const UNFIT = ['unreadable', 'too-large', 'not-a-graph'];
 type Path = readonly (string | number)[];
 
 export function loadWithExtends(path: string): LoadedGraph {
@@ -20,9 +22,10 @@ export function loadWithExtends(path: string): LoadedGraph {
     seen.push(current);
     const loaded = loadGraphFile(current);
     const child = chain[chain.length - 1];
-    if (child && loaded.issues.some((i) => i.code === 'unreadable')) {
+    const unfit = loaded.issues.find((i) => UNFIT.includes(i.code));
+    if (child && unfit) {
       const at = child.locate(['extends']);
-      return withIssue(merged([...chain].reverse()), { code: 'extends', ...at, message: `cannot read the base graph ${displayPath(current)}`, hint: 'extends takes a path relative to this file' });
+      return withIssue(merged([...chain].reverse()), { code: 'extends', ...at, message: `base graph ${displayPath(current)}: ${unfit.message}`, hint: 'extends takes the path of a graph file, relative to this file' });
     }
     chain.push(loaded);
     if (loaded.issues.length) return merged(chain.reverse());
@@ -69,7 +72,8 @@ function merge(base: unknown, over: unknown, path: (string | number)[], from: Lo
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     if (v === null) delete out[k];
-    else out[k] = merge(base[k], v, [...path, k], from, origin);
+    // defined, not assigned: a key "__proto__" stays a plain key and never sets a prototype
+    else Object.defineProperty(out, k, { value: merge(Object.hasOwn(base, k) ? base[k] : undefined, v, [...path, k], from, origin), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -1,6 +1,10 @@
 // JSON Schema of a graph file (the kinds' params are checked separately, per node).
+import { NAME_PATTERN } from './names.js';
+
 export const ID_PATTERN = '^[a-z][a-z0-9_-]{0,63}$';
 export const REF_PATTERN = '^[a-z][a-z0-9_-]{0,63}(\\.[a-z][a-z0-9_-]{0,63})?$';
+/** Seeds stay exact integers in JavaScript (replicates add to them). */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu', 'webgpu'];
 
 export const nodeSchema = {
@@ -28,10 +32,10 @@ export const graphSchema = {
   required: ['name', 'nodes'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._=,-]{0,127}$', description: 'graph name (runs are grouped by it)' },
+    name: { type: 'string', maxLength: 128, pattern: NAME_PATTERN, description: 'graph name (runs are grouped by it)' },
     description: { type: 'string' },
     extends: { type: 'string', description: 'a graph file this one is merged over (relative path)' },
-    seed: { type: 'integer', minimum: 0, default: 0, description: 'seed of every random node' },
+    seed: { type: 'integer', minimum: 0, maximum: MAX_SEED, default: 0, description: 'seed of every random node (at most 2^53 - 1, so that seed + replicate stays exact)' },
     replicates: { type: 'integer', minimum: 1, maximum: 100, description: 'rerun random nodes under this many seeds (seed, seed+1, …); ctflow sweep' },
     sweep: {
       type: 'object',
@@ -48,7 +52,7 @@ export const graphSchema = {
             type: 'object',
             required: ['name', 'set'],
             additionalProperties: false,
-            properties: { name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_=,.-]{0,63}$' }, set: { type: 'object', description: '"node.params.key": value' } },
+            properties: { name: { type: 'string', maxLength: 64, pattern: NAME_PATTERN }, set: { type: 'object', description: '"node.params.key": value' } },
           },
         },
       },

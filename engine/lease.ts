@@ -103,7 +103,8 @@ export class Leases {
   }
 }
 
-function stale(l: LeaseInfo): boolean {
+/** A lease (or a live-run mark) whose holder died or stopped renewing it. */
+export function stale(l: LeaseInfo): boolean {
   if (l.expires < Date.now()) return true;
   if (l.host === hostname() && l.pid !== process.pid) {
     try {

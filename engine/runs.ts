@@ -2,12 +2,14 @@
 // names the latest run of each graph (what `status` compares with by default).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './canonical.js';
 import type { MetricRow } from './metrics.js';
+import { isSafeName } from './names.js';
 import type { KeyMaterial } from './plan.js';
+import { writeInside } from './safe-fs.js';
 
 export interface NodeRecord {
   kind: string;
@@ -35,6 +37,8 @@ export interface RunRecord {
   id: string;
   graph: string;
   file: string;
+  /** The graph file's absolute path: runs are kept per graph name and file (two files may share a name). */
+  path?: string;
   startedAt: string;
   finishedAt: string;
   status: 'ok' | 'failed';
@@ -59,46 +63,48 @@ export function recordDir(runsDir: string, id: string): string {
 
 export function writeRecord(runsDir: string, record: RunRecord, resolvedGraph: unknown): string {
   const dir = recordDir(runsDir, record.id);
-  mkdirSync(dir, { recursive: true });
-  atomicWrite(join(dir, 'graph.json'), JSON.stringify(resolvedGraph, null, 2) + '\n');
-  atomicWrite(join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n');
-  mkdirSync(join(runsDir, 'latest'), { recursive: true });
-  atomicWrite(join(runsDir, 'latest', record.graph), record.id + '\n');
+  writeInside(runsDir, join(dir, 'graph.json'), JSON.stringify(resolvedGraph, null, 2) + '\n');
+  writeInside(runsDir, join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n');
+  writeInside(runsDir, join(runsDir, 'latest', record.graph), record.id + '\n');
   return dir;
 }
 
 export interface SweepRecord { id: string; file: string; startedAt: string; finishedAt: string; runs: string[] }
 
 export function writeSweepRecord(runsDir: string, sweep: SweepRecord): void {
-  mkdirSync(join(runsDir, 'sweeps'), { recursive: true });
-  atomicWrite(join(runsDir, 'sweeps', `${sweep.id}.json`), JSON.stringify(sweep, null, 2) + '\n');
+  writeInside(runsDir, join(runsDir, 'sweeps', `${sweep.id}.json`), JSON.stringify(sweep, null, 2) + '\n');
 }
 
-/** A run or sweep id as ctflow makes them: one plain path segment (never "..", "/" or "\\"). */
+/** A run or sweep id as ctflow makes them: one plain path segment (the rule of engine/names.ts). */
 export function isRunId(id: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._=,-]*$/.test(id) && !id.includes('..');
+  return isSafeName(id);
 }
 
+/** The record of run `id`; undefined when there is none or it is damaged (not a record). */
 export function readRecord(runsDir: string, id: string): RunRecord | undefined {
   if (!isRunId(id)) return undefined;
-  const file = join(recordDir(runsDir, id), 'record.json');
-  if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+    const r = JSON.parse(readFileSync(join(recordDir(runsDir, id), 'record.json'), 'utf8')) as RunRecord;
+    const whole = r && typeof r === 'object' && r.id === id && typeof r.graph === 'string' && typeof r.startedAt === 'string' && r.nodes && typeof r.nodes === 'object';
+    return whole ? r : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** The latest run of `graph` (undefined if none, or if the pointer is damaged). */
 export function latestRun(runsDir: string, graph: string): RunRecord | undefined {
-  const pointer = join(runsDir, 'latest', graph);
-  if (!existsSync(pointer)) return undefined;
-  return readRecord(runsDir, readFileSync(pointer, 'utf8').trim());
+  if (!isSafeName(graph)) return undefined;
+  try {
+    return readRecord(runsDir, readFileSync(join(runsDir, 'latest', graph), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
 }
 
 export function listRuns(runsDir: string): RunRecord[] {
   const dir = join(runsDir, 'records');
-  if (!existsSync(dir)) return [];
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
   return readdirSync(dir)
     .map((id) => readRecord(runsDir, id))
     .filter((r): r is RunRecord => r !== undefined)
@@ -122,10 +128,4 @@ export async function provenance(backend: string): Promise<Provenance> {
     node: process.version,
     backend,
   };
-}
-
-function atomicWrite(file: string, text: string) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }

@@ -1,11 +1,13 @@
 // One engine session over a runs directory: load and validate a graph, plan it against the
 // cache and the latest run, execute it (recomputing entries found corrupt), record the run.
-import { join } from 'node:path';
-import { GraphError, type GraphIssue } from './errors.js';
+import { join, resolve } from 'node:path';
+import { GraphError, UsageError, type GraphIssue } from './errors.js';
 import type { ExecuteOptions, ExecuteResult } from './execute.js';
 import { FileFingerprints } from './fingerprint.js';
+import { corruptLeaves } from './entry-check.js';
 import { collectMetrics } from './metrics.js';
 import { loadWithExtends } from './extends.js';
+import { LiveRun } from './live-runs.js';
 import type { NodeEvents } from './node-context.js';
 import { applySets } from './overrides.js';
 import { planGraph, type Plan, type PlannedNode, type PriorNode } from './plan.js';
@@ -81,17 +83,23 @@ export class Session {
   async runSweep(variants: Variant[], file: string): Promise<{ id: string; runs: RunRecord[]; executed: Executed }> {
     const started = new Date();
     const sweepId = newRunId(`sweep-${variants[0].graph.name.split('.')[0]}`, started);
-    const { combined, prior } = await this.planSweep(variants, file);
-    const executed = await this.execute(combined, prior, sweepId);
-    const runs: RunRecord[] = [];
-    for (const v of variants) {
-      const record = await this.record(v.graph, executed, newRunId(v.name, started), started, (id) => `${v.name}/${id}`);
-      record.sweep = { id: sweepId, variant: v.variant, seed: v.seed };
-      writeRecord(this.opts.runsDir, record, resolved(v.graph));
-      runs.push(record);
+    this.refuseCommands(combine(variants, file));
+    const live = new LiveRun(this.opts.runsDir, sweepId);
+    try {
+      const { combined, prior } = await this.planSweep(variants, file);
+      const executed = await this.execute(combined, prior, sweepId, live);
+      const runs: RunRecord[] = [];
+      for (const v of variants) {
+        const record = await this.record(v.graph, executed, newRunId(v.name, started), started, (id) => `${v.name}/${id}`);
+        record.sweep = { id: sweepId, variant: v.variant, seed: v.seed };
+        writeRecord(this.opts.runsDir, record, resolved(v.graph));
+        runs.push(record);
+      }
+      writeSweepRecord(this.opts.runsDir, { id: sweepId, file, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), runs: runs.map((r) => r.id) });
+      return { id: sweepId, runs, executed };
+    } finally {
+      live.end(); // the records now hold what the sweep used
     }
-    writeSweepRecord(this.opts.runsDir, { id: sweepId, file, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), runs: runs.map((r) => r.id) });
-    return { id: sweepId, runs, executed };
   }
 
   /** Paths of the files a stored node wrote for people (CSV exports, images). */
@@ -105,7 +113,7 @@ export class Session {
   /** What the latest run of `graph` (or run `against`) recorded of each node. */
   prior(graph: Graph, against?: string): Map<string, PriorNode> {
     const before = against ? readRecord(this.opts.runsDir, against) : latestRun(this.opts.runsDir, graph.name);
-    if (against && !before) throw new Error(`no run "${against}" in ${this.opts.runsDir}`);
+    if (against && !before) throw new UsageError(`no run "${against}" in ${this.opts.runsDir}; list the recorded runs with  ctflow runs --runs ${this.opts.runsDir}`);
     return new Map(Object.entries(before?.nodes ?? {}).map(([id, n]) => [id, { key: n.key, material: n.material }]));
   }
 
@@ -121,18 +129,41 @@ export class Session {
     this.startProvenance(); // git runs while the graph is planned and executed
     const started = new Date();
     const id = newRunId(graph.name, started);
-    const done = await this.execute(graph, this.prior(graph), id);
-    const record = await this.record(graph, done, id, started, (nid) => nid);
-    const dir = writeRecord(this.opts.runsDir, record, resolved(graph));
-    return { record, recordDir: dir, plan: done.plan, result: done.result };
+    this.refuseCommands(graph);
+    const live = new LiveRun(this.opts.runsDir, id);
+    try {
+      const done = await this.execute(graph, this.prior(graph), id, live);
+      const record = await this.record(graph, done, id, started, (nid) => nid);
+      const dir = writeRecord(this.opts.runsDir, record, resolved(graph));
+      return { record, recordDir: dir, plan: done.plan, result: done.result };
+    } finally {
+      live.end(); // the record now holds what the run used
+    }
   }
 
-  /** Plan and execute; entries found corrupt are removed and recomputed (a few attempts). */
-  async execute(graph: Graph, prior: Map<string, PriorNode>, runId: string): Promise<Executed> {
+  /** Refuse a graph that runs programs unless the session allows commands (before anything is written). */
+  private refuseCommands(graph: Graph): void {
     const refused = this.opts.allowCommands ? [] : commandIssues(graph);
     if (refused.length) throw new GraphError(refused);
-    let plan = await this.plan(graph, prior);
+  }
+
+  /** Plan and execute; entries found corrupt are removed and recomputed (a few attempts). Each
+   * plan's keys are held by `live`, so that gc keeps them while this runs. */
+  async execute(graph: Graph, prior: Map<string, PriorNode>, runId: string, live?: LiveRun): Promise<Executed> {
+    const planned = async () => {
+      const p = await this.plan(graph, prior);
+      live?.hold([...p.nodes.values()].map((n) => n.key));
+      return p;
+    };
+    let plan = await planned();
+    const leaves = corruptLeaves(this.store, plan, this.opts.runsDir); // no later node would notice them
+    for (const c of leaves) {
+      this.opts.events?.log?.(c.node, `${c.message}; removing it and recomputing`);
+      await this.store.evict(c.key);
+    }
+    if (leaves.length) plan = await planned();
     const reasons = new Map([...plan.nodes].map(([nid, p]) => [nid, p.reason]));
+    for (const c of leaves) reasons.set(c.node, `cache entry corrupt: ${c.reason}`);
     let result: ExecuteResult | undefined;
     const ran = new Map<string, NodeOutcome>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -159,7 +190,7 @@ export class Session {
         this.opts.events?.log?.(c.node, `${c.message}; removing it and recomputing`);
         await this.store.evict(c.key);
       }
-      plan = await this.plan(graph, prior);
+      plan = await planned();
       for (const [nid, p] of plan.nodes) if (p.runs && !ran.has(nid)) reasons.set(nid, p.reason);
       for (const c of result.corrupt) reasons.set(c.node, `cache entry corrupt: ${c.reason}`);
     }
@@ -202,7 +233,7 @@ export class Session {
       };
     }
     return {
-      id, graph: graph.name, file: graph.file,
+      id, graph: graph.name, file: graph.file, path: resolve(graph.file),
       startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
       status: failed ? 'failed' : 'ok', provenance: await this.takeProvenance(), nodes,
       metrics: await collectMetrics(this.store, { graph, nodes: view }),

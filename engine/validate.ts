@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import type { GraphIssue } from './errors.js';
 import { graphSchema, nodeSchema } from './graph-schema.js';
 import type { LoadedGraph, Location } from './load.js';
+import { NAME_RULE, safeName } from './names.js';
 import { checkParams, describeAjvError } from './params.js';
 import { describePort, portMismatch, type PortType } from './ports.js';
 import type { Registry } from './registry.js';
@@ -52,7 +53,7 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
   const data = structuredClone(loaded.data) as RawGraph;
   const schemaOk: boolean = checkGraph(data);
   if (!schemaOk) {
-    for (const e of checkGraph.errors ?? []) schemaIssue(e, issue);
+    for (const e of checkGraph.errors ?? []) schemaIssue(e, issue, data);
     if (!data || typeof data !== 'object' || !data.nodes || typeof data.nodes !== 'object') return { issues };
   }
   const rawNodes = data.nodes as Record<string, RawNode>;
@@ -72,6 +73,11 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
       const path = ['nodes', id, 'params', ...e.instancePath.split('/').filter(Boolean)];
       const hint = key ? didYouMean(key, Object.keys(def.params)) : paramHint(def, e, raw.params);
       issue(path, 'param', `${def.kind}: ${describeAjvError(e, 'params')}`, hint, id);
+    }
+    const broken = errors.length ? undefined : def.check?.(value);
+    if (broken) {
+      issue(['nodes', id, 'params', broken.param], 'param', `${def.kind}: params.${broken.param} ${broken.message}`, broken.hint, id);
+      continue;
     }
     if (raw.cache === false && def.mode === 'barrier') {
       issue(['nodes', id, 'cache'], 'cache-barrier', `"${def.kind}" is a barrier node: its outputs are always stored`, 'remove "cache: false" from this node', id);
@@ -150,9 +156,16 @@ export function commandIssues(graph: Graph): GraphIssue[] {
 
 type Report = (p: (string | number)[], code: string, message: string, hint?: string, node?: string) => void;
 
-function schemaIssue(e: ErrorObject, issue: Report) {
+function schemaIssue(e: ErrorObject, issue: Report, data: unknown) {
   const path = e.instancePath.split('/').filter(Boolean);
   if (e.keyword === 'propertyNames') return; // reported through its inner error, which names the id
+  const value = path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
+  if (e.keyword === 'pattern' && path[path.length - 1] === 'name' && typeof value === 'string') {
+    const what = path.length === 1 ? 'graph name' : 'variant name';
+    issue(path, 'bad-name', `${what} "${value}" is not allowed: names become paths under the runs directory, so they use ${NAME_RULE}`,
+      `rename it, e.g. name: ${safeName(value)}`);
+    return;
+  }
   if (e.propertyName !== undefined) {
     issue([...path, e.propertyName], 'bad-id', `node id "${e.propertyName}" is not allowed`,
       'use lowercase letters, digits, "-" and "_", starting with a letter (ids name cache and report paths)', e.propertyName);

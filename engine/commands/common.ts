@@ -1,5 +1,6 @@
 // What the commands share: common options, opening a session, loading a graph or failing with
 // every problem listed.
+import { statSync } from 'node:fs';
 import { GraphError, UsageError } from '../errors.js';
 import { Session } from '../session.js';
 import { hasSweep } from '../sweep.js';
@@ -25,8 +26,15 @@ export const graphOptions: Record<string, Option> = {
   'allow-commands': { type: 'boolean', help: 'let command nodes run the programs the graph names (run, sweep)' },
 };
 
+/** The runs directory: --runs, else $CTFLOW_RUNS, else ./runs; an empty value or a file is refused. */
 export function runsDir(opts: Record<string, unknown>): string {
-  return (opts.runs as string | undefined) ?? process.env.CTFLOW_RUNS ?? 'runs';
+  const given = opts.runs as string | undefined;
+  const env = process.env.CTFLOW_RUNS;
+  if (given === '') throw new UsageError('--runs is empty: give the runs directory, e.g. --runs runs');
+  if (given === undefined && env === '') throw new UsageError('CTFLOW_RUNS is set but empty: set it to the runs directory, or unset it to use ./runs');
+  const dir = given ?? env ?? 'runs';
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`the runs directory ${dir} is a file, not a directory; choose another with --runs DIR`);
+  return dir;
 }
 
 export async function openSession(opts: Record<string, unknown>, extra: Partial<ConstructorParameters<typeof Session>[0]> = {}): Promise<Session> {

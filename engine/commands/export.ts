@@ -2,8 +2,10 @@
 // declares (engine/ports.ts; slices: a folder of JPEG slices), or as one Arrow IPC file, which
 // any port can be.
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PortWriter, type FileTableReader } from '../arrow-io.js';
+import { entryCorruption } from '../entry-check.js';
 import { UsageError } from '../errors.js';
 import { loadExport } from '../lazy.js';
 import type { ExportOptions, ExportTables, PortType } from '../ports.js';
@@ -24,11 +26,20 @@ export const exportCommand: Command = {
   async run(opts, args) {
     if (args.length !== 2 || !opts.to) throw new UsageError('expected GRAPH.yaml NODE[.PORT] --to DIR|FILE.arrow');
     const [file, ref] = args;
+    const to = String(opts.to);
+    const asArrow = to.endsWith('.arrow');
+    const quality = opts.quality === undefined ? undefined : Number(opts.quality);
+    if (quality !== undefined && !(Number.isInteger(quality) && quality >= 1 && quality <= 100)) throw new UsageError(`--quality takes a whole number from 1 to 100, got "${opts.quality}"`);
+    if (!asArrow && statSync(to, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`--to ${to} is a file; slices are written into a folder (or name a FILE.arrow)`);
     const session = await openSession(opts);
     const graph = loadOrThrow(session, file, opts.set);
-    const out = await exportOutput(session, graph, ref, String(opts.to), { quality: opts.quality ? Number(opts.quality) : undefined, overwrite: Boolean(opts.overwrite) });
+    const out = await exportOutput(session, graph, ref, to, { quality, overwrite: Boolean(opts.overwrite) });
     if ('missing' in out) {
       console.error(`the output of "${ref.split('.')[0]}" is not cached (${out.missing}); run the graph first:\n  ctflow run ${file}`);
+      return 1;
+    }
+    if ('corrupt' in out) {
+      console.error(`the cached output of "${ref.split('.')[0]}" is corrupt (${out.corrupt}); it was removed: run the graph to recompute it, then export again:\n  ctflow run ${file}`);
       return 1;
     }
     console.log(out.wrote);
@@ -39,9 +50,9 @@ export const exportCommand: Command = {
 /**
  * Writes the cached output `ref` (NODE or NODE.PORT) of `graph` to `to`: a FILE.arrow for any
  * port, else through the exporter of the port's type. Returns what it wrote, or why the output is
- * not cached; a reference or target that cannot be exported is a UsageError.
+ * not cached (or corrupt: then removed); a reference or target that cannot be exported is a UsageError.
  */
-export async function exportOutput(session: Session, graph: Graph, ref: string, to: string, options: ExportOptions): Promise<{ wrote: string } | { missing: string }> {
+export async function exportOutput(session: Session, graph: Graph, ref: string, to: string, options: ExportOptions): Promise<{ wrote: string } | { missing: string } | { corrupt: string }> {
   const asArrow = to.endsWith('.arrow');
   const [id, portName] = ref.split('.');
   const node = graph.nodes.get(id);
@@ -63,6 +74,11 @@ export async function exportOutput(session: Session, graph: Graph, ref: string, 
   const key = plan.nodes.get(id)!.key;
   const found = session.store.lookup(key);
   if (!found.hit) return { missing: found.reason };
+  const corrupt = entryCorruption(session.store, found.manifest);
+  if (corrupt) {
+    await session.store.evict(key);
+    return { corrupt };
+  }
   const reader = await session.store.reader(session.store.entryDir(key), found.manifest, port);
   try {
     if (asArrow) {

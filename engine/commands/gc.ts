@@ -28,7 +28,8 @@ export const gcCommand: Command = {
     const plan = planGc(store, dir, { maxBytes, keepLast });
     const verb = opts['dry-run'] ? 'would remove' : 'removed';
     if (!opts['dry-run']) await applyGc(store, dir, plan);
-    console.log(`${verb} ${plan.remove.length} cache entries (${mb(plan.freedBytes)}), ${plan.forgetRuns.length} run records, ${plan.tmp.length} leftover temporary directories; ${mb(plan.keptBytes)} kept`);
+    const live = plan.live ? ` (${plan.live} run${plan.live === 1 ? '' : 's'} in progress: what ${plan.live === 1 ? 'it holds' : 'they hold'} is kept)` : '';
+    console.log(`${verb} ${plan.remove.length} cache entries (${mb(plan.freedBytes)}), ${plan.forgetRuns.length} run records, ${plan.tmp.length} leftover temporary directories; ${mb(plan.keptBytes)} kept${live}`);
     return 0;
   },
 };

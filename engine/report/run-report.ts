@@ -1,11 +1,11 @@
 // A run's report: <runs>/records/<id>/report.html, built from the run record, graph.json and the
 // store entries the record references: the engine's sections (found by port type), then those the
 // run's kinds declare (`report.sections`). Sections without data in this graph are left out.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExport, type LazyExport } from '../lazy.js';
 import type { Registry } from '../registry.js';
 import { recordDir, type RunRecord } from '../runs.js';
+import { writeInside } from '../safe-fs.js';
 import { Store } from '../store.js';
 import { escapeHtml, page, type Section } from './html.js';
 import { RunData } from './run-data.js';
@@ -50,6 +50,6 @@ export async function runReportHtml(data: RunData): Promise<string> {
 export async function writeRunReport(runsDir: string, record: RunRecord, registry: Registry): Promise<string> {
   const html = await runReportHtml(RunData.load(runsDir, record, new Store(runsDir), registry));
   const file = join(recordDir(runsDir, record.id), 'report.html');
-  writeFileSync(file, html);
+  writeInside(runsDir, file, html);
   return file;
 }

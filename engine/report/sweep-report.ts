@@ -1,10 +1,11 @@
 // A sweep's comparison report: <runs>/sweeps/<id>/report.html — the variants, the params that
 // differ, the metrics side by side (mean ± sd [95% CI] over replicates) and each metric plotted
 // against the swept value, with links to the variants' own reports.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { columnsOf, compare, formatSummary, summarize, type Column, type Comparison } from '../compare.js';
 import { isRunId, readRecord, recordDir, type RunRecord, type SweepRecord } from '../runs.js';
+import { writeInside } from '../safe-fs.js';
 import { escapeHtml, figure, page, table, type Section } from './html.js';
 import type { Row } from './run-data.js';
 import { sweepSpec } from './specs.js';
@@ -19,8 +20,13 @@ export function sweepReportFile(runsDir: string, id: string): string {
 }
 
 export function readSweepRecord(runsDir: string, id: string): SweepRecord | undefined {
-  const file = join(runsDir, 'sweeps', `${id}.json`);
-  return isRunId(id) && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SweepRecord) : undefined;
+  if (!isRunId(id)) return undefined;
+  try {
+    const s = JSON.parse(readFileSync(join(runsDir, 'sweeps', `${id}.json`), 'utf8')) as SweepRecord;
+    return s && typeof s === 'object' && Array.isArray(s.runs) ? s : undefined;
+  } catch {
+    return undefined; // none, or damaged
+  }
 }
 
 export async function sweepReportHtml(runsDir: string, sweep: SweepRecord): Promise<string> {
@@ -40,8 +46,7 @@ export async function sweepReportHtml(runsDir: string, sweep: SweepRecord): Prom
 export async function writeSweepReport(runsDir: string, sweep: SweepRecord): Promise<string> {
   const html = await sweepReportHtml(runsDir, sweep);
   const file = sweepReportFile(runsDir, sweep.id);
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, html);
+  writeInside(runsDir, file, html);
   return file;
 }
 
