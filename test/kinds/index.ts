@@ -1,4 +1,5 @@
 // Kinds that exist only for engine tests.
+import barrier from './barrier.js';
 import childTotal from './child-total.js';
 import failAt from './fail-at.js';
 import scale from './scale.js';
@@ -10,4 +11,4 @@ import toyTrain from './toy-train.js';
 import trackedCopy from './tracked-copy.js';
 import trackedScans from './tracked-scans.js';
 
-export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain, trackedScans, trackedCopy];
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain, trackedScans, trackedCopy, barrier];
