@@ -1,0 +1,51 @@
+// The run browser's one script (bundled with Vega and Vega-Lite into /assets/app.js): draws the
+// Vega-Lite specs the server put in the page as SVG, toggles rows of params that are the same,
+// and polls a state URL to update a page while a run is in progress.
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+async function drawCharts(): Promise<void> {
+  for (const holder of document.querySelectorAll<HTMLElement>('.vl')) {
+    const spec = JSON.parse(holder.querySelector('script')!.textContent!) as TopLevelSpec;
+    const view = new View(parse(compile(spec).spec), { renderer: 'svg', container: holder, hover: true });
+    await view.runAsync();
+    holder.dataset.drawn = 'true';
+  }
+  document.body.dataset.charts = 'drawn';
+}
+
+function toggles(): void {
+  const box = document.querySelector<HTMLInputElement>('#show-all');
+  if (!box) return;
+  const apply = () => document.body.classList.toggle('show-all', box.checked);
+  box.addEventListener('change', apply);
+  apply();
+}
+
+/** Elements with data-poll=URL: fetch it every 2 s; reload the page once data-poll-until turns true,
+ * and fill [data-field] elements inside with the values it reports. */
+function poll(): void {
+  for (const el of document.querySelectorAll<HTMLElement>('[data-poll]')) {
+    const tick = async () => {
+      const res = await fetch(el.dataset.poll!, { headers: { accept: 'application/json' } });
+      if (res.ok) {
+        const state = (await res.json()) as Record<string, unknown>;
+        if (el.dataset.pollUntil && state[el.dataset.pollUntil] === true) return location.reload();
+        for (const f of el.querySelectorAll<HTMLElement>('[data-field]')) {
+          const v = state[f.dataset.field!];
+          if (v !== undefined) f.textContent = String(v);
+        }
+        el.dispatchEvent(new CustomEvent('state', { detail: state }));
+      }
+      setTimeout(tick, 2000);
+    };
+    setTimeout(tick, 2000);
+  }
+}
+
+toggles();
+poll();
+drawCharts().catch((e: Error) => {
+  document.body.dataset.charts = 'failed';
+  console.error(`chart: ${e.message}`);
+});
