@@ -1,6 +1,7 @@
 // Runs shared by the run browser's tests, made once per test process: two runs of a tiny lung
-// chain (8 synthetic scans) with two seeded predictors scored by the real evaluator — the second
-// with another window fraction and a weaker model — and a sweep of two replicates; then the
+// chain (8 synthetic scans) with two seeded predictors scored by the real evaluator and a training
+// history — the second with another window fraction, a weaker model and fewer epochs — and a sweep
+// of two replicates; then the
 // browser serving that runs directory on a free loopback port. Beside them: a record cut off
 // mid-write (corrupt JSON) and a record directory without record.json (a run in progress).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { serve, type Serving } from '../../ui/server/listen.js';
 import { runFile, tempDir, writeGraph } from '../helpers/engine.js';
 import { uiRegistry } from './kinds.js';
 
-const graph = (name: string, fraction: number, weak: number, extra = '') => `name: ${name}
+const graph = (name: string, fraction: number, weak: number, epochs: number, extra = '') => `name: ${name}
 seed: 5
 nodes:
   scans:  { kind: synthetic-ct, params: { scans: 8, slices: [12, 16], size: 64 } }
@@ -21,6 +22,7 @@ nodes:
   window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: ${fraction} } }
   good:   { kind: toy-scan-predictions, in: { windows: window }, params: { model: good, skill: 0.7 } }
   weak:   { kind: toy-scan-predictions, in: { windows: window }, params: { model: weak, skill: ${weak} } }
+  hist:   { kind: toy-history, params: { epochs: ${epochs} } }
   evaluate: { kind: evaluator, in: { predictions: [good, weak] }, params: { splits: [train, validation, test], meanK: [2] } }
 ${extra}`;
 
@@ -35,10 +37,10 @@ export function uiFixture(): Promise<UiFixture> {
     const dir = tempDir('ctflow-ui-');
     const runsDir = join(dir, 'runs');
     const session = new Session({ runsDir, registry: uiRegistry });
-    const graphFile = writeGraph(dir, 'base.yaml', graph('ui-base', 0.5, 0.3));
+    const graphFile = writeGraph(dir, 'base.yaml', graph('ui-base', 0.5, 0.3, 6));
     const a = await runFile(session, graphFile);
-    const b = await runFile(session, writeGraph(dir, 'narrow.yaml', graph('ui-narrow', 0.3, 0.1)));
-    const sweepFile = writeGraph(dir, 'reps.yaml', graph('ui-reps', 0.5, 0.3, 'replicates: 2\n'));
+    const b = await runFile(session, writeGraph(dir, 'narrow.yaml', graph('ui-narrow', 0.3, 0.1, 4)));
+    const sweepFile = writeGraph(dir, 'reps.yaml', graph('ui-reps', 0.5, 0.3, 6, 'replicates: 2\n'));
     const { variants } = session.loadSweep(sweepFile);
     const sweep = await session.runSweep(variants, sweepFile);
     const text = JSON.stringify(a.record);

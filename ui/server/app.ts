@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
 import { comparePage } from '../pages/compare.js';
+import { graphPage, graphsPage, graphState } from '../pages/graph.js';
 import { runPage, runState } from '../pages/run.js';
 import { runsPage } from '../pages/runs.js';
 import { scanPage } from '../pages/scan.js';
@@ -39,6 +40,9 @@ export function createApp(ctx: UiContext): Hono {
   app.get('/sweeps', (c) => c.html(sweepsPage(ctx)));
   app.get('/run/:id', async (c) => c.html(await runPage(ctx, runId(c.req.param('id')))));
   app.get('/run/:id/state', (c) => c.json(runState(ctx, runId(c.req.param('id')))));
+  app.get('/graphs', (c) => c.html(graphsPage(ctx)));
+  app.get('/graph/:name', async (c) => c.html(await graphPage(ctx, c.req.param('name'))));
+  app.get('/graph/:name/state', async (c) => c.json(await graphState(ctx, c.req.param('name'))));
   app.get('/compare', async (c) => c.html(await comparePage(ctx, c.req.queries('run'))));
   app.get('/scans', async (c) => c.html(await scansPage(ctx, { run: c.req.queries('run'), filter: c.req.query('filter'), split: c.req.query('split'), label: c.req.query('label') })));
   app.get('/scan', async (c) => c.html(await scanPage(ctx, c.req.queries('run'), c.req.query('scan'), { level: c.req.query('level'), width: c.req.query('width') })));
