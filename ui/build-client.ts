@@ -1,6 +1,6 @@
-// Build step (after tsc): bundle the run browser's client (ui/client/main.ts with Vega and
-// Vega-Lite) into dist/ui/assets/app.js and copy its stylesheet beside it. The server serves only
-// these files, so a page fetches nothing from outside it.
+// Build step (after tsc): bundle the run browser's client into dist/ui/assets — app.js (every
+// page) and charts.js (with Vega and Vega-Lite, for pages with charts) — and copy its stylesheet
+// beside them. The server serves only these files, so a page fetches nothing from outside it.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,8 @@ const OUT = join(DIST_UI, 'assets');
 
 mkdirSync(OUT, { recursive: true });
 await build({
-  entryPoints: [join(SOURCE, 'main.ts')],
-  outfile: join(OUT, 'app.js'),
+  entryPoints: [{ in: join(SOURCE, 'main.ts'), out: 'app' }, { in: join(SOURCE, 'charts.ts'), out: 'charts' }],
+  outdir: OUT,
   bundle: true,
   format: 'iife',
   platform: 'browser',

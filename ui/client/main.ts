@@ -1,18 +1,6 @@
-// The run browser's one script (bundled with Vega and Vega-Lite into /assets/app.js): draws the
-// Vega-Lite specs the server put in the page as SVG, toggles rows of params that are the same,
-// and polls a state URL to update a page while a run is in progress.
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-
-async function drawCharts(): Promise<void> {
-  for (const holder of document.querySelectorAll<HTMLElement>('.vl')) {
-    const spec = JSON.parse(holder.querySelector('script')!.textContent!) as TopLevelSpec;
-    const view = new View(parse(compile(spec).spec), { renderer: 'svg', container: holder, hover: true });
-    await view.runAsync();
-    holder.dataset.drawn = 'true';
-  }
-  document.body.dataset.charts = 'drawn';
-}
+// The run browser's script on every page (/assets/app.js): toggles rows of params that are the
+// same, and polls a state URL to update a page while a run is in progress. Charts are drawn by
+// charts.ts, loaded only by pages that have one.
 
 function toggles(): void {
   const box = document.querySelector<HTMLInputElement>('#show-all');
@@ -45,7 +33,3 @@ function poll(): void {
 
 toggles();
 poll();
-drawCharts().catch((e: Error) => {
-  document.body.dataset.charts = 'failed';
-  console.error(`chart: ${e.message}`);
-});

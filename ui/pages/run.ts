@@ -22,7 +22,8 @@ export async function runPage(ctx: UiContext, id: string): Promise<string> {
   const title = `Run ${id}`;
   if (!record) {
     const live = summary.status === 'incomplete' ? ` data-poll="/run/${encodeURIComponent(id)}/state" data-poll-until="recorded"` : '';
-    return layout(title, `<p class="problem status-${summary.status}"${live}><b>${summary.status}</b>: ${escapeHtml(summary.problem ?? '')}</p>`);
+    const graph = `<p>While it runs, <a href="/graph/${encodeURIComponent(summary.graph)}">graph ${escapeHtml(summary.graph)}</a> shows its nodes as they are computed.</p>`;
+    return layout(title, `<p class="problem status-${summary.status}"${live}><b>${summary.status}</b>: ${escapeHtml(summary.problem ?? '')}</p>${summary.status === 'incomplete' ? graph : ''}`);
   }
   const facts = factsOf(summary, record.sweep ? `${record.sweep.id}, variant ${record.sweep.variant}, seed ${record.sweep.seed}` : undefined);
   let data: RunData;

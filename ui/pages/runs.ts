@@ -1,6 +1,6 @@
 // Runs: every recorded run, sortable, filterable and paginated on the server (a page of rows is
 // rendered, never all 5,000). Rows are selected with checkboxes for Compare and Scans.
-import type { RunIndex, RunSummary } from '../server/run-index.js';
+import { byText, type RunIndex, type RunSummary } from '../server/run-index.js';
 import { escapeHtml, layout, query } from '../server/layout.js';
 
 export const PAGE_SIZE = 50;
@@ -58,6 +58,6 @@ function compareBy(a: RunSummary, b: RunSummary, key: Key): number {
     case 'seconds': return (a.seconds ?? -1) - (b.seconds ?? -1);
     case 'ran': case 'cached': return a[key] - b[key];
     case 'headline': return (a.headline?.value ?? -1) - (b.headline?.value ?? -1);
-    default: return a[key].localeCompare(b[key]) || a.started.localeCompare(b.started);
+    default: return byText(a[key], b[key]) || byText(a.started, b.started);
   }
 }

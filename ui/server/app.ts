@@ -1,7 +1,6 @@
 // The run browser's routes (Hono). Read-only: every route is a GET that reads run records and
 // cache entries; run ids are checked as ids (never used as paths as given), the bundled client
 // assets are served from a fixed list. A page that fails says why in the page, with its status.
-import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
 import { comparePage } from '../pages/compare.js';
 import { graphPage, graphsPage, graphState } from '../pages/graph.js';
@@ -10,13 +9,13 @@ import { runsPage } from '../pages/runs.js';
 import { scanPage } from '../pages/scan.js';
 import { scansPage } from '../pages/scans.js';
 import { sweepsPage } from '../pages/sweeps.js';
+import { asset } from './assets.js';
 import { Refused, type UiContext } from './context.js';
 import { escapeHtml, layout } from './layout.js';
 import { runData } from './scan-data.js';
 import { runId, selectedRuns } from './selection.js';
 import { LUNG_WINDOW, thumbnail } from './thumbs.js';
 
-const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
 /** Only this server's own scripts, styles and images; Vega's expression code needs eval. */
 const CSP = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
@@ -26,14 +25,14 @@ export function createApp(ctx: UiContext): Hono {
     await next();
     c.header('content-security-policy', CSP);
     c.header('x-content-type-options', 'nosniff');
-    c.header('cache-control', 'no-store');
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
 
   app.get('/assets/:name', (c) => {
-    const name = c.req.param('name');
-    const type = ASSETS[name];
-    if (!type) throw new Refused(404, `no asset "${name}"`);
-    return c.body(readFileSync(new URL(`../assets/${name}`, import.meta.url)), 200, { 'content-type': type });
+    const found = asset(c.req.param('name'));
+    if (!found) throw new Refused(404, `no asset "${c.req.param('name')}"`);
+    const cache = c.req.query('v') === found.version ? 'public, max-age=31536000, immutable' : 'no-cache';
+    return c.body(new Uint8Array(found.body), 200, { 'content-type': found.type, 'cache-control': cache });
   });
 
   app.get('/', (c) => c.html(runsPage(ctx.index, { q: c.req.query('q'), status: c.req.query('status'), sort: c.req.query('sort'), dir: c.req.query('dir'), page: c.req.query('page') })));

@@ -1,6 +1,8 @@
-// The page shell of the run browser: navigation, the stylesheet and the one client script
-// (dist/ui/assets/app.js, bundled at build time: nothing is fetched from outside the server).
+// The page shell of the run browser: navigation, the stylesheet and the client scripts
+// (dist/ui/assets, bundled at build time: nothing is fetched from outside the server); the chart
+// script only where the page has a chart.
 import { escapeHtml } from '../../engine/report/html.js';
+import { assetUrl } from './assets.js';
 
 export { escapeHtml };
 
@@ -28,8 +30,8 @@ export function layout(title: string, body: string, active = ''): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · ctflow</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/app.css">
-<script src="/assets/app.js" defer></script>
+<link rel="stylesheet" href="${assetUrl('app.css')}">
+<script src="${assetUrl('app.js')}" defer></script>${body.includes('<div class="vl">') ? `\n<script src="${assetUrl('charts.js')}" defer></script>` : ''}
 </head>
 <body>
 <header><span class="brand">ctflow</span><nav>${nav}</nav></header>

@@ -14,7 +14,9 @@ export interface ServeOptions { runsDir: string; registry: Registry; host: strin
 export interface Serving { url: string; server: Server; close(): Promise<void> }
 
 export async function serve(opts: ServeOptions): Promise<Serving> {
-  const app = createApp(new UiContext(opts.runsDir, opts.registry));
+  const ctx = new UiContext(opts.runsDir, opts.registry);
+  ctx.index.list(); // read every record once now, so the first page costs stats only
+  const app = createApp(ctx);
   const listener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     const refuse = (status: number, why: string) => {

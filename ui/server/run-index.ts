@@ -1,7 +1,8 @@
-// The runs directory as the run browser lists it: one summary per record directory, re-read only
-// when its record.json changes (size or mtime), so listing 5,000 runs costs a readdir and stats.
-// A record that cannot be read (half-written, corrupt JSON, missing fields) is a summary with
-// status "corrupt" or "incomplete" and the reason; it never throws.
+// The runs directory as the run browser lists it: one summary per record directory. A readable
+// record is final (ctflow writes record.json once, by rename), so it is read once; a directory
+// without one, or with a corrupt one, is looked at again (size and mtime) on each listing. Listing
+// 5,000 runs costs a readdir. A record that cannot be read (half-written, corrupt JSON, missing
+// fields) is a summary with status "corrupt" or "incomplete" and the reason; it never throws.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRunId, recordDir, type RunRecord } from '../../engine/runs.js';
@@ -40,7 +41,7 @@ export class RunIndex {
     const ids = existsSync(dir) ? readdirSync(dir).filter(isRunId) : [];
     const seen = new Set(ids);
     for (const id of this.cache.keys()) if (!seen.has(id)) this.cache.delete(id);
-    return ids.map((id) => this.load(id).summary).sort((a, b) => b.started.localeCompare(a.started) || a.id.localeCompare(b.id));
+    return ids.map((id) => this.load(id).summary).sort((a, b) => byText(b.started, a.started) || byText(a.id, b.id));
   }
 
   /** A run's summary, and its record when it could be read; undefined for an unknown id. */
@@ -61,17 +62,18 @@ export class RunIndex {
       } catch (e) {
         return { id, file: '', started: '', runs: [], problem: (e as Error).message };
       }
-    }).sort((a, b) => b.started.localeCompare(a.started));
+    }).sort((a, b) => byText(b.started, a.started));
   }
 
   private load(id: string): Cached {
+    const hit = this.cache.get(id);
+    if (hit?.record) return hit;
     const file = join(recordDir(this.runsDir, id), 'record.json');
     let stamp = 'missing';
     try {
       const st = statSync(file);
       stamp = `${st.size}:${st.mtimeMs}`;
     } catch { /* no record.json yet: incomplete */ }
-    const hit = this.cache.get(id);
     if (hit && hit.stamp === stamp) return hit;
     const entry = { stamp, ...read(id, file, stamp === 'missing') };
     this.cache.set(id, entry);
@@ -123,4 +125,9 @@ function headline(r: RunRecord): RunSummary['headline'] {
   const split = f1.some((m) => m.split === 'test') ? 'test' : 'validation';
   const best = f1.filter((m) => m.split === split).sort((a, b) => b.value - a.value)[0];
   return best ? { value: best.value, model: best.model, split } : null;
+}
+
+/** Code-unit order (ids and ISO times are ASCII; localeCompare is ~10× slower over 5,000 rows). */
+export function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
