@@ -1,7 +1,11 @@
-// The run browser in headless Chromium on runs made by the test: each page loads without console
-// errors or requests leaving the server, and shows what the records and the CLI say.
+// The run browser in headless Chromium on runs made by the test: the Runs page loads without
+// console errors or requests leaving the server, sorts and filters; pages of a run being recorded
+// and of a graph whose file changes update themselves by polling.
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'puppeteer-core';
+import { readRecord } from '../../engine/runs.js';
 import type { Serving } from '../../ui/server/listen.js';
 import { requireChromium } from '../report/chromium.js';
 import { launch, watchedPage } from './browser.js';
@@ -42,5 +46,57 @@ describe('ctflow ui in headless Chromium', function () {
     expect(await w.page.$$eval('table.runs tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-run')))).to.deep.equal([runs[1]]);
     expect(w.problems).to.deep.equal([]);
     expect(w.external).to.deep.equal([]);
+  });
+});
+
+describe('ctflow ui: pages that follow a run in progress', function () {
+  let browser: Browser;
+  let server: Serving;
+  before(async function () {
+    requireChromium(this);
+    server = await serveRuns((await uiFixture()).runsDir);
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('a run being recorded shows as incomplete, then its report once record.json lands, without a reload by hand', async () => {
+    const { runsDir, runs } = await uiFixture();
+    const id = 'ui-base-20990101T000000-cafe';
+    const dir = join(runsDir, 'records', id);
+    mkdirSync(dir);
+    const w = await watchedPage(browser, new URL(server.url).origin);
+    try {
+      await w.page.goto(new URL(`/run/${id}`, server.url).href, { waitUntil: 'load' });
+      expect(await w.page.$eval('.problem b', (b) => b.textContent)).to.equal('incomplete');
+      const from = join(runsDir, 'records', runs[0]);
+      copyFileSync(join(from, 'graph.json'), join(dir, 'graph.json'));
+      writeFileSync(join(dir, 'record.json'), JSON.stringify({ ...readRecord(runsDir, runs[0]), id }));
+      await w.page.waitForSelector('section#dag', { timeout: 15_000 });
+      expect(await w.page.$$eval('main section', (ss) => ss.map((s) => s.id))).to.include.members(['dag', 'metrics', 'lung-area']);
+      expect(w.problems).to.deep.equal([]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('a graph\'s page updates what would rerun when its file changes, without a reload by hand', async () => {
+    const { graphFile } = await uiFixture();
+    const before = readFileSync(graphFile, 'utf8');
+    const w = await watchedPage(browser, new URL(server.url).origin);
+    try {
+      await w.page.goto(new URL('/graph/ui-base', server.url).href, { waitUntil: 'load' });
+      expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.equal('cached');
+      writeFileSync(graphFile, before.replace('epochs: 6', 'epochs: 7'));
+      await w.page.waitForFunction(() => document.querySelector('[data-field="node:hist"]')!.textContent!.startsWith('would run'), { timeout: 15_000 });
+      expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.match(/^would run: param epochs changed 6 → 7/);
+      expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 10 nodes would run');
+      expect(await w.page.$eval('[data-field="node:window"]', (td) => td.textContent)).to.equal('cached');
+      expect(w.problems).to.deep.equal([]);
+    } finally {
+      writeFileSync(graphFile, before);
+    }
   });
 });
