@@ -1,8 +1,9 @@
 // The run browser as a researcher walks it, in headless Chromium: Runs → tick two runs → Compare
 // (numbers equal `ctflow compare --format json`) → Scans (filter "runs disagree"; probabilities
-// equal the mean of the draws in the cache) → a disagreeing scan → its lung-area chart and slice
-// thumbnails; then a run's page, a sweep's comparison and a graph's status. No console errors, no
-// request leaves the server. With CTFLOW_UI_SCREENSHOTS=DIR each page is saved there as PNG.
+// equal the mean of the draws in the cache) → a disagreeing scan → its lung-area chart, slice
+// thumbnails and the slices its sampler drew; then a run's page, a sweep's comparison and a
+// graph's status. No console errors, no request leaves the server. With
+// CTFLOW_UI_SCREENSHOTS=DIR each page is saved there as PNG.
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'puppeteer-core';
@@ -135,6 +136,14 @@ describe('ctflow ui: runs → compare → scans → a scan, in headless Chromium
     expect(thumbs.length).to.equal(win.n_slices);
     expect(thumbs.every((t) => t.w === 96)).to.equal(true);
     expect(thumbs.filter((t) => t.inWindow).length).to.equal(Number(win.end) - Number(win.start));
+    // The sampler's draws of each run, within that run's window; the first run's counted under the thumbnails.
+    const draws = await w.page.$$eval('table.draws tbody tr', (trs) => trs.map((tr) => tr.querySelector('td:last-child')!.textContent!.split(', ').map(Number)));
+    expect(draws).to.have.length(6);
+    const firstDraws = (await data.rows({ node: 'sample', port: 'sequences' }, ['scan_id', 'slices']))!.filter((r) => r.scan_id === scan).map((r) => Array.from(r.slices as Iterable<number>));
+    expect(draws.slice(0, 3)).to.deep.equal(firstDraws);
+    for (const d of firstDraws) for (const i of d) expect(i).to.be.within(Number(win.start), Number(win.end) - 1);
+    const counted = await w.page.$$eval('.thumbs .sampled', (ss) => ss.reduce((n, s) => n + Number(s.textContent!.slice(1)), 0));
+    expect(counted).to.equal(9);
     await shot(w.page, 'scan');
   });
 
@@ -160,8 +169,8 @@ describe('ctflow ui: runs → compare → scans → a scan, in headless Chromium
   it('a graph\'s page plans it without running: every node cached, the DAG drawn', async () => {
     await w.page.goto(`${origin}/graphs`, { waitUntil: 'load' });
     await Promise.all([w.page.waitForNavigation(), w.page.click('a[href="/graph/ui-base"]')]);
-    expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.match(/^all 10 nodes are cached/);
-    expect(await w.page.$$eval('svg.dag .dag-node', (gs) => gs.map((g) => g.getAttribute('data-status')))).to.have.length(10);
+    expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.match(/^all 11 nodes are cached/);
+    expect(await w.page.$$eval('svg.dag .dag-node', (gs) => gs.map((g) => g.getAttribute('data-status')))).to.have.length(11);
     await shot(w.page, 'graph');
   });
 });

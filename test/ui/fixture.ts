@@ -1,6 +1,6 @@
 // Runs shared by the run browser's tests, made once per test process: two runs of a tiny lung
-// chain (8 synthetic scans) with two seeded predictors scored by the real evaluator and a training
-// history — the second with another window fraction, a weaker model and fewer epochs — and a sweep
+// chain (8 synthetic scans) with two seeded predictors scored by the real evaluator, a slice
+// sampler and a training history — the second with another window fraction, a weaker model and fewer epochs — and a sweep
 // of two replicates; then the
 // browser serving that runs directory on a free loopback port. Beside them: a record cut off
 // mid-write (corrupt JSON) and a record directory without record.json (a run in progress).
@@ -22,6 +22,7 @@ nodes:
   window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: ${fraction} } }
   good:   { kind: toy-scan-predictions, in: { windows: window }, params: { model: good, skill: 0.7 } }
   weak:   { kind: toy-scan-predictions, in: { windows: window }, params: { model: weak, skill: ${weak} } }
+  sample: { kind: toy-sampler, in: { windows: window }, params: { draws: 3, length: 3 } }
   hist:   { kind: toy-history, params: { epochs: ${epochs} } }
   evaluate: { kind: evaluator, in: { predictions: [good, weak] }, params: { splits: [train, validation, test], meanK: [2] } }
 ${extra}`;

@@ -1,10 +1,11 @@
-// Test-only kind for the run browser: per-scan predictions over a window output, so predictions,
-// lung areas, windows and slices share scan ids. prob = label·skill + (1 − skill)·noise, seeded
-// per model and scan; `draws` rows per scan.
+// Test-only kinds for the run browser, over a window output so that predictions, samples, lung
+// areas, windows and slices share scan ids: per-scan predictions, prob = label·skill + (1 −
+// skill)·noise seeded per model and scan, `draws` rows per scan; and a sampler drawing `length`
+// slice indices of the window per draw, in slice order.
 import { makeBatch } from '../../engine/ports.js';
 import { rngFrom } from '../../engine/rng.js';
 import { defineNode } from '../../engine/types.js';
-import { Predictions, Windows } from '../../nodes/tables.js';
+import { Predictions, Sequences, Windows } from '../../nodes/tables.js';
 import { reportRegistry } from '../report/kinds.js';
 
 const scanPredictions = defineNode<{ model: string; skill: number; draws: number }>(import.meta.url, {
@@ -37,4 +38,36 @@ const scanPredictions = defineNode<{ model: string; skill: number; draws: number
   },
 });
 
-export const uiRegistry = reportRegistry.with([scanPredictions]);
+const windowSampler = defineNode<{ draws: number; length: number }>(import.meta.url, {
+  kind: 'toy-sampler',
+  version: 1,
+  description: 'per scan, draws of `length` distinct slice indices inside its window, in slice order',
+  mode: 'stream',
+  random: true,
+  params: { draws: { type: 'integer', minimum: 1, default: 3 }, length: { type: 'integer', minimum: 1, default: 3 } },
+  example: { draws: 2 },
+  inputs: { windows: Windows },
+  outputs: { sequences: Sequences },
+  run(ctx, { windows }) {
+    const scan = String(windows.getChild('scan_id')!.get(0));
+    const start = Number(windows.getChild('start')!.get(0)), end = Number(windows.getChild('end')!.get(0));
+    const rng = ctx.rngFor(scan);
+    const d = Array.from({ length: ctx.params.draws }, (_, i) => i);
+    const picks = d.map(() => {
+      const pool = Array.from({ length: end - start }, (_, i) => start + i);
+      for (let i = pool.length - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [pool[i], pool[j]] = [pool[j], pool[i]];
+      }
+      return Int32Array.from(pool.slice(0, ctx.params.length).sort((a, b) => a - b));
+    });
+    return {
+      sequences: makeBatch(Sequences, {
+        scan_id: d.map(() => scan), split: d.map(() => String(windows.getChild('split')!.get(0))), label: d.map(() => windows.getChild('label')!.get(0)),
+        draw: d, slices: picks,
+      }),
+    };
+  },
+});
+
+export const uiRegistry = reportRegistry.with([scanPredictions, windowSampler]);

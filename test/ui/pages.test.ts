@@ -92,7 +92,7 @@ describe('ctflow ui: pages that follow a run in progress', function () {
       writeFileSync(graphFile, before.replace('epochs: 6', 'epochs: 7'));
       await w.page.waitForFunction(() => document.querySelector('[data-field="node:hist"]')!.textContent!.startsWith('would run'), { timeout: 15_000 });
       expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.match(/^would run: param epochs changed 6 → 7/);
-      expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 10 nodes would run');
+      expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 11 nodes would run');
       expect(await w.page.$eval('[data-field="node:window"]', (td) => td.textContent)).to.equal('cached');
       expect(w.problems).to.deep.equal([]);
     } finally {

@@ -3,7 +3,7 @@
 import { byText, type RunIndex, type RunSummary } from '../server/run-index.js';
 import { escapeHtml, layout, query } from '../server/layout.js';
 
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
 type Key = 'started' | 'graph' | 'status' | 'seconds' | 'ran' | 'cached' | 'headline' | 'id';
 const COLUMNS: [Key, string][] = [['id', 'run'], ['graph', 'graph'], ['started', 'started'], ['seconds', 'took'], ['status', 'status'], ['ran', 'ran'], ['cached', 'cached'], ['headline', 'macro-F1']];

@@ -10,9 +10,9 @@ const SHOWN = 500;
 
 export interface ScansQuery { run?: string[]; filter?: string; split?: string; label?: string }
 
-export interface ScanRow { scan: string; split: string; label: number | null; probs: (number | null)[]; spread: number; disagree: boolean; allWrong: boolean }
+interface ScanRow { scan: string; split: string; label: number | null; probs: (number | null)[]; spread: number; disagree: boolean; allWrong: boolean }
 
-export async function scanTable(ctx: UiContext, ids: string[] | undefined): Promise<{ columns: (ProbColumn & { label: string })[]; rows: ScanRow[] }> {
+async function scanTable(ctx: UiContext, ids: string[] | undefined): Promise<{ columns: (ProbColumn & { label: string })[]; rows: ScanRow[] }> {
   const runs = selectedRuns(ctx, ids, 1);
   const labels = runLabels(runs);
   const columns: (ProbColumn & { label: string })[] = [];

@@ -92,3 +92,19 @@ export function sliceOrder(b: RecordBatch): number[] {
   const index = b.getChild('slice_index')!;
   return Array.from({ length: b.numRows }, (_, i) => i).sort((x, y) => Number(index.get(x)) - Number(index.get(y)));
 }
+
+export interface ScanDraws { node: string; draws: number[][] }
+
+/** The slice indices each stored `sequences` output (a sequence sampler) drew for `scan`, per draw. */
+export async function scanSequences(data: RunData, scan: string): Promise<ScanDraws[]> {
+  const out: ScanDraws[] = [];
+  for (const ref of data.outputsOfType('sequences')) {
+    const draws: number[][] = [];
+    await data.batches(ref, (b) => {
+      const ids = b.getChild('scan_id')!, slices = b.getChild('slices')!;
+      for (let i = 0; i < b.numRows; i++) if (String(ids.get(i)) === scan) draws.push(Array.from(slices.get(i) as Iterable<number>, Number));
+    }).catch(() => false);
+    if (draws.length) out.push({ node: ref.node, draws });
+  }
+  return out;
+}

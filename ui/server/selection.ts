@@ -3,7 +3,7 @@
 import { isRunId, type RunRecord } from '../../engine/runs.js';
 import { Refused, type UiContext } from './context.js';
 
-export const MAX_RUNS = 50;
+const MAX_RUNS = 50;
 
 export function selectedRuns(ctx: UiContext, ids: string[] | undefined, min: number): RunRecord[] {
   const unique = [...new Set(ids ?? [])];

@@ -7,7 +7,7 @@ import type { RunData } from '../../engine/report/run-data.js';
 import { Refused } from './context.js';
 import { scanWindows, sliceOrder } from './scan-data.js';
 
-export const THUMB = 96;
+const THUMB = 96;
 export const LUNG_WINDOW = { level: -600, width: 1500 };
 
 let last: { id: string; batch: RecordBatch } | undefined;
