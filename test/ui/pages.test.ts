@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'puppeteer-core';
 import { readRecord } from '../../engine/runs.js';
+import { Session } from '../../engine/session.js';
 import type { Serving } from '../../ui/server/listen.js';
 import { requireChromium } from '../report/chromium.js';
 import { launch, watchedPage } from './browser.js';
 import { serveRuns, uiFixture } from './fixture.js';
+import { uiRegistry } from './kinds.js';
 
 describe('ctflow ui in headless Chromium', function () {
   let browser: Browser;
@@ -82,9 +84,10 @@ describe('ctflow ui: pages that follow a run in progress', function () {
     }
   });
 
-  it('a graph\'s page updates what would rerun when its file changes, without a reload by hand', async () => {
+  it('a graph\'s page updates what would rerun when its file changes, and what is being computed, without a reload by hand', async () => {
     const { graphFile } = await uiFixture();
     const before = readFileSync(graphFile, 'utf8');
+    let lease: string | undefined;
     const w = await watchedPage(browser, new URL(server.url).origin);
     try {
       await w.page.goto(new URL('/graph/ui-base', server.url).href, { waitUntil: 'load' });
@@ -94,9 +97,19 @@ describe('ctflow ui: pages that follow a run in progress', function () {
       expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.match(/^would run: param epochs changed 6 → 7/);
       expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 11 nodes would run');
       expect(await w.page.$eval('[data-field="node:window"]', (td) => td.textContent)).to.equal('cached');
+      // Another process takes the lease on the node's new key, as a run computing it does.
+      const { runsDir } = await uiFixture();
+      const session = new Session({ runsDir, registry: uiRegistry });
+      const key = (await session.plan(session.load(graphFile).graph!)).nodes.get('hist')!.key;
+      mkdirSync(join(runsDir, 'cache', 'leases'), { recursive: true });
+      lease = join(runsDir, 'cache', 'leases', `${key}.lease`);
+      writeFileSync(lease, JSON.stringify({ host: 'lab-7', pid: 4242, expires: Date.now() + 60_000, token: 't' }));
+      await w.page.waitForFunction(() => document.querySelector('[data-field="node:hist"]')!.textContent!.startsWith('computing'), { timeout: 15_000 });
+      expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.equal('computing now (lab-7 pid 4242)');
       expect(w.problems).to.deep.equal([]);
     } finally {
       writeFileSync(graphFile, before);
+      if (lease) rmSync(lease, { force: true });
     }
   });
 });
