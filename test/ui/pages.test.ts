@@ -96,6 +96,7 @@ describe('ctflow ui: pages that follow a run in progress', function () {
       await w.page.waitForFunction(() => document.querySelector('[data-field="node:hist"]')!.textContent!.startsWith('would run'), { timeout: 15_000 });
       expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.match(/^would run: param epochs changed 6 → 7/);
       expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 11 nodes would run');
+      expect(await w.page.$eval('svg.dag .dag-node[data-node=hist]', (g) => g.getAttribute('data-live'))).to.equal('run');
       expect(await w.page.$eval('[data-field="node:window"]', (td) => td.textContent)).to.equal('cached');
       // Another process takes the lease on the node's new key, as a run computing it does.
       const { runsDir } = await uiFixture();
@@ -106,6 +107,8 @@ describe('ctflow ui: pages that follow a run in progress', function () {
       writeFileSync(lease, JSON.stringify({ host: 'lab-7', pid: 4242, expires: Date.now() + 60_000, token: 't' }));
       await w.page.waitForFunction(() => document.querySelector('[data-field="node:hist"]')!.textContent!.startsWith('computing'), { timeout: 15_000 });
       expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.equal('computing now (lab-7 pid 4242)');
+      const fill = await w.page.$eval('svg.dag .dag-node[data-node=hist] rect', (r) => getComputedStyle(r).fill);
+      expect(fill).to.equal('rgb(255, 241, 204)');
       expect(w.problems).to.deep.equal([]);
     } finally {
       writeFileSync(graphFile, before);

@@ -11,7 +11,7 @@ function toggles(): void {
 }
 
 /** Elements with data-poll=URL: fetch it every 2 s; reload the page once data-poll-until turns true,
- * and fill [data-field] elements inside with the values it reports. */
+ * fill [data-field] elements inside with the values it reports, and recolour DAG boxes. */
 function poll(): void {
   for (const el of document.querySelectorAll<HTMLElement>('[data-poll]')) {
     const tick = async () => {
@@ -23,7 +23,11 @@ function poll(): void {
           const v = state[f.dataset.field!];
           if (v !== undefined) f.textContent = String(v);
         }
-        el.dispatchEvent(new CustomEvent('state', { detail: state }));
+        // DAG boxes (svg.dag) of a graph page: recoloured by what the node would do now.
+        for (const g of el.querySelectorAll<SVGGElement>('.dag-node')) {
+          const v = state[`node:${g.dataset.node}`];
+          if (typeof v === 'string') g.dataset.live = v.startsWith('cached') ? 'cached' : v.startsWith('computing') ? 'computing' : 'run';
+        }
       }
       setTimeout(tick, 2000);
     };
