@@ -9,11 +9,12 @@ import { runsCommand } from './runs.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
 import { sweepCommand } from './sweep.js';
+import { uiCommand } from './ui.js';
 import { validateCommand } from './validate.js';
 import { workerCommand } from './worker.js';
 
 export type { Command };
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  [runCommand, sweepCommand, statusCommand, validateCommand, dagCommand, runsCommand, compareCommand, reportCommand, exportCommand, gcCommand, schemaCommand, workerCommand].map((c) => [c.name, c]),
+  [runCommand, sweepCommand, statusCommand, validateCommand, dagCommand, runsCommand, compareCommand, reportCommand, exportCommand, gcCommand, schemaCommand, workerCommand, uiCommand].map((c) => [c.name, c]),
 );

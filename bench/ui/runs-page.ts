@@ -1,0 +1,78 @@
+// Bench: the run browser's Runs page over 5,000 synthetic run records shaped like a quick.yaml
+// run (15 nodes with their key material, 320 metric rows: ~50 kB each). Prints the index build
+// (done once, before the server prints its URL), then the time to get the first page over plain
+// HTTP, and to open it in headless Chromium (navigation start to load, as the page measures it),
+// in a fresh browser and again, and a sorted and a filtered page (three opens each).
+// Goal: a page opens in under 1 s. Run from the repository root after `npm run build`:
+//   node dist/bench/ui/runs-page.js [records]
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import puppeteer from 'puppeteer-core';
+import { registry } from '../../nodes/index.js';
+import { serve } from '../../ui/server/listen.js';
+
+const N = Number(process.argv[2] ?? 5000);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const NODES = ['scans', 'crop', 'median', 'mask', 'lung', 'window', 'cnn', 'embed', 'seq-lstm', 'seq-swin', 'lstm', 'swin', 'ensemble', 'ensemble3', 'evaluate'];
+const MODELS = ['cnn', 'lstm', 'swin', 'ensemble'].flatMap((m) => [m, `${m} (Mean 10)`]);
+const METRICS = ['sensitivity', 'specificity', 'macro_f1', 'accuracy', 'auc', 'tp', 'fp', 'tn', 'fn', 'n'];
+
+function record(i: number) {
+  const graph = ['quick', 'no-median', 'center-window', 'window-fraction.f0.3'][i % 4];
+  const started = new Date(Date.UTC(2026, 0, 1) + i * 60_000);
+  const hex = (n: number) => (n * 2654435761 >>> 0).toString(16).padStart(8, '0');
+  const key = (n: number) => hex(n).repeat(8);
+  const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return {
+    id: `${graph}-${stamp}-${hex(i).slice(0, 4)}`, graph, file: `graphs/${graph}.yaml`,
+    startedAt: started.toISOString(), finishedAt: new Date(started.getTime() + 47_000 + (i % 90) * 1000).toISOString(), status: i % 37 ? 'ok' : 'failed',
+    provenance: { git: { commit: hex(i >> 4).repeat(5), dirty: i % 3 === 0 }, lockfileSha256: key(7), node: 'v20.19.0', backend: 'wasm' },
+    nodes: Object.fromEntries(NODES.map((id, k) => [id, {
+      kind: id, key: key(i * 31 + k), status: k < (i % NODES.length) ? 'cached' : 'ran', reason: 'cache entry missing', ms: 1000 + k,
+      material: { kind: id, version: 1, impl: key(k), params: { size: 3, fraction: 0.5, epochs: 10, seed: 7 }, inputs: { slices: key(k + 1) } },
+    }])),
+    metrics: ['validation', 'test'].flatMap((split) => MODELS.flatMap((model) => METRICS.map((metric, m) => ({ node: 'evaluate', model, split, metric, value: ((i * 7 + m) % 100) / 100 })))),
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ctflow-ui-bench-'));
+for (let i = 0; i < N; i++) {
+  const r = record(i);
+  mkdirSync(join(dir, 'records', r.id), { recursive: true });
+  writeFileSync(join(dir, 'records', r.id, 'record.json'), JSON.stringify(r, null, 2) + '\n');
+}
+console.log(`${N} records written to ${dir} (${(JSON.stringify(record(1), null, 2).length / 1024).toFixed(0)} kB each)`);
+
+let t = performance.now();
+const server = await serve({ runsDir: dir, registry, host: '127.0.0.1', port: 0 });
+console.log(`server ready (index of ${N} records built): ${(performance.now() - t).toFixed(0)} ms`);
+
+const pages = [['first page', '/'], ['sorted by macro-F1', '/?sort=headline&dir=desc'], ['filtered and paged', '/?q=no-median&status=ok&page=7']];
+for (const [what, path] of pages) {
+  t = performance.now();
+  const res = await fetch(new URL(path, server.url));
+  const html = await res.text();
+  console.log(`HTTP ${what}: ${(performance.now() - t).toFixed(0)} ms (${res.status}, ${(html.length / 1024).toFixed(0)} kB)`);
+}
+
+if (existsSync(CHROMIUM)) {
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'ctflow-ui-bench-chromium-'))}`] });
+  const page = await browser.newPage();
+  for (const [what, path] of [['open (cold browser)', '/'], ['open again', '/'], ...pages.slice(1)]) {
+    const times: number[] = [];
+    for (let k = 0; k < (what.includes('cold') ? 1 : 3); k++) {
+      await page.goto(new URL(path, server.url).href, { waitUntil: 'load' });
+      // Navigation start to the end of the load event, as the page measured it.
+      times.push(Number(await page.evaluate('performance.getEntriesByType("navigation")[0].loadEventEnd')));
+    }
+    const rows = await page.$$eval('table.runs tbody tr', (trs) => trs.length);
+    console.log(`Chromium ${what}: ${times.map((x) => x.toFixed(0)).join(', ')} ms to load (${rows} rows shown)`);
+  }
+  await browser.close();
+} else {
+  console.log(`no ${CHROMIUM}: browser timings skipped`);
+}
+await server.close();
+rmSync(dir, { recursive: true, force: true });

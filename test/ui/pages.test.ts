@@ -1,0 +1,118 @@
+// The run browser in headless Chromium on runs made by the test: the Runs page loads without
+// console errors or requests leaving the server, sorts and filters; pages of a run being recorded
+// and of a graph whose file changes update themselves by polling.
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Browser } from 'puppeteer-core';
+import { readRecord } from '../../engine/runs.js';
+import { Session } from '../../engine/session.js';
+import type { Serving } from '../../ui/server/listen.js';
+import { requireChromium } from '../report/chromium.js';
+import { launch, watchedPage } from './browser.js';
+import { serveRuns, uiFixture } from './fixture.js';
+import { uiRegistry } from './kinds.js';
+
+describe('ctflow ui in headless Chromium', function () {
+  let browser: Browser;
+  let server: Serving;
+  let origin: string;
+  before(async function () {
+    requireChromium(this);
+    server = await serveRuns((await uiFixture()).runsDir);
+    origin = new URL(server.url).origin;
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('Runs lists every run newest first with status, counts and macro-F1; sorts and filters', async () => {
+    const { runs, sweepRuns, corrupt, incomplete } = await uiFixture();
+    const w = await watchedPage(browser, origin);
+    await w.page.goto(server.url, { waitUntil: 'load' });
+    const rows = await w.page.$$eval('table.runs tbody tr', (trs) => trs.map((tr) => ({ id: tr.getAttribute('data-run'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()) })));
+    expect(rows.map((r) => r.id)).to.have.members([...runs, ...sweepRuns, corrupt, incomplete]);
+    expect(rows.slice(-2).map((r) => r.id)).to.have.members([incomplete, corrupt]); // newest first; they have no start time
+    const base = rows.find((r) => r.id === runs[0])!;
+    expect(base.cells[2]).to.equal('ui-base');
+    expect(base.cells[5]).to.equal('ok');
+    expect(base.cells[8]).to.match(/^\d\.\d{3} /);
+    await w.page.click('th a[href*="sort=graph"]');
+    await w.page.waitForSelector('th a[href*="sort=graph&dir=asc"]');
+    const graphs = await w.page.$$eval('table.runs tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+    expect(graphs).to.deep.equal([...graphs].sort().reverse());
+    await w.page.type('input[name=q]', 'ui-narrow');
+    await Promise.all([w.page.waitForNavigation(), w.page.click('.filters button')]);
+    expect(await w.page.$$eval('table.runs tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-run')))).to.deep.equal([runs[1]]);
+    expect(w.problems).to.deep.equal([]);
+    expect(w.external).to.deep.equal([]);
+  });
+});
+
+describe('ctflow ui: pages that follow a run in progress', function () {
+  let browser: Browser;
+  let server: Serving;
+  before(async function () {
+    requireChromium(this);
+    server = await serveRuns((await uiFixture()).runsDir);
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('a run being recorded shows as incomplete, then its report once record.json lands, without a reload by hand', async () => {
+    const { runsDir, runs } = await uiFixture();
+    const id = 'ui-base-20990101T000000-cafe';
+    const dir = join(runsDir, 'records', id);
+    mkdirSync(dir);
+    const w = await watchedPage(browser, new URL(server.url).origin);
+    try {
+      await w.page.goto(new URL(`/run/${id}`, server.url).href, { waitUntil: 'load' });
+      expect(await w.page.$eval('.problem b', (b) => b.textContent)).to.equal('incomplete');
+      const from = join(runsDir, 'records', runs[0]);
+      copyFileSync(join(from, 'graph.json'), join(dir, 'graph.json'));
+      writeFileSync(join(dir, 'record.json'), JSON.stringify({ ...readRecord(runsDir, runs[0]), id }));
+      await w.page.waitForSelector('section#dag', { timeout: 15_000 });
+      expect(await w.page.$$eval('main section', (ss) => ss.map((s) => s.id))).to.include.members(['dag', 'metrics', 'lung-area']);
+      expect(w.problems).to.deep.equal([]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('a graph\'s page updates what would rerun when its file changes, and what is being computed, without a reload by hand', async () => {
+    const { graphFile } = await uiFixture();
+    const before = readFileSync(graphFile, 'utf8');
+    let lease: string | undefined;
+    const w = await watchedPage(browser, new URL(server.url).origin);
+    try {
+      await w.page.goto(new URL('/graph/ui-base', server.url).href, { waitUntil: 'load' });
+      expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.equal('cached');
+      writeFileSync(graphFile, before.replace('epochs: 6', 'epochs: 7'));
+      await w.page.waitForFunction(() => document.querySelector('[data-field="node:hist"]')!.textContent!.startsWith('would run'), { timeout: 15_000 });
+      expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.match(/^would run: param epochs changed 6 → 7/);
+      expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 11 nodes would run');
+      expect(await w.page.$eval('svg.dag .dag-node[data-node=hist]', (g) => g.getAttribute('data-live'))).to.equal('run');
+      expect(await w.page.$eval('[data-field="node:window"]', (td) => td.textContent)).to.equal('cached');
+      // Another process takes the lease on the node's new key, as a run computing it does.
+      const { runsDir } = await uiFixture();
+      const session = new Session({ runsDir, registry: uiRegistry });
+      const key = (await session.plan(session.load(graphFile).graph!)).nodes.get('hist')!.key;
+      mkdirSync(join(runsDir, 'cache', 'leases'), { recursive: true });
+      lease = join(runsDir, 'cache', 'leases', `${key}.lease`);
+      writeFileSync(lease, JSON.stringify({ host: 'lab-7', pid: 4242, expires: Date.now() + 60_000, token: 't' }));
+      await w.page.waitForFunction(() => document.querySelector('[data-field="node:hist"]')!.textContent!.startsWith('computing'), { timeout: 15_000 });
+      expect(await w.page.$eval('[data-field="node:hist"]', (td) => td.textContent)).to.equal('computing now (lab-7 pid 4242)');
+      const fill = await w.page.$eval('svg.dag .dag-node[data-node=hist] rect', (r) => getComputedStyle(r).fill);
+      expect(fill).to.equal('rgb(255, 241, 204)');
+      expect(w.problems).to.deep.equal([]);
+    } finally {
+      writeFileSync(graphFile, before);
+      if (lease) rmSync(lease, { force: true });
+    }
+  });
+});

@@ -1,0 +1,85 @@
+// The run browser's safety checks over plain HTTP, with request targets sent exactly as written:
+// climbing or absolute paths are refused with 400, a token server refuses requests without its
+// token, a loopback server refuses foreign Host names, and nothing but GET is answered.
+import { request } from 'node:http';
+import { expect } from 'chai';
+import { serveRuns, uiFixture } from './fixture.js';
+import type { Serving } from '../../ui/server/listen.js';
+
+interface Reply { status: number; body: string; cookie?: string }
+
+function get(url: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  const { hostname, port } = new URL(url);
+  return new Promise((done, fail) => {
+    const req = request({ host: hostname, port, path, method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => done({ status: res.statusCode!, body, cookie: res.headers['set-cookie']?.[0] }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('ctflow ui: safety', () => {
+  let server: Serving;
+  let runsDir: string;
+  before(async () => {
+    ({ runsDir } = await uiFixture());
+    server = await serveRuns(runsDir);
+  });
+  after(() => server.close());
+
+  it('refuses climbing and absolute paths with 400, before any file is touched', async () => {
+    const { runs } = await uiFixture();
+    const targets = [
+      '/../../etc/passwd', '/run/..%2F..%2Fetc%2Fpasswd', '/run/%2e%2e', '/assets/..%5c..%5cpackage.json',
+      '/run/%2Fetc%2Fpasswd', '//etc/passwd', `/compare?run=${runs[0]}&run=/etc/passwd`, '/scans?run=..%2Frecords',
+      `/scan?run=${runs[0]}&scan=C:%5Cwindows`, '/run/a%ZZ',
+    ];
+    for (const t of targets) {
+      const r = await get(server.url, t);
+      expect(r.status, t).to.equal(400);
+    }
+    expect((await get(server.url, '/run/not..an-id')).status).to.equal(400);
+    expect((await get(server.url, `/run/${runs[0]}`)).status).to.equal(200);
+  });
+
+  it('answers GET only and only to loopback host names', async () => {
+    expect((await get(server.url, '/', {}, 'POST')).status).to.equal(405);
+    expect((await get(server.url, '/', { host: 'evil.example:80' })).status).to.equal(403);
+    expect((await get(server.url, '/', { host: 'localhost' })).status).to.equal(200);
+  });
+
+  it('with a token, refuses every request without it and accepts the query, the cookie or a bearer header', async () => {
+    const guarded = await serveRuns(runsDir, { token: 'sekret-token-1234' });
+    try {
+      expect(guarded.url).to.match(/\?token=sekret-token-1234$/);
+      for (const path of ['/', '/assets/app.js', '/run/x', '/sweeps']) expect((await get(guarded.url, path)).status, path).to.equal(401);
+      expect((await get(guarded.url, '/?token=wrong-token-12345')).status).to.equal(401);
+      const first = await get(guarded.url, '/?token=sekret-token-1234');
+      expect(first.status).to.equal(200);
+      const cookie = first.cookie!.split(';')[0];
+      expect((await get(guarded.url, '/sweeps', { cookie })).status).to.equal(200);
+      expect((await get(guarded.url, '/sweeps', { authorization: 'Bearer sekret-token-1234' })).status).to.equal(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('shows a corrupt and a half-written record as such; their pages load', async () => {
+    const { corrupt, incomplete } = await uiFixture();
+    const list = await get(server.url, '/?q=20200101');
+    expect(list.status).to.equal(200);
+    expect(list.body).to.match(new RegExp(`${corrupt}[\\s\\S]*?status-corrupt`));
+    expect(list.body).to.include('record.json is not valid JSON');
+    expect(list.body).to.match(new RegExp(`${incomplete}[\\s\\S]*?status-incomplete`));
+    const page = await get(server.url, `/run/${corrupt}`);
+    expect(page.status).to.equal(200);
+    expect(page.body).to.include('record.json is not valid JSON');
+    const live = await get(server.url, `/run/${incomplete}`);
+    expect(live.body).to.include(`data-poll="/run/${incomplete}/state"`);
+    expect(JSON.parse((await get(server.url, `/run/${incomplete}/state`)).body)).to.deep.include({ status: 'incomplete', recorded: false });
+  });
+});

@@ -1,0 +1,73 @@
+// Compare: 2–50 runs (sweep replicates grouped as engine/compare.ts groups them) — the params that
+// differ (a toggle shows all), every metric side by side as `ctflow compare` computes it (mean ±
+// sd [bootstrap 95% CI] over replicates, best marked), the nodes whose cache keys differ, and
+// training and ROC curves of every run overlaid.
+import { canonicalJson } from '../../engine/canonical.js';
+import { columnsOf, compare, formatSummary, type Column } from '../../engine/compare.js';
+import { RunData } from '../../engine/report/run-data.js';
+import type { RunRecord } from '../../engine/runs.js';
+import type { UiContext } from '../server/context.js';
+import { escapeHtml, layout, query } from '../server/layout.js';
+import { runLabels, selectedRuns } from '../server/selection.js';
+import { rocOverlay, trainingOverlay } from './curves.js';
+
+export async function comparePage(ctx: UiContext, ids: string[] | undefined): Promise<string> {
+  const runs = selectedRuns(ctx, ids, 2);
+  const columns = columnsOf(runs);
+  const result = compare(columns);
+  const head = `<tr><th></th>${result.columns.map((c, i) => `<th>${escapeHtml(c)}<br><span class="muted">${columns[i].runs.length} run${columns[i].runs.length > 1 ? 's' : ''}</span></th>`).join('')}</tr>`;
+
+  const differing = new Set(result.params.map((p) => p.path));
+  const paramRows = allParams(columns).map(({ path, values }) => {
+    const same = !differing.has(path);
+    return `<tr class="${same ? 'same' : 'differs'}" data-param="${escapeHtml(path)}"><th>${escapeHtml(path)}</th>${values.map((v) => `<td><code>${escapeHtml(v)}</code></td>`).join('')}</tr>`;
+  }).join('\n');
+  const params = `<h2 id="params">Params</h2><p class="actions"><label><input type="checkbox" id="show-all"> show all params</label>`
+    + `<span class="muted">${result.params.length} differ</span></p><table class="params"><thead>${head}</thead><tbody>${paramRows}</tbody></table>`;
+
+  const metricRows = result.metrics.map((m) => `<tr data-metric="${escapeHtml(m.metric)}"><th>${escapeHtml(m.metric)}</th>${m.values.map((v, i) => {
+    const attrs = v ? ` data-mean="${v.mean}" data-sd="${v.sd}" data-lo="${v.lo}" data-hi="${v.hi}" data-n="${v.n}"` : '';
+    return `<td class="num${m.best === i ? ' best' : ''}"${attrs}>${escapeHtml(formatSummary(v))}${m.best === i ? ' *' : ''}</td>`;
+  }).join('')}</tr>`).join('\n');
+  const metrics = result.metrics.length
+    ? `<h2 id="metrics">Metrics</h2><p class="muted">mean ± sd [bootstrap 95% CI] over replicates; * best (${result.metrics.some((m) => !m.higherIsBetter) ? 'lowest for losses and times, ' : ''}highest otherwise).</p><table class="metrics"><thead>${head}</thead><tbody>${metricRows}</tbody></table>`
+    : '<h2 id="metrics">Metrics</h2><p class="muted">No metrics in these runs.</p>';
+
+  const data = runs.map((r) => loadData(ctx, r));
+  const labels = runLabels(runs);
+  const curves = [await trainingOverlay(data, labels), await rocOverlay(data, labels)].filter(Boolean).join('');
+  const scans = `<p class="actions"><a href="/scans${query({ run: runs.map((r) => r.id) })}">Scans of these runs →</a></p>`;
+  return layout(`Compare ${columns.length} columns`, scans + params + metrics + keysTable(runs, labels) + (curves ? `<h2 id="curves">Curves</h2><div class="charts">${curves}</div>` : ''));
+}
+
+/** Every param of each column's first run, path → value per column (compare() keeps those that differ). */
+function allParams(columns: Column[]): { path: string; values: string[] }[] {
+  const maps = columns.map((c) => new Map(Object.entries(c.runs[0].nodes).flatMap(([id, n]) => [
+    [`${id}.kind`, n.kind] as [string, string], ...Object.entries(n.material.params).map(([k, v]): [string, string] => [`${id}.${k}`, canonicalJson(v)]),
+  ])));
+  return [...new Set(maps.flatMap((m) => [...m.keys()]))].sort().map((path) => ({ path, values: maps.map((m) => m.get(path) ?? '—') }));
+}
+
+/** The two (or more) DAGs side by side as one table: each node's cache key per run, rows whose keys differ marked. */
+function keysTable(runs: RunRecord[], labels: string[]): string {
+  const ids = [...new Set(runs.flatMap((r) => Object.keys(r.nodes)))];
+  const rows = ids.map((id) => {
+    const keys = runs.map((r) => r.nodes[id]?.key);
+    const differs = new Set(keys).size > 1;
+    return `<tr class="${differs ? 'differs' : ''}" data-node="${escapeHtml(id)}"><th>${escapeHtml(id)}</th>${runs.map((r) => {
+      const n = r.nodes[id];
+      return n ? `<td><code>${n.key.slice(0, 10)}</code> <span class="status-${n.status}">${n.status}</span></td>` : '<td class="muted">—</td>';
+    }).join('')}</tr>`;
+  }).join('\n');
+  const n = ids.filter((id) => new Set(runs.map((r) => r.nodes[id]?.key)).size > 1).length;
+  return `<h2 id="dags">Graphs</h2><p class="muted">${n} of ${ids.length} nodes differ in cache key (marked): they or something upstream changed.</p>`
+    + `<table class="keys"><thead><tr><th>node</th>${labels.map((l) => `<th>${escapeHtml(l)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function loadData(ctx: UiContext, r: RunRecord): RunData | undefined {
+  try {
+    return RunData.load(ctx.runsDir, r, ctx.store, ctx.registry);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,64 @@
+// Run: the run's report content (the sections of engine/report, drawn from the record, graph.json
+// and the cache entries it names) under its facts. A run without a readable record says why; one
+// still being recorded polls /run/ID/state and reloads when its record lands.
+import { escapeHtml } from '../../engine/report/html.js';
+import { RunData } from '../../engine/report/run-data.js';
+import { dagSection } from '../../engine/report/sections/dag.js';
+import { lungAreaSection } from '../../engine/report/sections/lung-area.js';
+import { metricsSection } from '../../engine/report/sections/metrics.js';
+import { panelsSection } from '../../engine/report/sections/panels.js';
+import { rocSection } from '../../engine/report/sections/roc.js';
+import { trainingSection } from '../../engine/report/sections/training.js';
+import { Refused, type UiContext } from '../server/context.js';
+import { layout } from '../server/layout.js';
+import type { RunSummary } from '../server/run-index.js';
+
+const SECTIONS = [dagSection, metricsSection, trainingSection, rocSection, lungAreaSection, panelsSection];
+
+export async function runPage(ctx: UiContext, id: string): Promise<string> {
+  const found = ctx.index.get(id);
+  if (!found) throw new Refused(404, `no run "${id}" in ${ctx.runsDir}`);
+  const { summary, record } = found;
+  const title = `Run ${id}`;
+  if (!record) {
+    const live = summary.status === 'incomplete' ? ` data-poll="/run/${encodeURIComponent(id)}/state" data-poll-until="recorded"` : '';
+    const graph = `<p>While it runs, <a href="/graph/${encodeURIComponent(summary.graph)}">graph ${escapeHtml(summary.graph)}</a> shows its nodes as they are computed.</p>`;
+    return layout(title, `<p class="problem status-${summary.status}"${live}><b>${summary.status}</b>: ${escapeHtml(summary.problem ?? '')}</p>${summary.status === 'incomplete' ? graph : ''}`);
+  }
+  const facts = factsOf(summary, record.sweep ? `${record.sweep.id}, variant ${record.sweep.variant}, seed ${record.sweep.seed}` : undefined);
+  let data: RunData;
+  try {
+    // record.json keeps a NaN metric (AUC of a one-class split) as null; the sections expect NaN.
+    const metrics = record.metrics.map((m) => ({ ...m, value: m.value ?? Number.NaN }));
+    data = RunData.load(ctx.runsDir, { ...record, metrics }, ctx.store, ctx.registry);
+  } catch (e) {
+    return layout(title, facts + `<p class="problem">${escapeHtml((e as Error).message)}</p>`);
+  }
+  const parts: string[] = [];
+  for (const make of SECTIONS) {
+    try {
+      const s = await make(data);
+      if (s) parts.push(`<section id="${s.id}"><h2>${escapeHtml(s.title)}</h2>${s.html}</section>`);
+    } catch (e) {
+      parts.push(`<section class="problem"><h2>${escapeHtml(make.name.replace(/Section$/, ''))}</h2><p>could not be drawn: ${escapeHtml((e as Error).message)}</p></section>`);
+    }
+  }
+  const links = `<p class="actions"><a href="/scans?run=${encodeURIComponent(id)}">Scans of this run</a> · <a href="/graph/${encodeURIComponent(record.graph)}">Graph ${escapeHtml(record.graph)} now</a></p>`;
+  return layout(title, facts + links + parts.join('\n'));
+}
+
+function factsOf(s: RunSummary, sweep: string | undefined): string {
+  const rows: [string, string][] = [
+    ['graph', s.graph], ['status', s.status], ['started', s.started], ['took', s.seconds === null ? '' : `${s.seconds.toFixed(1)} s`],
+    ['nodes', `${s.ran} ran, ${s.cached} cached`], ['code', s.commit ? `${s.commit.slice(0, 12)}${s.dirty ? ' (with uncommitted changes)' : ''}` : 'not a git checkout'],
+    ...(sweep ? [['sweep', sweep] as [string, string]] : []),
+  ];
+  return `<dl class="facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
+/** What a poll of an unrecorded run learns: whether its record is readable yet. */
+export function runState(ctx: UiContext, id: string): { status: string; recorded: boolean; problem?: string } {
+  const found = ctx.index.get(id);
+  if (!found) throw new Refused(404, `no run "${id}"`);
+  return { status: found.summary.status, recorded: found.record !== undefined, problem: found.summary.problem };
+}
