@@ -51,7 +51,7 @@ export interface WireOutcome {
  * Split the running nodes of a plan into jobs. Throws a GraphError naming each unstored node
  * whose output would have to cross machines (it feeds a barrier, or is a barrier itself).
  */
-export function splitJobs(plan: Plan): string[][] {
+export function splitJobs(plan: Plan, executor = 'bullmq'): string[][] {
   const running = plan.graph.order.filter((id) => plan.nodes.get(id)!.runs);
   const issues: GraphIssue[] = [];
   for (const id of running) {
@@ -61,7 +61,7 @@ export function splitJobs(plan: Plan): string[][] {
     if (p.node.def.mode === 'barrier' || barrierUser) {
       issues.push({
         code: 'scale-out', ...p.node.locate([]), node: id,
-        message: `"${id}" is not stored (cache: false) but ${barrierUser ? `the barrier "${barrierUser}" reads it` : 'it is a barrier'}; on --executor bullmq data crosses machines only through the store`,
+        message: `"${id}" is not stored (cache: false) but ${barrierUser ? `the barrier "${barrierUser}" reads it` : 'it is a barrier'}; on --executor ${executor} data crosses machines only through the store`,
         hint: `remove "cache: false" from "${id}", or run with --executor local`,
       });
     }
