@@ -39,7 +39,8 @@ export const jobCommand: Command = {
         },
         progress: (key, done, total, info) => appendProgress(progress, { key, done, total, info }),
       });
-      writeAtomic(result, JSON.stringify(done.result));
+      const plain = done.status === 'failed' && !done.result.corrupt && !Object.keys(done.result.outcomes).length;
+      writeAtomic(result, JSON.stringify(plain ? { ...done.result, error: done.reason } : done.result));
       console.error(`${done.status}${done.reason ? `: ${done.reason}` : ''}`);
       return done.status === 'failed' ? 1 : 0;
     } finally {

@@ -38,6 +38,8 @@ export interface JobResult {
   outcomes: Record<string, WireOutcome>;
   /** An input entry was found corrupt: the coordinator evicts it and plans again. */
   corrupt?: { key: string; node: string; reason: string };
+  /** The job failed before any node ran, for a reason of the machine it ran on (Slurm jobs). */
+  error?: string;
 }
 
 export interface WireOutcome {

@@ -85,6 +85,7 @@ export class SlurmExecutor implements RemoteExecutor {
       if (!result) {
         throw new NodeFailure(sink, new Error(`Slurm job ${jobId} ended ${describe(state)} without a result; its log ${jobLog} ends:\n${logTail(jobLog)}`));
       }
+      if (result.error !== undefined) throw new NodeFailure(sink, new Error(`${result.error} (Slurm job ${jobId})`));
       if (result.corrupt) throw new CorruptEntry(result.corrupt.key, result.corrupt.node, result.corrupt.reason);
       const outcomes = outcomesOf(plan, ids, result);
       ok = outcomes.get(sink)!.status !== 'failed';
