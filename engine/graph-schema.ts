@@ -24,6 +24,18 @@ export const nodeSchema = {
     },
     cache: { type: 'boolean', description: 'false: do not store this output; consecutive uncached stream nodes run fused' },
     backend: { type: 'string', enum: BACKENDS, description: 'model backend for this node' },
+    resources: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      description: 'what a job of this node asks a cluster for (--executor slurm); defaults per kind in engine/scale/slurm/resources.ts',
+      properties: {
+        cpus: { type: 'integer', minimum: 1, maximum: 4096, description: 'CPU cores (sbatch --cpus-per-task)' },
+        mem: { type: 'string', pattern: '^[1-9][0-9]{0,8}[KMGT]?$', description: 'memory, e.g. 4G or 500M (sbatch --mem)' },
+        gpus: { type: 'integer', minimum: 0, maximum: 64, description: 'GPUs (sbatch --gres=gpu:N)' },
+        time: { type: 'string', pattern: '^([0-9]{1,4}-)?[0-9]{1,6}(:[0-9]{1,2}){0,2}$', description: 'time limit as Slurm writes it: minutes, MM:SS, HH:MM:SS or D-HH:MM:SS (sbatch --time)' },
+      },
+    },
   },
 } as const;
 

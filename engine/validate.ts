@@ -23,6 +23,8 @@ export interface GraphNode {
   inputs: Record<string, InputRef>;
   cache: boolean;
   backend: string;
+  /** What a cluster job of this node asks for (engine/scale/slurm); not part of the key. */
+  resources?: Resources;
   /** The graph's seed (the key of random kinds includes it). */
   seed: number;
   /** Where a value of this node is written (path below the node, e.g. ["params", "size"]). */
@@ -39,7 +41,9 @@ export interface Graph {
   source: LoadedGraph;
 }
 
-interface RawNode { kind?: unknown; params?: unknown; in?: Record<string, string | string[]>; cache?: boolean; backend?: string }
+export interface Resources { cpus?: number; mem?: string; gpus?: number; time?: string }
+
+interface RawNode { kind?: unknown; params?: unknown; in?: Record<string, string | string[]>; cache?: boolean; backend?: string; resources?: Resources }
 interface RawGraph { name: string; seed?: number; nodes: Record<string, RawNode> }
 
 const checkGraph = validator(graphSchema);
@@ -85,6 +89,7 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
     if (errors.length && def.ports) continue; // its ports come from its params: unknown until they are fixed
     nodes.set(id, {
       id, kind: def.kind, def: nodeDef(def, value), params: value, inputs: {}, cache: raw.cache !== false, backend: raw.backend ?? 'auto', seed: data.seed ?? 0,
+      ...(raw.resources ? { resources: raw.resources } : {}),
       locate: (path) => loaded.locate(['nodes', id, ...path]),
     });
   }

@@ -80,6 +80,8 @@ export function resumeCommand(file: string, opts: Record<string, unknown>): stri
   if (opts['allow-commands']) parts.push('--allow-commands');
   if (opts.executor) parts.push('--executor', quote(String(opts.executor)));
   if (opts.redis) parts.push('--redis', quote(String(opts.redis)));
+  for (const k of ['partition', 'account']) if (opts[k]) parts.push(`--${k}`, quote(String(opts[k])));
+  for (const o of (opts['slurm-opt'] as string[] | undefined) ?? []) parts.push('--slurm-opt', quote(o));
   return parts.join(' ');
 }
 

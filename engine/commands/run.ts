@@ -6,7 +6,7 @@ import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--executor bullmq --redis URL] [--no-report] [--quiet|--json]',
+  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--executor bullmq --redis URL | --executor slurm [--partition P] [--account A] [--slurm-opt K=V]…] [--no-report] [--quiet|--json]',
   summary: 'run a graph: cached nodes are reused, the rest run and are stored',
   options: {
     ...graphOptions,

@@ -9,7 +9,7 @@ import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const sweepCommand: Command = {
   name: 'sweep',
-  usage: 'GRAPH.yaml [--jobs N] [--dry-run] [--format table|md|csv|json] [--executor bullmq --redis URL] [--no-report]',
+  usage: 'GRAPH.yaml [--jobs N] [--dry-run] [--format table|md|csv|json] [--executor bullmq --redis URL | --executor slurm [--partition P] [--account A] [--slurm-opt K=V]…] [--no-report]',
   summary: "run a graph's sweep: block and replicates as one DAG (shared nodes run once), then compare the variants",
   options: {
     ...graphOptions,

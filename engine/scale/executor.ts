@@ -6,7 +6,7 @@ import { CorruptEntry, NodeFailure } from '../errors.js';
 import type { ExecuteOptions, RemoteExecutor } from '../execute.js';
 import type { NodeOutcome } from '../group-runner.js';
 import type { Plan } from '../plan.js';
-import { nodeJob, splitJobs, type JobResult, type NodeJob } from './jobs.js';
+import { nodeJob, outcomesOf, splitJobs, type JobResult, type NodeJob } from './jobs.js';
 import { DEFAULT_PREFIX, JOB_OPTIONS, QUEUES, queueOf, type QueueKind } from './queue.js';
 import { redisConnection } from './redis.js';
 
@@ -51,13 +51,7 @@ export class BullExecutor implements RemoteExecutor {
     let ok = false;
     try {
       const result = await this.complete(queues[kind], events[kind], nodeJob(plan, ids, opts.concurrency, opts.backend), key, opts);
-      const outcomes = new Map(ids.map((id): [string, NodeOutcome] => {
-        const w = result.outcomes[plan.nodes.get(id)!.key];
-        // Absent: the job was enqueued by another run, in which this node was stored apart.
-        if (!w) return [id, { status: 'cached', notes: {} }];
-        const error = w.error === undefined ? undefined : w.status === 'failed' ? new NodeFailure(id, new Error(w.error)) : new Error(w.error);
-        return [id, { status: w.status, stats: w.stats, notes: w.notes, ...(error ? { error } : {}) }];
-      }));
+      const outcomes = outcomesOf(plan, ids, result);
       ok = outcomes.get(sink)!.status !== 'failed';
       return outcomes;
     } finally {

@@ -2,7 +2,8 @@
 // feed it through uncached links (a fused chain: streams do not cross machines); its id is that
 // stored node's cache key, so identical work from concurrent runs is one job. A job carries keys,
 // key material and wiring only; its inputs are entries of the shared store.
-import { GraphError, type GraphIssue } from '../errors.js';
+import { GraphError, NodeFailure, type GraphIssue } from '../errors.js';
+import type { NodeOutcome } from '../group-runner.js';
 import type { NodeStats } from '../stream-group.js';
 import type { KeyMaterial, Plan } from '../plan.js';
 import type { InputRef } from '../validate.js';
@@ -38,6 +39,8 @@ export interface JobResult {
   outcomes: Record<string, WireOutcome>;
   /** An input entry was found corrupt: the coordinator evicts it and plans again. */
   corrupt?: { key: string; node: string; reason: string };
+  /** The job failed before any node ran, for a reason of the machine it ran on (Slurm jobs). */
+  error?: string;
 }
 
 export interface WireOutcome {
@@ -51,7 +54,7 @@ export interface WireOutcome {
  * Split the running nodes of a plan into jobs. Throws a GraphError naming each unstored node
  * whose output would have to cross machines (it feeds a barrier, or is a barrier itself).
  */
-export function splitJobs(plan: Plan): string[][] {
+export function splitJobs(plan: Plan, executor = 'bullmq'): string[][] {
   const running = plan.graph.order.filter((id) => plan.nodes.get(id)!.runs);
   const issues: GraphIssue[] = [];
   for (const id of running) {
@@ -61,7 +64,7 @@ export function splitJobs(plan: Plan): string[][] {
     if (p.node.def.mode === 'barrier' || barrierUser) {
       issues.push({
         code: 'scale-out', ...p.node.locate([]), node: id,
-        message: `"${id}" is not stored (cache: false) but ${barrierUser ? `the barrier "${barrierUser}" reads it` : 'it is a barrier'}; on --executor bullmq data crosses machines only through the store`,
+        message: `"${id}" is not stored (cache: false) but ${barrierUser ? `the barrier "${barrierUser}" reads it` : 'it is a barrier'}; on --executor ${executor} data crosses machines only through the store`,
         hint: `remove "cache: false" from "${id}", or run with --executor local`,
       });
     }
@@ -90,4 +93,14 @@ export function nodeJob(plan: Plan, ids: string[], concurrency: number, backend:
     return { id, kind: p.node.kind, key: p.key, material: p.material, seedKey: p.seedKey, seed: p.node.seed, backend: p.node.backend, cache: p.node.cache, inputs: p.node.inputs };
   });
   return { format: 1, nodes, reads, concurrency, backend };
+}
+
+/** Per-node outcomes of a job's result; a node absent from it was stored apart by another run sharing the job. */
+export function outcomesOf(plan: Plan, ids: string[], result: JobResult): Map<string, NodeOutcome> {
+  return new Map(ids.map((id): [string, NodeOutcome] => {
+    const w = result.outcomes[plan.nodes.get(id)!.key];
+    if (!w) return [id, { status: 'cached', notes: {} }];
+    const error = w.error === undefined ? undefined : w.status === 'failed' ? new NodeFailure(id, new Error(w.error)) : new Error(w.error);
+    return [id, { status: w.status, stats: w.stats, notes: w.notes, ...(error ? { error } : {}) }];
+  }));
 }

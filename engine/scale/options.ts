@@ -1,23 +1,63 @@
 // The command-line options that choose where a run's nodes execute (ctflow run and sweep).
 import { UsageError } from '../errors.js';
 import type { Option } from '../commands/common.js';
-import type { BullExecutor } from './executor.js';
+import type { RemoteExecutor } from '../execute.js';
 
 export const executorOptions: Record<string, Option> = {
-  executor: { type: 'string', arg: 'NAME', help: 'local (default) or bullmq: node jobs on workers (ctflow worker) through Redis' },
+  executor: { type: 'string', arg: 'NAME', help: 'local (default); bullmq: node jobs on workers (ctflow worker) through Redis; slurm: node jobs submitted with sbatch' },
   redis: { type: 'string', arg: 'URL', help: 'Redis of --executor bullmq, redis://host:port (default: $CTFLOW_REDIS)' },
+  partition: { type: 'string', arg: 'P', help: 'Slurm partition of every job (--executor slurm)' },
+  account: { type: 'string', arg: 'A', help: 'Slurm account charged (--executor slurm)' },
+  'slurm-opt': { type: 'string', multiple: true, arg: 'KEY=VALUE', help: 'an sbatch option for every job, e.g. --slurm-opt qos=short (repeatable)' },
 };
 
-/** The executor the options name: undefined for a local run (BullMQ is loaded only for bullmq). Connects on first use. */
-export async function scaleExecutor(opts: Record<string, unknown>): Promise<BullExecutor | undefined> {
+/** A remote executor that can be closed (its connections, or jobs still queued). */
+export type ClosableExecutor = RemoteExecutor & { close(): Promise<void> };
+
+/**
+ * The executor the options name: undefined for a local run (BullMQ and the Slurm client are
+ * loaded only when named). Slurm is checked here, before anything is submitted.
+ */
+export async function scaleExecutor(opts: Record<string, unknown>): Promise<ClosableExecutor | undefined> {
   const name = (opts.executor as string | undefined) ?? 'local';
-  const redis = (opts.redis as string | undefined) ?? process.env.CTFLOW_REDIS;
-  if (name === 'local') {
-    if (opts.redis) throw new UsageError('--redis is for --executor bullmq');
-    return undefined;
+  const slurmOnly = ['partition', 'account', 'slurm-opt'].filter((k) => opts[k] !== undefined);
+  if (name !== 'slurm' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} is for --executor slurm`);
+  if (name !== 'bullmq' && opts.redis) throw new UsageError('--redis is for --executor bullmq');
+  if (name === 'local') return undefined;
+  if (name === 'bullmq') {
+    const redis = (opts.redis as string | undefined) ?? process.env.CTFLOW_REDIS;
+    if (!redis) throw new UsageError('--executor bullmq needs --redis redis://host:port (or $CTFLOW_REDIS): the Redis the workers (ctflow worker) read');
+    const { BullExecutor } = await import('./executor.js');
+    return new BullExecutor(redis);
   }
-  if (name !== 'bullmq') throw new UsageError(`--executor must be local or bullmq, got "${name}"`);
-  if (!redis) throw new UsageError('--executor bullmq needs --redis redis://host:port (or $CTFLOW_REDIS): the Redis the workers (ctflow worker) read');
-  const { BullExecutor } = await import('./executor.js');
-  return new BullExecutor(redis);
+  if (name === 'slurm') return slurmExecutor(opts);
+  throw new UsageError(`--executor must be local, bullmq or slurm, got "${name}"`);
+}
+
+async function slurmExecutor(opts: Record<string, unknown>): Promise<ClosableExecutor> {
+  const extra = ((opts['slurm-opt'] as string[] | undefined) ?? []).map((o) => {
+    const m = /^([a-z][a-z-]*)(=(.+))?$/.exec(o);
+    if (!m) throw new UsageError(`--slurm-opt takes an sbatch long option as KEY=VALUE (e.g. qos=short, constraint=a100) or KEY, got "${o}"`);
+    if (['wrap', 'output', 'error', 'job-name', 'parsable', 'chdir'].includes(m[1])) throw new UsageError(`--slurm-opt ${m[1]} is set by ctflow for every job and cannot be changed`);
+    return o;
+  });
+  const { preflight, SlurmError } = await import('./slurm/client.js');
+  try {
+    await preflight();
+  } catch (e) {
+    if (e instanceof SlurmError) throw new UsageError(`--executor slurm: ${e.message}. Nothing was submitted.`);
+    throw e;
+  }
+  const { SlurmExecutor } = await import('./slurm/executor.js');
+  return new SlurmExecutor({
+    partition: opts.partition as string | undefined, account: opts.account as string | undefined, extra,
+    allowCommands: Boolean(opts['allow-commands']), poll: pollTiming(),
+  });
+}
+
+/** Poll interval bounds in ms: CTFLOW_SLURM_POLL="MIN,MAX" (default 1000,15000). */
+function pollTiming(): { minMs: number; maxMs: number } {
+  const [min, max] = (process.env.CTFLOW_SLURM_POLL ?? '1000,15000').split(',').map(Number);
+  if (!(min > 0 && max >= min)) throw new UsageError(`CTFLOW_SLURM_POLL must be "MIN,MAX" in ms with 0 < MIN ≤ MAX, got "${process.env.CTFLOW_SLURM_POLL}"`);
+  return { minMs: min, maxMs: max };
 }

@@ -9,13 +9,10 @@ import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker, type Job } from 'bullmq';
-import { CorruptEntry, NodeFailure } from '../errors.js';
-import { runGroup, type NodeOutcome } from '../group-runner.js';
 import { Leases } from '../lease.js';
 import type { Registry } from '../registry.js';
-import { Slots } from '../slots.js';
-import type { JobResult, NodeJob, WireOutcome } from './jobs.js';
-import { jobGroup } from './job-group.js';
+import type { JobResult, NodeJob } from './jobs.js';
+import { runNodeJob } from './run-job.js';
 import { DEFAULT_PREFIX, DEFAULT_TIMING, QUEUES, type Timing } from './queue.js';
 import { redisConnection } from './redis.js';
 import type { SharedStore } from './store.js';
@@ -68,70 +65,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   };
 }
 
-interface Done { status: 'ran' | 'cached' | 'failed'; result: JobResult; stored: string[]; reason?: string }
-
 async function processJob(job: Job<NodeJob, JobResult>, opts: WorkerOptions, leases: Leases, scratch: string, emit: (e: WorkerEvent) => void): Promise<JobResult> {
   const jobId = job.id!;
   emit({ event: 'active', job: jobId, nodes: job.data.nodes.map((n) => n.id) });
-  let done: Done;
-  try {
-    done = await runJob(job, opts, leases, scratch, emit);
-  } catch (e) {
-    done = failure(e as Error, job.data);
-  }
+  const done = await runNodeJob(job.data, {
+    store: opts.store, registry: opts.registry, leases, scratch: join(scratch, jobId.slice(0, 16)), allowCommands: opts.allowCommands,
+    log: (node, key, message) => {
+      emit({ event: 'log', job: jobId, node, message });
+      void job.updateProgress({ key, log: message }).catch(() => {}); // the coordinator prints it
+    },
+    progress: (key, done, total, info) => void job.updateProgress({ key, done, total, info }).catch(() => {}),
+  });
   emit({ event: 'done', job: jobId, status: done.status, stored: done.stored, ...(done.reason ? { error: done.reason } : {}) });
   if (done.reason) throw new Error(done.reason);
   return done.result;
-}
-
-async function runJob(job: Job<NodeJob, JobResult>, opts: WorkerOptions, leases: Leases, scratch: string, emit: (e: WorkerEvent) => void): Promise<Done> {
-  const data = job.data;
-  const sink = data.nodes[data.nodes.length - 1];
-  const group = await jobGroup(data, opts.registry, opts.store, opts.allowCommands);
-  const keyOf = new Map(group.members.map((m) => [m.node.id, m.key]));
-  while (!leases.tryAcquire(sink.key)) await leases.waitFree(sink.key);
-  try {
-    if ((await opts.store.pull(sink.key)).hit) return { status: 'cached', result: cachedResult(data), stored: [] };
-    const { outcomes } = await runGroup(group, {
-      store: opts.store.local, scratchDir: join(scratch, job.id!.slice(0, 16)), checkpointDir: join(opts.store.local.root, 'checkpoints'),
-      concurrency: data.concurrency, backend: data.backend, children: new Slots(1), signal: new AbortController().signal,
-      events: {
-        log: (node, message) => {
-          emit({ event: 'log', job: job.id!, node, message });
-          void job.updateProgress({ key: keyOf.get(node)!, log: message }).catch(() => {}); // the coordinator prints it
-        },
-        progress: (node, done, total, info) => void job.updateProgress({ key: keyOf.get(node)!, done, total, info }).catch(() => {}),
-        started: () => {}, finished: () => {},
-      },
-    });
-    const result: JobResult = { outcomes: Object.fromEntries(group.members.map((m) => [m.key, wire(outcomes.get(m.node.id)!)])) };
-    if (outcomes.get(sink.id)!.status !== 'ran') return { status: 'failed', result, stored: [], reason: JSON.stringify(result) };
-    await opts.store.publish(sink.key);
-    return { status: 'ran', result, stored: [sink.key] };
-  } finally {
-    leases.release(sink.key);
-  }
-}
-
-/** A failed job's reason: a JobResult as JSON, or plain text for a problem of the worker itself. */
-function failure(e: Error, data: NodeJob): Done {
-  if (e instanceof CorruptEntry) {
-    const result: JobResult = { outcomes: {}, corrupt: { key: e.key, node: e.node, reason: e.reason } };
-    return { status: 'failed', result, stored: [], reason: JSON.stringify(result) };
-  }
-  if (e instanceof NodeFailure) {
-    const failed = data.nodes.find((n) => n.id === e.node) ?? data.nodes[data.nodes.length - 1];
-    const result: JobResult = { outcomes: { [failed.key]: { status: 'failed', notes: {}, error: e.cause instanceof Error ? e.cause.message : String(e.cause) } } };
-    return { status: 'failed', result, stored: [], reason: JSON.stringify(result) };
-  }
-  return { status: 'failed', result: { outcomes: {} }, stored: [], reason: e.message };
-}
-
-function cachedResult(job: NodeJob): JobResult {
-  return { outcomes: Object.fromEntries(job.nodes.map((n) => [n.key, { status: n.cache ? 'cached' : 'not-needed', notes: {} }])) };
-}
-
-function wire(o: NodeOutcome): WireOutcome {
-  const error = o.error instanceof NodeFailure && o.error.cause instanceof Error ? o.error.cause.message : o.error?.message;
-  return { status: o.status, stats: o.stats, notes: o.notes, ...(error ? { error } : {}) };
 }
