@@ -14,7 +14,7 @@ import { metricsSection } from './sections/metrics.js';
 import { rocSection } from './sections/roc.js';
 import { trainingSection } from './sections/training.js';
 
-type MakeSection = (data: RunData) => Promise<Section | undefined>;
+export type MakeSection = (data: RunData) => Promise<Section | undefined>;
 
 const SECTIONS: MakeSection[] = [dagSection, metricsSection, trainingSection, rocSection];
 
@@ -27,10 +27,14 @@ function kindSections(data: RunData): LazyExport[] {
   return [...found.values()];
 }
 
+/** What draws each section of the run's report: the engine's, then its kinds' (loaded now). */
+export async function reportSections(data: RunData): Promise<MakeSection[]> {
+  return [...SECTIONS, ...await Promise.all(kindSections(data).map((ref) => loadExport<MakeSection>(ref)))];
+}
+
 export async function runReportHtml(data: RunData): Promise<string> {
   const sections: Section[] = [];
-  const makers = [...SECTIONS, ...await Promise.all(kindSections(data).map((ref) => loadExport<MakeSection>(ref)))];
-  for (const make of makers) {
+  for (const make of await reportSections(data)) {
     const s = await make(data);
     if (s) sections.push(s);
   }

@@ -3,17 +3,10 @@
 // still being recorded polls /run/ID/state and reloads when its record lands.
 import { escapeHtml } from '../../engine/report/html.js';
 import { RunData } from '../../engine/report/run-data.js';
-import { dagSection } from '../../engine/report/sections/dag.js';
-import { lungAreaSection } from '../../engine/report/sections/lung-area.js';
-import { metricsSection } from '../../engine/report/sections/metrics.js';
-import { panelsSection } from '../../engine/report/sections/panels.js';
-import { rocSection } from '../../engine/report/sections/roc.js';
-import { trainingSection } from '../../engine/report/sections/training.js';
+import { reportSections } from '../../engine/report/run-report.js';
 import { Refused, type UiContext } from '../server/context.js';
 import { layout } from '../server/layout.js';
 import type { RunSummary } from '../server/run-index.js';
-
-const SECTIONS = [dagSection, metricsSection, trainingSection, rocSection, lungAreaSection, panelsSection];
 
 export async function runPage(ctx: UiContext, id: string): Promise<string> {
   const found = ctx.index.get(id);
@@ -35,7 +28,7 @@ export async function runPage(ctx: UiContext, id: string): Promise<string> {
     return layout(title, facts + `<p class="problem">${escapeHtml((e as Error).message)}</p>`);
   }
   const parts: string[] = [];
-  for (const make of SECTIONS) {
+  for (const make of await reportSections(data)) {
     try {
       const s = await make(data);
       if (s) parts.push(`<section id="${s.id}"><h2>${escapeHtml(s.title)}</h2>${s.html}</section>`);
