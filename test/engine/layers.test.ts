@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 const ROOT = process.cwd();
 
 /** The files that load the registry of shipped kinds, and the one module they may import from nodes/. */
-const WIRING = ['engine/commands/common.ts', 'engine/commands/schema.ts', 'engine/commands/worker.ts', 'engine/precompile.ts'];
+const WIRING = ['engine/commands/common.ts', 'engine/commands/schema.ts', 'engine/commands/worker.ts', 'engine/commands/job.ts', 'engine/commands/ui.ts', 'engine/precompile.ts'];
 const REGISTRY = 'nodes/index.js';
 
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\bnew\s+URL\s*\(\s*)['"]([^'"]+)['"]/g;
