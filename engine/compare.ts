@@ -44,7 +44,8 @@ export function compare(columns: Column[]): Comparison {
 
   const names = [...new Set(columns.flatMap((c) => c.runs.flatMap((r) => r.metrics.map(metricName))))].sort();
   const metrics = names.map((metric) => {
-    const values = columns.map((c) => summarize(c.runs.flatMap((r) => r.metrics.filter((m) => metricName(m) === metric).map((m) => m.value)), metric));
+    // A metric undefined on a run (NaN: the AUC of a one-class split) is left out of its mean.
+    const values = columns.map((c) => summarize(c.runs.flatMap((r) => r.metrics.filter((m) => metricName(m) === metric).map((m) => m.value)).filter((v) => Number.isFinite(v)), metric));
     const higherIsBetter = !LOWER_IS_BETTER.test(metric);
     let best: number | null = null;
     values.forEach((v, i) => {

@@ -80,13 +80,18 @@ export function isRunId(id: string): boolean {
   return isSafeName(id);
 }
 
+/** JSON keeps a NaN metric (the AUC of a one-class split) as null: make it NaN again, as it was recorded. */
+export function reviveMetrics(r: RunRecord): RunRecord {
+  return Array.isArray(r.metrics) ? { ...r, metrics: r.metrics.map((m) => (m.value === null ? { ...m, value: Number.NaN } : m)) } : r;
+}
+
 /** The record of run `id`; undefined when there is none or it is damaged (not a record). */
 export function readRecord(runsDir: string, id: string): RunRecord | undefined {
   if (!isRunId(id)) return undefined;
   try {
     const r = JSON.parse(readFileSync(join(recordDir(runsDir, id), 'record.json'), 'utf8')) as RunRecord;
     const whole = r && typeof r === 'object' && r.id === id && typeof r.graph === 'string' && typeof r.startedAt === 'string' && r.nodes && typeof r.nodes === 'object';
-    return whole ? r : undefined;
+    return whole ? reviveMetrics(r) : undefined;
   } catch {
     return undefined;
   }

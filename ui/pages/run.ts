@@ -21,9 +21,7 @@ export async function runPage(ctx: UiContext, id: string): Promise<string> {
   const facts = factsOf(summary, record.sweep ? `${record.sweep.id}, variant ${record.sweep.variant}, seed ${record.sweep.seed}` : undefined);
   let data: RunData;
   try {
-    // record.json keeps a NaN metric (AUC of a one-class split) as null; the sections expect NaN.
-    const metrics = record.metrics.map((m) => ({ ...m, value: m.value ?? Number.NaN }));
-    data = RunData.load(ctx.runsDir, { ...record, metrics }, ctx.store, ctx.registry);
+    data = RunData.load(ctx.runsDir, record, ctx.store, ctx.registry);
   } catch (e) {
     return layout(title, facts + `<p class="problem">${escapeHtml((e as Error).message)}</p>`);
   }

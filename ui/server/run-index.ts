@@ -5,7 +5,7 @@
 // fields) is a summary with status "corrupt" or "incomplete" and the reason; it never throws.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRunId, recordDir, type RunRecord } from '../../engine/runs.js';
+import { isRunId, recordDir, type RunRecord, reviveMetrics } from '../../engine/runs.js';
 
 export type RunState = 'ok' | 'failed' | 'corrupt' | 'incomplete';
 
@@ -94,6 +94,7 @@ function read(id: string, file: string, missing: boolean): { summary: RunSummary
   }
   const problem = shapeProblem(record);
   if (problem) return broken('corrupt', `record.json ${problem}`);
+  record = reviveMetrics(record);
   const nodes = Object.values(record.nodes);
   const took = (Date.parse(record.finishedAt) - Date.parse(record.startedAt)) / 1000;
   return {
