@@ -11,6 +11,9 @@ import type { NodeDef } from './types.js';
 export interface MetricValue { model: string; split: string; metric: string; value: number }
 export interface MetricRow extends MetricValue { node: string }
 
+/** A manifest sealed before summaries were general held the metrics rows under `metrics`. */
+type Legacy = { metrics?: Record<string, MetricValue[]> };
+
 /** The outputs of `def` of the metrics table type. */
 function metricsPorts(def: NodeDef): string[] {
   return Object.entries(def.outputs).filter(([, type]) => type.name === 'metrics').map(([port]) => port);
@@ -44,7 +47,7 @@ export async function collectMetrics(store: Store, plan: Plan): Promise<MetricRo
     for (const port of metricsPorts(p.node.def)) {
       const found = store.lookup(p.key);
       if (!found.hit) continue;
-      let values = found.manifest.summaries?.[port] as MetricValue[] | undefined;
+      let values = (found.manifest.summaries?.[port] ?? (found.manifest as Legacy).metrics?.[port]) as MetricValue[] | undefined;
       if (!values) {
         const reader = await store.reader(store.entryDir(p.key), found.manifest, port);
         try {

@@ -3,7 +3,7 @@
 // are read from their Arrow file instead, with the same rows.
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { canonicalJson, sha256 } from '../../engine/canonical.js';
 import { makeBatch, portType } from '../../engine/ports.js';
 import { Store, type Manifest } from '../../engine/store.js';
@@ -36,8 +36,23 @@ describe('metrics in manifests', () => {
     expect(byStatus(cached, 'ran')).to.deep.equal([]);
     expect(cached.record.metrics).to.deep.equal(first.record.metrics);
 
-    // An entry as sealed before manifests carried metrics: a valid manifest without them.
+    // An entry as sealed when manifests named the rows `metrics`: still read from the manifest
+    // (its table is altered in place, same size: reading it would fail its checksum).
     const { check, summaries, ...body } = manifest;
+    const table = join(dirname(mf), manifest.outputs.metrics.file);
+    const original = readFileSync(table);
+    const flipped = Buffer.from(original);
+    const batch = manifest.outputs.metrics.batches[0];
+    flipped[batch.offset + batch.length - 1] ^= 0xff;
+    writeFileSync(table, flipped);
+    const legacy = { ...body, metrics: summaries };
+    writeFileSync(mf, JSON.stringify({ ...legacy, check: sha256(canonicalJson(legacy)) }));
+    const named = await runFile(s, file);
+    expect(byStatus(named, 'ran')).to.deep.equal([]);
+    expect(named.record.metrics).to.deep.equal(first.record.metrics);
+    writeFileSync(table, original);
+
+    // An entry as sealed before manifests carried metrics: a valid manifest without them.
     writeFileSync(mf, JSON.stringify({ ...body, check: sha256(canonicalJson(body)) }));
     const older = await runFile(s, file);
     expect(byStatus(older, 'ran'), 'the older entry is still a hit').to.deep.equal([]);
