@@ -17,15 +17,11 @@ export interface PortType {
   readonly doc: string;
   /** The Arrow schema (built on first use). */
   readonly schema: Schema;
-  /** How `ctflow export` writes tables of this type to a folder (without one: Arrow IPC files only). */
-  readonly exporter?: Exporter;
-}
-
-/** Writes a port's tables out for people: `write` is an `ExportTables` function, loaded on first use. */
-export interface Exporter {
-  /** What it writes, for messages ("a COV19-CT-DB-shaped folder of JPEG slices"). */
-  readonly writes: string;
-  readonly write: LazyExport;
+  /**
+   * How `ctflow export` writes tables of this type out for people (slices: a folder of JPEG
+   * slices): an `ExportTables` function, loaded on first use. Without one: Arrow IPC files only.
+   */
+  readonly exporter?: LazyExport;
 }
 
 export interface ExportOptions {
@@ -51,7 +47,7 @@ const ARROW_TYPES: Record<ColumnType, () => DataType> = {
 
 const baseType = (t: string) => t.replace(/\?$/, '');
 
-export function portType(name: string, columns: Columns, doc: string, extra: { exporter?: Exporter } = {}): PortType {
+export function portType(name: string, columns: Columns, doc: string, extra: { exporter?: LazyExport } = {}): PortType {
   let schema: Schema | undefined;
   const fields = () => Object.entries(columns).map(([column, t]) => new Field(column, ARROW_TYPES[baseType(t) as ColumnType](), t.endsWith('?')));
   return Object.freeze({ name, columns, doc, ...extra, get schema() { return (schema ??= new Schema(fields())); } });

@@ -15,7 +15,7 @@ export const Slices = portType('slices', {
   position_mm: 'Float64?',
   pixel_mm: 'Float64?',
 }, 'CT slices: int16 HU pixels, one batch per scan; position along the slice normal and pixel spacing when known', {
-  exporter: { writes: 'a COV19-CT-DB-shaped folder of JPEG slices', write: lazyExport(import.meta.url, './kernels/jpeg-folder-writer.js', 'exportSlices') },
+  exporter: lazyExport(import.meta.url, './kernels/jpeg-folder-writer.js', 'exportSlices'),
 });
 
 /** One row per slice: the crop box [r0, r1) × [c0, c1) in the uncropped slice's pixel grid. */

@@ -125,7 +125,7 @@ for (const def of [...nodeKinds, ...testKinds]) {
 
     it('names report parts and port exporters that load, panels drawn through a declared input', async () => {
       const { sections = [], panel } = def.report ?? {};
-      const exporters = [...Object.values(def.inputs ?? {}), ...Object.values(def.outputs)].flatMap((t) => (t.exporter ? [t.exporter.write] : []));
+      const exporters = [...Object.values(def.inputs ?? {}), ...Object.values(def.outputs)].flatMap((t) => (t.exporter ? [t.exporter] : []));
       for (const ref of [...sections, ...(panel ? [panel.draw] : []), ...exporters]) await loadExport(ref);
       if (panel) expect(def.inputs ?? {}, 'report.panel.through names an input').to.have.property(panel.through);
     });

@@ -65,11 +65,11 @@ export async function exportOutput(session: Session, graph: Graph, ref: string, 
   const port = portName ?? (asArrow ? (ports.length === 1 ? ports[0] : undefined) : (exportable.length === 1 ? exportable[0] : undefined));
   if (!port) {
     throw new UsageError(asArrow || exportable.length > 1
-      ? `node "${id}" has several outputs${asArrow ? '' : ' with a folder export'}; name one: ${named(asArrow ? ports : exportable)}`
-      : `no output of "${id}" has a folder export (its outputs: ${named(ports)}); export one to an Arrow file, e.g. --to ${id}-${ports[0]}.arrow`);
+      ? `node "${id}" has several outputs${asArrow ? '' : ' with an exporter'}; name one: ${named(asArrow ? ports : exportable)}`
+      : `no output of "${id}" has an exporter (its outputs: ${named(ports)}); export one to an Arrow file, e.g. --to ${id}-${ports[0]}.arrow`);
   }
   const type = outputs[port];
-  if (!asArrow && !type.exporter) throw new UsageError(`"${id}.${port}" is a ${type.name} table, which has no folder export: export it to an Arrow file, e.g. --to ${id}-${port}.arrow`);
+  if (!asArrow && !type.exporter) throw new UsageError(`"${id}.${port}" is a ${type.name} table, which has no exporter: export it to an Arrow file, e.g. --to ${id}-${port}.arrow`);
   const plan = await session.plan(graph);
   const key = plan.nodes.get(id)!.key;
   const found = session.store.lookup(key);
@@ -85,7 +85,7 @@ export async function exportOutput(session: Session, graph: Graph, ref: string, 
       await writeArrowFile(to, reader, type, options.overwrite);
       return { wrote: `wrote ${reader.numRows} rows of ${id}.${port} (${type.name}) to ${to}` };
     }
-    const write = await loadExport<ExportTables>(type.exporter!.write);
+    const write = await loadExport<ExportTables>(type.exporter!);
     return { wrote: await write(to, reader, options) };
   } finally {
     await reader.close();

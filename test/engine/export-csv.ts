@@ -6,7 +6,7 @@ import { makeBatch, portType, type ExportTables } from '../../engine/ports.js';
 import { defineNode } from '../../engine/types.js';
 
 export const Counts = portType('counts', { name: 'Utf8', count: 'Int32' }, 'a count per name', {
-  exporter: { writes: 'a CSV file', write: lazyExport(import.meta.url, './export-csv.js', 'exportCsv') },
+  exporter: lazyExport(import.meta.url, './export-csv.js', 'exportCsv'),
 });
 
 /** Counts' exporter: `name,count` lines. */

@@ -57,7 +57,8 @@ describe('export', () => {
   it('writes any port as Arrow IPC, and refuses a folder for a type without an exporter', async () => {
     const e = await rejects(exportOutput(session, graph(), 'stats', join(dir, 'stats'), options));
     expect(e).to.be.instanceOf(UsageError);
-    expect(e.message).to.match(/no output of "stats" has a folder export .*--to stats-stats\.arrow/);
+    expect(e.message).to.match(/no output of "stats" has an exporter .*--to stats-stats\.arrow/);
+    expect((await rejects(exportOutput(session, graph(), 'stats.stats', join(dir, 'stats'), options))).message).to.match(/"stats\.stats" is a scan-stats table, which has no exporter/);
     const to = join(dir, 'stats.arrow');
     expect(await exportOutput(session, graph(), 'stats', to, options)).to.deep.equal({ wrote: `wrote 2 rows of stats.stats (scan-stats) to ${to}` });
     const table = tableFromIPC(readFileSync(to));
