@@ -1,6 +1,6 @@
 // The ctflow command line. Exit codes: 0 success, 1 a failed run, 2 an invalid graph or usage.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CorruptEntry, GraphError, UsageError } from './errors.js';
+import { CorruptEntry, GraphError, printable, UsageError } from './errors.js';
 import { COMMANDS, type Command } from './commands/index.js';
 
 const GLOBAL_HELP = `ctflow — dataflow experiments for CT-scan classification
@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`ctflow ${name}: ${(e as Error).message}\n\n${helpOf(cmd)}`);
+      console.error(`ctflow ${name}: ${(e as Error).message.split('\n').map(printable).join('\n')}\n\n${helpOf(cmd)}`);
       return 2;
     }
     console.error(`ctflow ${name}: ${failureText(e)}`);
@@ -51,9 +51,9 @@ function failureText(e: unknown): string {
   const err = e as NodeJS.ErrnoException & { dest?: string };
   if (err?.code && err.syscall) {
     const at = err.path ? ` ${err.path}${err.dest ? ` → ${err.dest}` : ''}` : '';
-    return `cannot ${err.syscall}${at}: ${err.code} (${ERRNO_HINTS[err.code] ?? err.message})`;
+    return printable(`cannot ${err.syscall}${at}: ${err.code} (${ERRNO_HINTS[err.code] ?? err.message})`);
   }
-  return `${err instanceof Error ? err.message : String(e)} (set CTFLOW_DEBUG=1 for details)`;
+  return `${printable(err instanceof Error ? err.message : String(e))} (set CTFLOW_DEBUG=1 for details)`;
 }
 
 const ERRNO_HINTS: Record<string, string> = {

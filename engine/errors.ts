@@ -13,10 +13,21 @@ export interface GraphIssue {
 }
 
 export function formatIssue(i: GraphIssue): string {
-  const where = `${i.file}:${i.line}:${i.col}`;
-  const node = i.node ? ` node "${i.node}"` : '';
-  const hint = i.hint ? `\n    hint: ${i.hint}` : '';
-  return `${where}${node} [${i.code}] ${i.message}${hint}`;
+  const where = `${printable(i.file)}:${i.line}:${i.col}`;
+  const node = i.node ? ` node "${printable(i.node)}"` : '';
+  const hint = i.hint ? `\n    hint: ${printable(i.hint)}` : '';
+  return `${where}${node} [${i.code}] ${printable(i.message)}${hint}`;
+}
+
+/** Control, bidirectional and other invisible format characters (they could hide or reorder text on a terminal). */
+const HIDDEN = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
+/** `s` with every hidden character written as a visible escape (\x1b, \u202e). */
+export function printable(s: string): string {
+  return s.replace(HIDDEN, (c) => {
+    const code = c.codePointAt(0)!;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 export class GraphError extends Error {

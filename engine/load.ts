@@ -1,9 +1,10 @@
 // Read a graph file: YAML with positions, no custom tags, nothing executed, aliases bounded.
 // Only a regular file of at most 1 MiB is read (checked while reading), and a file that is not a
 // graph (no graph key at its top level) is refused by its location alone: nothing of its text is
-// echoed.
+// echoed. Values YAML reads but a graph cannot hold (merge keys, collection keys, .inf, .nan,
+// 1e309) are refused where they are written.
 import { relative } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isCollection, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { GraphIssue } from './errors.js';
 import { graphSchema } from './graph-schema.js';
 import { readRegularFile, UnsafeRead } from './safe-fs.js';
@@ -50,7 +51,7 @@ export function loadGraphFile(path: string): LoadedGraph {
 
 export function loadGraphText(text: string, file: string): LoadedGraph {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, customTags: [], schema: 'core', uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lc, customTags: [], schema: 'core', uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   const pos = (offset: number): Location => {
     const p = lc.linePos(offset);
     return { file, line: p.line, col: p.col };
@@ -73,6 +74,7 @@ export function loadGraphText(text: string, file: string): LoadedGraph {
       hint: tag ? 'remove the !tag; graph files hold plain data only' : 'fix the YAML at this position',
     });
   }
+  if (issues.length === 0) issues.push(...unfitValues(doc, pos));
   let data: unknown = null;
   if (issues.length === 0) {
     try {
@@ -82,6 +84,38 @@ export function loadGraphText(text: string, file: string): LoadedGraph {
     }
   }
   return { file, data, issues, locate: (path) => locateIn(doc, path, pos), overrides: new Map() };
+}
+
+/** Keys and numbers that YAML reads but a graph cannot hold as written. */
+function unfitValues(doc: Document, pos: (o: number) => Location): GraphIssue[] {
+  const issues: GraphIssue[] = [];
+  const at = (node: { range?: [number, number, number] | null }) => pos(node.range?.[0] ?? 0);
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (isScalar(key) && key.value === '<<') {
+        issues.push({ code: 'merge-key', ...at(key), message: 'YAML merge keys (<<) are not supported in graph files', hint: 'write the values out, or share them with  extends: base.yaml' });
+      } else if (isCollection(key)) {
+        issues.push({ code: 'collection-key', ...at(key), message: 'a key here is a list or mapping; graph keys are plain names', hint: 'write the key as a plain name' });
+      }
+    },
+    Scalar(_, node) {
+      if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
+        issues.push({
+          code: 'not-finite', ...at(node), message: `${node.source ?? node.value} is not a finite number (YAML reads it as ${node.value})`,
+          hint: `write a number between -${Number.MAX_VALUE} and ${Number.MAX_VALUE}; .inf, .nan and overflowing numbers are not allowed`,
+        });
+      }
+    },
+  });
+  return issues;
+}
+
+/** A value from the command line or a sweep that is not a finite number, as a reason. */
+export function notFinite(value: unknown): string | undefined {
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} is not a finite number`;
+  if (value && typeof value === 'object') for (const v of Object.values(value)) if (notFinite(v)) return notFinite(v);
+  return undefined;
 }
 
 function locateIn(doc: Document, path: readonly (string | number)[], pos: (o: number) => Location): Location {

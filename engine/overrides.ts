@@ -4,7 +4,7 @@
 // overridden value is reported where the override was written, not in the graph file.
 import { parse } from 'yaml';
 import type { GraphIssue } from './errors.js';
-import type { LoadedGraph, Location } from './load.js';
+import { notFinite, type LoadedGraph, type Location } from './load.js';
 import type { Registry } from './registry.js';
 
 type Data = Record<string, unknown>;
@@ -69,9 +69,14 @@ export function applySets(loaded: LoadedGraph, sets: readonly string[], registry
     const raw = expr.slice(eq + 1);
     let value: unknown;
     try {
-      value = parse(raw, { customTags: [], schema: 'core', maxAliasCount: 0 });
+      value = parse(raw, { customTags: [], schema: 'core', maxAliasCount: 0, logLevel: 'error' });
     } catch (e) {
       issues.push({ code: 'bad-set', ...at, message: `value is not valid YAML: ${(e as Error).message.split('\n')[0]}`, hint: 'quote it, e.g. --set "node.params.key=\'text\'"' });
+      continue;
+    }
+    const nan = notFinite(value);
+    if (nan) {
+      issues.push({ code: 'bad-set', ...at, message: `value ${nan}`, hint: 'write a finite number' });
       continue;
     }
     const schema = paramSchemaAt(loaded.data as Data, dotted, registry);

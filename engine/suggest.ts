@@ -8,7 +8,8 @@ export function suggest(word: string, candidates: readonly string[]): string | u
     const d = distance(word.toLowerCase(), c.toLowerCase());
     if (d < bestD) { best = c; bestD = d; }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  // A suggestion must keep something of the word: "<<" is not a misspelt "in".
+  return best !== undefined && bestD < word.length && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 export function didYouMean(word: string, candidates: readonly string[]): string {

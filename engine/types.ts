@@ -87,6 +87,11 @@ interface Common<P> {
    * in a session that allows commands (--allow-commands).
    */
   program?: (params: P) => string;
+  /**
+   * Rules across params that JSON Schema cannot state (a [min, max] pair in order): called by
+   * validation once the params are valid; a problem names the param, what is wrong and the fix.
+   */
+  check?: (params: P) => { param: keyof P & string; message: string; hint: string } | undefined;
 }
 
 /** Produces batches from outside data; pulled lazily, one scan at a time. */

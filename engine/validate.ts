@@ -74,6 +74,11 @@ export function validateGraph(loaded: LoadedGraph, registry: Registry): { graph?
       const hint = key ? didYouMean(key, Object.keys(def.params)) : paramHint(def, e, raw.params);
       issue(path, 'param', `${def.kind}: ${describeAjvError(e, 'params')}`, hint, id);
     }
+    const broken = errors.length ? undefined : def.check?.(value);
+    if (broken) {
+      issue(['nodes', id, 'params', broken.param], 'param', `${def.kind}: params.${broken.param} ${broken.message}`, broken.hint, id);
+      continue;
+    }
     if (raw.cache === false && def.mode === 'barrier') {
       issue(['nodes', id, 'cache'], 'cache-barrier', `"${def.kind}" is a barrier node: its outputs are always stored`, 'remove "cache: false" from this node', id);
     }

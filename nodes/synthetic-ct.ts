@@ -86,15 +86,16 @@ export default defineNode<SyntheticCtParams>(import.meta.url, {
     prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]*$', default: 'syn-', description: 'scan id prefix' },
   },
   example: { scans: 2, slices: [8, 12], size: 64 },
+  check: ({ slices, splits }) => {
+    if (slices[0] > slices[1]) return { param: 'slices', message: `[${slices.join(', ')}] has min > max`, hint: `write it as [${slices[1]}, ${slices[0]}]` };
+    if (!(splits.train + splits.validation + splits.test > 0)) {
+      return { param: 'splits', message: 'fractions sum to 0', hint: 'give at least one split a positive fraction, e.g. { train: 0.7, validation: 0.15, test: 0.15 }' };
+    }
+    return undefined;
+  },
   outputs: { slices: Slices },
   async *run(ctx) {
     const { scans, slices, size, positive, extent, splits, prefix } = ctx.params;
-    if (slices[0] > slices[1]) {
-      throw new Error(`synthetic-ct node "${ctx.id}": params.slices [${slices}] has min > max; write it as [${slices[1]}, ${slices[0]}]`);
-    }
-    if (!(splits.train + splits.validation + splits.test > 0)) {
-      throw new Error(`synthetic-ct node "${ctx.id}": params.splits fractions sum to 0; give at least one split a positive fraction, e.g. { train: 0.7, validation: 0.15, test: 0.15 }`);
-    }
     for (let k = 0; k < scans; k++) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const { label, split } = assignment(ctx.seed, k, positive, splits);
