@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { stale, type LeaseInfo } from './lease.js';
 import { liveRuns } from './live-runs.js';
 import { listRuns, recordDir, type RunRecord } from './runs.js';
+import { assertRunsContained } from './safe-fs.js';
 import type { Store } from './store.js';
 
 export interface GcPlan {
@@ -65,6 +66,7 @@ export function planGc(store: Store, runsDir: string, opts: GcOptions = {}): GcP
 }
 
 export async function applyGc(store: Store, runsDir: string, plan: GcPlan): Promise<void> {
+  assertRunsContained(runsDir); // removing through a link would remove what is not ctflow's
   for (const id of plan.forgetRuns) rmSync(recordDir(runsDir, id), { recursive: true, force: true });
   for (const e of plan.remove) await store.evict(e.key);
   for (const t of plan.tmp) rmSync(t, { recursive: true, force: true });
