@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { stale, type LeaseInfo } from './lease.js';
 import { liveRuns } from './live-runs.js';
 import { listRuns, recordDir, type RunRecord } from './runs.js';
+import { assertRunsContained } from './safe-fs.js';
 import type { Store } from './store.js';
 
 export interface GcPlan {
@@ -38,7 +39,8 @@ export function planGc(store: Store, runsDir: string, opts: GcOptions = {}): GcP
   const planning = live.some((m) => m.keys === null);
   const liveKeys = new Set(live.flatMap((m) => m.keys ?? []));
   const entries = listEntries(store);
-  const pinned = (e: Entry) => planning || liveKeys.has(e.key) || e.storedAt >= since || held(e.key);
+  const pinnedKeys = new Set(entries.filter((e) => planning || liveKeys.has(e.key) || e.storedAt >= since || held(e.key)).map((e) => e.key));
+  const pinned = (e: Entry) => pinnedKeys.has(e.key);
 
   let runs = listRuns(runsDir);
   const forgetRuns: string[] = [];
@@ -51,7 +53,9 @@ export function planGc(store: Store, runsDir: string, opts: GcOptions = {}): GcP
   const referenced = (rs: RunRecord[]) => new Set(rs.flatMap((r) => Object.values(r.nodes).map((n) => n.key)));
   let keep = referenced(runs);
   const size = (keys: Set<string>) => entries.filter((e) => keys.has(e.key) || pinned(e)).reduce((a, e) => a + e.bytes, 0);
-  while (opts.maxBytes !== undefined && runs.length > 0 && size(keep) > opts.maxBytes) {
+  // Forgetting runs frees only what no live run pins: stop once the runs keep nothing else.
+  const freeable = (keys: Set<string>) => entries.some((e) => keys.has(e.key) && !pinned(e));
+  while (opts.maxBytes !== undefined && runs.length > 0 && size(keep) > opts.maxBytes && freeable(keep)) {
     forgetRuns.push(runs.shift()!.id);
     keep = referenced(runs);
   }
@@ -62,6 +66,7 @@ export function planGc(store: Store, runsDir: string, opts: GcOptions = {}): GcP
 }
 
 export async function applyGc(store: Store, runsDir: string, plan: GcPlan): Promise<void> {
+  assertRunsContained(runsDir); // removing through a link would remove what is not ctflow's
   for (const id of plan.forgetRuns) rmSync(recordDir(runsDir, id), { recursive: true, force: true });
   for (const e of plan.remove) await store.evict(e.key);
   for (const t of plan.tmp) rmSync(t, { recursive: true, force: true });

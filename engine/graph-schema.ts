@@ -1,5 +1,5 @@
 // JSON Schema of a graph file (the kinds' params are checked separately, per node).
-import { NAME_PATTERN } from './names.js';
+import { MAX_NAME, NAME_PATTERN } from './names.js';
 
 export const ID_PATTERN = '^[a-z][a-z0-9_-]{0,63}$';
 export const REF_PATTERN = '^[a-z][a-z0-9_-]{0,63}(\\.[a-z][a-z0-9_-]{0,63})?$';
@@ -44,7 +44,7 @@ export const graphSchema = {
   required: ['name', 'nodes'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', maxLength: 128, pattern: NAME_PATTERN, description: 'graph name (runs are grouped by it)' },
+    name: { type: 'string', maxLength: MAX_NAME, pattern: NAME_PATTERN, description: 'graph name (runs are grouped by it)' },
     description: { type: 'string' },
     extends: { type: 'string', description: 'a graph file this one is merged over (relative path)' },
     seed: { type: 'integer', minimum: 0, maximum: MAX_SEED, default: 0, description: 'seed of every random node (at most 2^53 - 1, so that seed + replicate stays exact)' },

@@ -26,7 +26,13 @@ export class LiveRun {
     this.file = join(runsDir, 'active', `${run}.json`);
     this.mark = { run, startedAt: Date.now(), keys: null, host: hostname(), pid: process.pid, expires: 0, token: randomBytes(8).toString('hex') };
     this.write();
-    this.timer = setInterval(() => this.write(), LEASE_MS / 3);
+    this.timer = setInterval(() => {
+      try {
+        this.write();
+      } catch {
+        // the runs directory went away or filled up: the run itself will say so when it writes
+      }
+    }, LEASE_MS / 3);
     this.timer.unref();
   }
 

@@ -4,8 +4,8 @@
 // directory are written through a fresh temporary file and a rename, in a folder whose real path
 // is inside the runs directory, so a planted symbolic link never redirects a write out of it.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve, isAbsolute } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /** A file that could not be read as asked: `reason` is a sentence without the file's contents. */
 export class UnsafeRead extends Error {
@@ -58,12 +58,20 @@ export function writeInside(root: string, file: string, data: string | Uint8Arra
   }
 }
 
+/** Folders ctflow keeps directly under a runs directory. */
+export const RUNS_FOLDERS = ['cache', 'records', 'latest', 'sweeps', 'scratch', 'checkpoints', 'active'];
+
+/** Throw if one of the runs directory's own folders leads out of it (a link), before a run writes or gc removes. */
+export function assertRunsContained(root: string): void {
+  for (const name of RUNS_FOLDERS) if (existsSync(join(root, name))) assertInside(root, join(root, name));
+}
+
 /** Throw unless the real path of `path` lies inside the real path of `root`. */
 export function assertInside(root: string, path: string): void {
   const real = realpathSync(path);
   const rel = relative(realpathSync(root), real);
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new Error(`refusing to write under ${resolve(path)}: it leads to ${real}, outside the runs directory ${resolve(root)} (a symbolic link?); remove the link`);
+    throw new Error(`refusing to use ${resolve(path)}: it leads to ${real}, outside the runs directory ${resolve(root)} (a symbolic link?); remove the link, or give the other place as --runs`);
   }
 }
 

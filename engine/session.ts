@@ -8,6 +8,7 @@ import { corruptLeaves } from './entry-check.js';
 import { collectMetrics } from './metrics.js';
 import { loadWithExtends } from './extends.js';
 import { LiveRun } from './live-runs.js';
+import { assertRunsContained } from './safe-fs.js';
 import type { NodeEvents } from './node-context.js';
 import { applySets } from './overrides.js';
 import { planGraph, type Plan, type PlannedNode, type PriorNode } from './plan.js';
@@ -84,6 +85,7 @@ export class Session {
     const started = new Date();
     const sweepId = newRunId(`sweep-${variants[0].graph.name.split('.')[0]}`, started);
     this.refuseCommands(combine(variants, file));
+    assertRunsContained(this.opts.runsDir);
     const live = new LiveRun(this.opts.runsDir, sweepId);
     try {
       const { combined, prior } = await this.planSweep(variants, file);
@@ -130,6 +132,7 @@ export class Session {
     const started = new Date();
     const id = newRunId(graph.name, started);
     this.refuseCommands(graph);
+    assertRunsContained(this.opts.runsDir);
     const live = new LiveRun(this.opts.runsDir, id);
     try {
       const done = await this.execute(graph, this.prior(graph), id, live);

@@ -8,7 +8,7 @@ import type { GraphIssue } from './errors.js';
 import { formatIssue } from './errors.js';
 import type { LoadedGraph, Location } from './load.js';
 import { MAX_SEED } from './graph-schema.js';
-import { safeName } from './names.js';
+import { fitName, safeName } from './names.js';
 import { locateOverrides, paramSchemaAt, setValue } from './overrides.js';
 import type { Registry } from './registry.js';
 import { didYouMean } from './suggest.js';
@@ -60,7 +60,7 @@ export function expandSweep(loaded: LoadedGraph, registry: Registry): { variants
       delete clone.sweep;
       delete clone.replicates;
       clone.seed = seed;
-      const name = [String(data.name), ...(choice.name === 'base' ? [] : [choice.name]), ...(replicates > 1 ? [`s${seed}`] : [])].join('.');
+      const name = fitName([String(data.name), ...(choice.name === 'base' ? [] : [choice.name]), ...(replicates > 1 ? [`s${seed}`] : [])].join('.'));
       clone.name = name;
       const where = new Map<string, Location>();
       for (const [dotted, value] of Object.entries(choice.sets)) {

@@ -71,6 +71,19 @@ describe('gc beside live runs', function () {
     expect(planGc(s.store, runs).remove, 'an expired mark').to.have.length(3);
   });
 
+  it('a size budget forgets no run for entries a live run pins (they could not be freed)', async () => {
+    const dir = tempDir();
+    const runs = join(dir, 'runs');
+    const s = session(runs);
+    const out = await runFile(s, writeGraph(dir, 'g.yaml', GRAPH('budget')));
+    mark(runs, 'planner', { keys: null });
+    const plan = planGc(s.store, runs, { maxBytes: 0 });
+    expect(plan.forgetRuns).to.deep.equal([]);
+    expect(plan.remove).to.deep.equal([]);
+    rmSync(join(runs, 'active', 'planner.json'));
+    expect(planGc(s.store, runs, { maxBytes: 0 }).forgetRuns, 'with no live run, the budget applies').to.deep.equal([out.record.id]);
+  });
+
   it('removes only what ctflow wrote: unknown folders and stray files under the runs directory stay', async () => {
     const dir = tempDir();
     const runs = join(dir, 'runs');

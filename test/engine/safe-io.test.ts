@@ -79,6 +79,23 @@ describe('safe reads and writes', function () {
     expect(readdirSync(away)).to.deep.equal([]);
   });
 
+  it('a run or gc refuses a runs directory whose own folders are links out of it', () => {
+    const dir = tempDir();
+    writeGraph(dir, 'g.yaml', GRAPH('folders'));
+    expect(ctflow(['run', 'g.yaml', '--runs', 'runs', '--quiet', '--no-report'], dir).code).to.equal(0);
+    for (const folder of ['cache', 'records']) {
+      execFileSync('sh', ['-c', `mv runs/${folder} away-${folder} && ln -s ../away-${folder} runs/${folder}`], { cwd: dir });
+      const before = execFileSync('find', [`away-${folder}`], { cwd: dir, encoding: 'utf8' });
+      for (const args of [['run', 'g.yaml', '--quiet', '--set', 'scans.params.scans=2'], ['gc', '--keep-last', '0']]) {
+        const r = ctflow([...args, '--runs', 'runs'], dir);
+        expect(r.code, `${folder}: ${args.join(' ')}`).to.equal(1);
+        expect(r.err).to.match(new RegExp(`runs/${folder}: it leads to .*away-${folder}, outside the runs directory`));
+      }
+      expect(execFileSync('find', [`away-${folder}`], { cwd: dir, encoding: 'utf8' }), 'nothing written or removed there').to.equal(before);
+      execFileSync('sh', ['-c', `rm runs/${folder} && mv away-${folder} runs/${folder}`], { cwd: dir });
+    }
+  });
+
   it('refuses an empty CTFLOW_RUNS or --runs and a runs directory that is a file', () => {
     const dir = tempDir();
     writeGraph(dir, 'g.yaml', GRAPH('empty'));

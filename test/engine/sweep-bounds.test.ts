@@ -3,6 +3,7 @@
 // (where replicates would share one seed), are refused with a reason.
 import { expect } from 'chai';
 import { join } from 'node:path';
+import { isRunId, newRunId } from '../../engine/runs.js';
 import { ctflow } from '../helpers/cli.js';
 import { session, tempDir, writeGraph } from '../helpers/engine.js';
 
@@ -48,6 +49,16 @@ describe('sweep bounds', function () {
       expect(variants, sweep as string).to.deep.equal([]);
       expect(issues.map((i) => i.message).join('\n')).to.match(want as RegExp);
     }
+  });
+
+  it('keeps the run ids of variants with long grid values within the name rule (and distinct)', () => {
+    const dir = tempDir();
+    const long = (c: string) => `"${c.repeat(240)}"`;
+    const { variants, issues } = session(join(dir, 'runs')).loadSweep(writeGraph(dir, 'sweep.yaml', `${BASE}replicates: 2\nsweep:\n  grid: { "scans.params.prefix": [${long('a')}, ${long('b')}, ${long('a').replace('a"', 'b"')}] }\n`));
+    expect(issues).to.deep.equal([]);
+    const ids = variants.map((v) => newRunId(v.name, new Date()));
+    expect(ids.every(isRunId), ids.join('\n')).to.equal(true);
+    expect(new Set(variants.map((v) => v.name)).size).to.equal(6);
   });
 
   it('refuses seeds past 2^53 - 1 (replicates would collapse into one seed)', () => {

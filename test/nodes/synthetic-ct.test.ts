@@ -218,9 +218,11 @@ describe('synthetic-ct', function () {
     expect(a.map((x) => x.label)).to.not.deep.equal(Array.from({ length: 400 }, (_, k) => assignment(12, k, 0.3, splits).label));
   });
 
-  it('rejects a reversed slice range and all-zero splits, naming the param', async () => {
-    await generate({ slices: [40, 10] }).then(() => expect.fail('no error'), (e: Error) => expect(e.message).to.match(/params\.slices.*\[10, 40\]/));
-    await generate({ splits: { train: 0, validation: 0, test: 0 } }).then(() => expect.fail('no error'), (e: Error) => expect(e.message).to.match(/params\.splits/));
+  it('rejects a reversed slice range and all-zero splits, naming the param (its check, which validation calls)', () => {
+    const params = (p: Partial<SyntheticCtParams>) => ({ scans: 2, slices: [8, 12], size: 64, positive: 0.5, extent: 1, splits: { train: 0.7, validation: 0.15, test: 0.15 }, prefix: 'x', ...p }) as SyntheticCtParams;
+    expect(kind.check!(params({ slices: [40, 10] }))).to.deep.include({ param: 'slices', hint: 'write it as [10, 40]' });
+    expect(kind.check!(params({ splits: { train: 0, validation: 0, test: 0 } }))?.param).to.equal('splits');
+    expect(kind.check!(params({}))).to.equal(undefined);
   });
 
   it('has lungs that grow from the apex, peak at 60–70% of their height and shrink toward the base, the right one first', async () => {
