@@ -62,7 +62,8 @@ export async function exportOutput(session: Session, graph: Graph, ref: string, 
   const named = (ps: string[]) => ps.map((p) => `${id}.${p}`).join(', ');
   if (portName !== undefined && !outputs[portName]) throw new UsageError(`node "${id}" has no output "${portName}"; its outputs: ${named(ports)}`);
   const exportable = ports.filter((p) => outputs[p].exporter);
-  const port = portName ?? (asArrow ? (ports.length === 1 ? ports[0] : undefined) : (exportable.length === 1 ? exportable[0] : undefined));
+  // Unnamed: the only output, else the only one with a folder export (a cropper's slices, not its boxes).
+  const port = portName ?? (asArrow && ports.length === 1 ? ports[0] : exportable.length === 1 ? exportable[0] : undefined);
   if (!port) {
     throw new UsageError(asArrow || exportable.length > 1
       ? `node "${id}" has several outputs${asArrow ? '' : ' with an exporter'}; name one: ${named(asArrow ? ports : exportable)}`

@@ -24,9 +24,9 @@ const sweep = (block: string) => OK + block;
 // map. The alias bomb is refused while the document is being composed, before any node exists, so
 // its problem is located at the document (1:1).
 const CORPUS: [string, string, number, string, string?][] = [
-  ['empty file', 'schema', 1, ''],
-  ['a scalar document', 'schema', 1, 'hello\n'],
-  ['a list document', 'schema', 1, '- a\n- b\n'],
+  ['empty file', 'not-a-graph', 1, ''],
+  ['a scalar document', 'not-a-graph', 1, 'hello\n'],
+  ['a list document', 'not-a-graph', 1, '- a\n- b\n'],
   ['tab indentation', 'yaml-syntax', 3, 'name: g\nnodes:\n\tscans: { kind: synthetic-ct }\n'],
   ['unclosed quote', 'yaml-syntax', 3, 'name: "g\nnodes: {}\n'],
   ['unclosed flow map', 'yaml-syntax', 3, 'name: g\nnodes: { scans: { kind: synthetic-ct }\n'],
@@ -62,8 +62,8 @@ const CORPUS: [string, string, number, string, string?][] = [
   ['unknown backend', 'schema', 4, edit('{ kind: cropper, in: { slices: scans } }', '{ kind: cropper, in: { slices: scans }, backend: tpu }')],
   ['unknown node key', 'schema', 4, edit('{ kind: cropper, in: { slices: scans } }', '{ kind: cropper, in: { slices: scans }, inputs: {} }')],
   ['name missing', 'schema', 1, OK.replace('name: g\n', '')],
-  ['name with a slash', 'schema', 1, OK.replace('name: g', 'name: a/b')],
-  ['name starting with a dot', 'schema', 1, OK.replace('name: g', 'name: .hidden')],
+  ['name with a slash', 'bad-name', 1, OK.replace('name: g', 'name: a/b')],
+  ['name starting with a dot', 'bad-name', 1, OK.replace('name: g', 'name: .hidden')],
   ['nodes empty', 'schema', 2, 'name: g\nnodes: {}\n'],
   ['nodes missing', 'schema', 1, 'name: g\n'],
   ['nodes is a list', 'schema', 3, 'name: g\nnodes:\n  - scans\n'],

@@ -34,7 +34,7 @@ const CASES: Case[] = [
   { name: '--quality abc', args: ['export', 'g.yaml', 'crop', '--to', 'out', '--quality', 'abc'], code: 2, says: /--quality takes a whole number from 1 to 100, got "abc"/ },
   { name: '--to an existing file', args: ['export', 'g.yaml', 'crop', '--to', 'g.yaml'], code: 2, says: /--to g\.yaml is a file/ },
   { name: '--against ../..', args: ['status', 'g.yaml', '--against', '../..'], code: 2, says: /no run "\.\.\/\.\." in runs/ },
-  { name: '--keep-last -1', args: ['gc', '--keep-last=-1'], code: 2, says: /--keep-last takes a whole number/ },
+  { name: '--keep-last -1', args: ['gc', '--keep-last=-1'], code: 2, says: /--keep-last must be an integer ≥ 0, got "-1"/ },
   { name: '--max-size lots', args: ['gc', '--max-size', 'lots'], code: 2, says: /cannot read size "lots"/ },
   { name: '--concurrency x', args: ['run', 'g.yaml', '--concurrency', 'x'], code: 2, says: /--concurrency must be a positive integer/ },
   { name: 'report ../..', args: ['report', '../..'], code: 2, says: /\.\.\/\.\.: cannot read the graph file: not a regular file \(a directory\)/ },

@@ -29,7 +29,7 @@ nodes:
       [['worker', '--redis', 'redis://127.0.0.1:1'], '--cache DIR is required'],
       [['worker', '--redis', 'redis://127.0.0.1:1', '--cache', 'runs', '--heavy-concurrency', 'two'], '--heavy-concurrency must be an integer ≥ 0, got "two"'],
       [['run', graph, '--executor', 'bullmq'], '--executor bullmq needs --redis'],
-      [['sweep', graph, '--executor', 'slurm'], '--executor must be local or bullmq, got "slurm"'],
+      [['sweep', graph, '--executor', 'kubernetes'], '--executor must be local, bullmq or slurm, got "kubernetes"'],
       [['run', graph, '--redis', 'redis://127.0.0.1:1'], '--redis is for --executor bullmq'],
     ];
     for (const [args, message] of cases) {
