@@ -18,6 +18,7 @@ import { toHounsfield } from '../../../nodes/kernels/dicom/hu.js';
 import { decodeGrey, MAX_SIDE, type GreySlice } from '../../../nodes/kernels/image-folder/decode.js';
 import { byteToHuTable, bytesToHuPixels, DEFAULT_WINDOW, huPixelsToBytes } from '../../../nodes/kernels/image-folder/hu.js';
 import { testContext } from '../../helpers/context.js';
+import { timed } from '../../helpers/timing.js';
 import { mapJpeg, mutateJpeg } from './mutate.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/', import.meta.url));
@@ -25,6 +26,7 @@ const PER_SOURCE = 160;
 /** Mutants filed as scans for run(): SLICES_PER_SCAN mutants of one source per scan folder. */
 const RUN_MUTANTS = 300;
 const SLICES_PER_SCAN = 5;
+/** Longest a single file may take, in CPU time (helpers/timing.ts). */
 const TIME_BOUND_MS = 2000;
 
 /** The source JPEGs: name → bytes. */
@@ -54,13 +56,11 @@ interface Mutated {
   what: string;
 }
 
-async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await f();
-  return { value, ms: performance.now() - t0 };
-}
 
 describe('fuzz: damaged JPEG slices', function () {
+  // Over a thousand decodes per test: a minute of CPU can take several on a loaded 2-core machine;
+  // the limit only stops a hang (each file's own bound is in CPU time).
+  this.timeout(600_000);
   let dir: string;
   const corpus: Mutated[] = [];
   const outcomes = new Map<string, GreySlice | { reason: string }>();
@@ -136,9 +136,10 @@ describe('fuzz: damaged JPEG slices', function () {
     const ctx = testContext<ImageFolderParams>({ path: root, window: [...DEFAULT_WINDOW], mixedSizes: 'drop', splits: null });
     if (imageFolder.mode !== 'source') throw new Error('image-folder must be a source');
     const batches: RecordBatch[] = [];
-    const t0 = performance.now();
-    for await (const out of imageFolder.run(ctx)) batches.push(out.slices);
-    const ms = performance.now() - t0;
+    const outputs = imageFolder.run(ctx);
+    const { ms } = await timed(async () => {
+      for await (const out of outputs) batches.push(out.slices);
+    });
 
     // what each scan should come to, from the per-file outcomes
     const table = byteToHuTable([...DEFAULT_WINDOW]);
@@ -195,9 +196,8 @@ describe('fuzz findings: JPEG slices', function () {
     const { sof } = mapJpeg(src);
     b.writeUInt16BE(16000, sof + 5);
     b.writeUInt16BE(16000, sof + 7);
-    const t0 = performance.now();
-    const o = await decodeGrey(await writeTmp(join(dir, 'huge.jpg'), b));
-    expect(performance.now() - t0).to.be.below(500);
+    const { value: o, ms } = await timed(async () => decodeGrey(await writeTmp(join(dir, 'huge.jpg'), b)));
+    expect(ms, 'refused without decoding').to.be.below(500);
     expect(o).to.deep.equal({ reason: `unreadable: its header declares more than ${MAX_SIDE}×${MAX_SIDE} pixels (damaged?)` });
   });
 
