@@ -2,7 +2,8 @@
 // inputs and writes its outputs as Arrow IPC files; its deps are part of the key; a failure
 // shows its exit code and stderr; it runs only when commands are allowed.
 import { expect } from 'chai';
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { GraphError } from '../../engine/errors.js';
 import type { Session } from '../../engine/session.js';
@@ -206,12 +207,16 @@ nodes:
   });
 
   it('kill the program when the node is aborted', async () => {
+    const pidFile = join(tempDir('ctflow-cmd-'), 'pid');
     const ac = new AbortController();
-    const t0 = Date.now();
-    setTimeout(() => ac.abort(), 200);
-    const run = runProgram({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 60000)'], cwd: '.', env: process.env, signal: ac.signal, log: () => {} });
+    // The program never exits by itself: the run can end only by the abort killing it.
+    const argv = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`];
+    const run = runProgram({ argv, cwd: '.', env: process.env, signal: ac.signal, log: () => {} });
+    while (!existsSync(pidFile)) await sleep(20);
+    ac.abort();
     const err = await run.then(() => undefined, (e: Error) => e);
     expect(err?.name).to.equal('AbortError');
-    expect(Date.now() - t0).to.be.lessThan(10000);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(() => process.kill(pid, 0), `program ${pid} still runs`).to.throw(/ESRCH/);
   });
 });
