@@ -39,16 +39,21 @@ describe('sweeps', () => {
     expect(again.runs.every((r) => Object.values(r.nodes).every((n) => n.status === 'cached'))).to.equal(true);
   });
 
-  it('replicates rerun only the random nodes, under seed, seed+1, …', async () => {
+  it('replicates rerun only the random nodes, under seed, seed+1, …; a seed-independent branch stays cached', async () => {
     const dir = tempDir();
-    const file = writeGraph(dir, 'g.yaml', BASE.replace('scans: { kind: toy-scans', 'fixed: { kind: toy-scans, params: { scans: 1 } }\n  other: { kind: scan-mean, in: { slices: fixed } }\n  scans: { kind: toy-scans') + 'replicates: 3\n');
+    // `fixed` reads a folder (image-folder is not random) and `other` depends on it alone: one key
+    // for every seed, computed once however many replicates there are.
+    const graph = (n: number) => BASE.replace('scans: { kind: toy-scans', 'fixed: { kind: image-folder, params: { path: test/fixtures/image-folder/tiny } }\n  other: { kind: scan-mean, in: { slices: fixed } }\n  scans: { kind: toy-scans') + `replicates: ${n}\n`;
+    const file = writeGraph(dir, 'g.yaml', graph(3));
     const s = session(join(dir, 'runs'));
     const { variants } = s.loadSweep(file);
     expect(variants.map((v) => [v.name, v.seed])).to.deep.equal([['sw.s5', 5], ['sw.s6', 6], ['sw.s7', 7]]);
     const out = await s.runSweep(variants, file);
     const keys = (id: string) => new Set(out.runs.map((r) => r.nodes[id].key)).size;
-    expect(keys('scans')).to.equal(3);
-    expect(keys('fixed')).to.equal(3);
+    const ran = (runs: typeof out.runs, id: string) => runs.filter((r) => r.nodes[id].status === 'ran').length;
+    expect([keys('scans'), keys('mean')]).to.deep.equal([3, 3]);
+    expect([keys('fixed'), keys('other')]).to.deep.equal([1, 1]);
+    expect([ran(out.runs, 'fixed'), ran(out.runs, 'other'), ran(out.runs, 'scans')]).to.deep.equal([1, 1, 3]);
     const cols = columnsOf(out.runs);
     expect(cols.map((c) => c.label)).to.deep.equal(['sw']);
     const m = compare(cols).metrics.find((x) => x.metric === 'toy validation mean')!.values[0]!;
@@ -56,6 +61,13 @@ describe('sweeps', () => {
     expect(m.lo).to.be.at.most(m.mean);
     expect(m.hi).to.be.at.least(m.mean);
     expect(formatComparison(compare(cols), 'table')).to.match(/± /);
+
+    // A fourth replicate: only its random chain runs; the seed-independent branch is reused.
+    const more = writeGraph(dir, 'g4.yaml', graph(4));
+    const fourth = await s.runSweep(s.loadSweep(more).variants, more);
+    const ranIds = fourth.runs.flatMap((r) => Object.entries(r.nodes).filter(([, n]) => n.status === 'ran').map(([id]) => `${r.sweep!.seed}/${id}`));
+    expect(ranIds.sort()).to.deep.equal(['8/crop', '8/mean', '8/scans', '8/score']);
+    expect(fourth.runs.map((r) => r.nodes.other.status)).to.deep.equal(['cached', 'cached', 'cached', 'cached']);
   });
 
   it('named variants, and unknown sweep paths located in the sweep block', () => {
