@@ -1,4 +1,5 @@
 // Kinds that exist only for engine tests.
+import barrier from './barrier.js';
 import childTotal from './child-total.js';
 import failAt from './fail-at.js';
 import scale from './scale.js';
@@ -8,4 +9,4 @@ import toyMetrics from './toy-metrics.js';
 import toyScans from './toy-scans.js';
 import toyTrain from './toy-train.js';
 
-export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain];
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain, barrier];
