@@ -1,7 +1,8 @@
 // SIGKILL at random points, 20 times, rerunning each time — while streams run, while entries are
-// written, in a child process, during a checkpointed training — no partial or corrupt entry is ever
-// used, finished nodes are reused, training resumes, and the final outputs equal an uninterrupted
-// run's, byte for byte.
+// written, in a child process, during a checkpointed training — and once right after the first
+// checkpoint: no partial or corrupt entry is ever used, finished nodes are reused, training
+// resumes, no training child outlives its run, and the final outputs equal an uninterrupted run's,
+// byte for byte.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -9,16 +10,17 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { rngFrom } from '../../engine/rng.js';
+import { STRICT_TIMING } from '../helpers/timing.js';
 import { runFile, session, tempDir, writeGraph } from '../helpers/engine.js';
 
-const graph = (pidFile: string) => `name: crashy
+const graph = (trace: string) => `name: crashy
 nodes:
   scans: { kind: toy-scans, params: { scans: 6, slices: 3, size: 24 } }
   slow: { kind: scale, in: { slices: scans }, params: { factor: 3, jitterMs: 25 } }
   fused: { kind: scale, in: { slices: slow }, params: { factor: 0.5 }, cache: false }
   mean: { kind: scan-mean, in: { slices: fused } }
   total: { kind: child-total, in: { stats: mean } }
-  train: { kind: toy-train, in: { stats: total }, params: { epochs: 10, epochMs: 150, pidFile: ${JSON.stringify(pidFile)} } }
+  train: { kind: toy-train, in: { stats: total }, params: { epochs: 10, epochMs: 150, trace: ${JSON.stringify(trace)} } }
   again: { kind: stats-total, in: { stats: train } }
 `;
 
@@ -48,52 +50,87 @@ function storedFiles(runs: string): Map<string, Buffer> {
   return out;
 }
 
-describe('crash safety', function () {
-  this.timeout(400_000);
+/** The events toy-train appended to its trace file: [event, pid, epoch]. */
+function traced(trace: string): [string, number, number][] {
+  if (!existsSync(trace)) return [];
+  return readFileSync(trace, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([e, pid, epoch]) => [e, Number(pid), Number(epoch ?? 0)]);
+}
 
-  it('survives 20 SIGKILLs at random points and ends with the same bytes as an uninterrupted run', async () => {
-    const dir = tempDir();
-    const pids = join(dir, 'train.pids');
-    const file = writeGraph(dir, 'g.yaml', graph(pids));
-    const script = writeGraph(dir, 'launch.mjs', `import { runFile, session } from ${JSON.stringify(resolve('dist/test/helpers/engine.js'))};
+describe('crash safety', function () {
+  this.timeout(600_000);
+  const dir = tempDir();
+  const trace = join(dir, 'train.trace');
+  const file = writeGraph(dir, 'g.yaml', graph(trace));
+  const script = writeGraph(dir, 'launch.mjs', `import { runFile, session } from ${JSON.stringify(resolve('dist/test/helpers/engine.js'))};
 const out = await runFile(session(process.argv[2]), process.argv[3]);
 process.stdout.write(out.record.status + ' ' + (out.record.nodes.train.notes?.resumed_after ?? 0));`);
-    /** Run the graph in a fresh process, SIGKILLed after `killMs` unless null: its output line and duration. */
-    const launch = (runs: string, killMs: number | null) => new Promise<{ status: string; ms: number }>((res) => {
-      const t0 = performance.now();
-      const p = spawn(process.execPath, [script, runs, file], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      p.stdout.on('data', (d) => (out += d));
-      const t = killMs === null ? undefined : setTimeout(() => p.kill('SIGKILL'), killMs);
-      p.on('exit', () => {
-        clearTimeout(t);
-        res({ status: out || 'killed', ms: performance.now() - t0 });
-      });
+  /** Run the graph in a fresh process, SIGKILLed when `kill` resolves unless it finishes first: its output line and duration. */
+  const launch = (runs: string, kill?: Promise<unknown>) => new Promise<{ status: string; ms: number }>((res) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, [script, runs, file], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    let exited = false;
+    void kill?.then(() => exited || p.kill('SIGKILL'));
+    p.on('exit', () => {
+      exited = true;
+      res({ status: out || 'killed', ms: performance.now() - t0 });
     });
-    const first = await launch(join(dir, 'clean'), null);
+  });
+  /**
+   * A killed run's training child stops with it: no orphan keeps writing checkpoints. The child
+   * notes in the trace when it is about to train although its parent is gone; the wait for its
+   * exit is generous (an orphan would end its 10 epochs within 1.5 s and exit anyway) unless
+   * CTFLOW_STRICT_TIMING=1 asks for death within 800 ms.
+   */
+  const noOrphans = async () => {
+    for (const [, pid] of traced(trace).filter(([e]) => e === 'start')) {
+      const until = performance.now() + (STRICT_TIMING ? 800 : 60_000);
+      while (alive(pid) && performance.now() < until) await sleep(20);
+      expect(alive(pid), `training child ${pid} outlived its killed parent`).to.equal(false);
+    }
+    expect(traced(trace).filter(([e]) => e === 'orphan'), 'epochs trained by an orphan').to.deep.equal([]);
+  };
+  let first: { status: string; ms: number };
+  let clean: Map<string, Buffer>;
+  const sameAsClean = (runs: string) => {
+    const got = storedFiles(runs);
+    expect([...got.keys()].sort()).to.deep.equal([...clean.keys()].sort());
+    for (const [k, bytes] of clean) expect(got.get(k)!.equals(bytes), k).to.equal(true);
+  };
+
+  before(async () => {
+    first = await launch(join(dir, 'clean'));
     expect(first.status).to.equal('ok 0');
+    clean = storedFiles(join(dir, 'clean'));
+  });
 
-    const clean = storedFiles(join(dir, 'clean'));
-    const sameAsClean = (runs: string) => {
-      const got = storedFiles(runs);
-      expect([...got.keys()].sort()).to.deep.equal([...clean.keys()].sort());
-      for (const [k, bytes] of clean) expect(got.get(k)!.equals(bytes), k).to.equal(true);
-    };
+  it('a SIGKILL right after the first checkpoint: the rerun resumes after the last checkpointed epoch, with the same bytes', async () => {
+    const runs = join(dir, 'after-checkpoint');
+    const seen = traced(trace).length;
+    const checkpointed = (async () => {
+      while (!traced(trace).slice(seen).some(([e]) => e === 'checkpoint')) await sleep(5);
+    })();
+    expect((await launch(runs, checkpointed)).status).to.equal('killed');
+    await noOrphans();
+    const epochs = traced(trace).slice(seen).filter(([e]) => e === 'checkpoint').map(([, , epoch]) => epoch);
+    expect(epochs[0], 'the first checkpoint is epoch 1').to.equal(1);
+    expect((await launch(runs)).status).to.equal(`ok ${epochs.at(-1)}`);
+    sameAsClean(runs);
+  });
 
+  it('survives 20 SIGKILLs at random points and ends with the same bytes as an uninterrupted run', async () => {
     // Kill times spread over the whole run as this machine runs it: sources, streams, the child
     // process, training epochs and entry writes all get hit. A run that finishes before its kill is
     // checked against the clean run, and the next round starts from an empty cache.
     const rng = rngFrom('crash-delays');
+    const starts = traced(trace).filter(([e]) => e === 'start').length;
     let kills = 0, completed = 0, resumed = 0, round = 0;
     let runs = join(dir, 'crashed-0');
     while (kills < 20) {
       expect(kills + completed, 'runs launched').to.be.below(80);
-      const { status } = await launch(runs, Math.round(first.ms * (0.1 + 0.9 * rng())));
-      // A killed run's training child stops with it (no orphan keeps writing checkpoints).
-      for (const pid of existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n').map(Number) : []) {
-        for (let t = 0; alive(pid) && t < 40; t++) await sleep(20); // an orphan would train on for up to 1.5 s
-        expect(alive(pid), `training child ${pid} outlived its killed parent`).to.equal(false);
-      }
+      const { status } = await launch(runs, sleep(Math.round(first.ms * (0.1 + 0.9 * rng()))));
+      await noOrphans();
       if (status !== 'killed') {
         expect(status.split(' ')[0]).to.equal('ok');
         if (status !== 'ok 0') resumed++;
@@ -117,7 +154,7 @@ process.stdout.write(out.record.status + ' ' + (out.record.nodes.train.notes?.re
     const final = await runFile(session(runs), file);
     expect(final.record.status).to.equal('ok');
     sameAsClean(runs);
-    const trainings = readFileSync(pids, 'utf8').trim().split('\n').length - 1;
+    const trainings = traced(trace).filter(([e]) => e === 'start').length - starts;
     expect(trainings, 'training started in several runs').to.be.at.least(3);
     expect(resumed, "a run resumed training from a killed run's checkpoint").to.be.at.least(1);
   });

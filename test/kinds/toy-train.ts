@@ -2,6 +2,9 @@
 // of `epochMs` each from the scan means and a per-epoch generator; after every epoch the state is
 // checkpointed (temp file + rename) in ctx.checkpoints, and a rerun resumes after the last
 // checkpointed epoch. The output (the weights as scan stats) equals an uninterrupted run's.
+// With `trace`, it appends a line per event to that file, for crash tests: `start PID` when it
+// begins, `checkpoint PID EPOCH` after each checkpoint, and `orphan PID EPOCH` when it is about to
+// train an epoch although its parent process is gone (the engine must have stopped it by then).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +14,19 @@ import { ScanStats } from '../../nodes/tables.js';
 
 interface State { epoch: number; weights: number[] }
 
-export default defineNode<{ epochs: number; epochMs: number; pidFile: string | null }>(import.meta.url, {
+/**
+ * Whether the process that started this one is gone: re-parented, or its IPC channel closed (which
+ * also covers a parent that died before `parent` was read). Its end of the channel is then closed
+ * already (a process's files close before its children are re-parented), so two turns of the event
+ * loop let the engine's disconnect handler end this process first: surviving them makes an orphan.
+ */
+async function orphaned(parent: number): Promise<boolean> {
+  if (process.ppid === parent && process.connected !== false) return false;
+  for (let turn = 0; turn < 2; turn++) await new Promise((r) => setImmediate(r));
+  return true;
+}
+
+export default defineNode<{ epochs: number; epochMs: number; trace: string | null }>(import.meta.url, {
   kind: 'toy-train',
   version: 1,
   description: 'heavy barrier: checkpointed toy training for crash tests',
@@ -20,13 +35,15 @@ export default defineNode<{ epochs: number; epochMs: number; pidFile: string | n
   params: {
     epochs: { type: 'integer', minimum: 1, default: 8, description: 'epochs' },
     epochMs: { type: 'integer', minimum: 0, default: 30, description: 'sleep per epoch' },
-    pidFile: { type: ['string', 'null'], default: null, description: 'append the process id here (crash tests look for orphans)' },
+    trace: { type: ['string', 'null'], default: null, description: 'append start, checkpoint and orphan events here (crash tests)' },
   },
   example: { epochs: 2, epochMs: 0 },
   inputs: { stats: ScanStats },
   outputs: { stats: ScanStats },
   async *run(ctx, { stats }) {
-    if (ctx.params.pidFile) appendFileSync(ctx.params.pidFile, `${process.pid}\n`);
+    const { trace } = ctx.params;
+    const parent = process.ppid;
+    if (trace) appendFileSync(trace, `start ${process.pid}\n`);
     type Row = { scan_id: string; split: string; label: number | null; n_slices: number; mean: number };
     const scans: Row[] = [];
     for (let i = 0; i < stats.numBatches; i++) scans.push((await stats.batch(i)).toArray()[0].toJSON() as Row);
@@ -37,9 +54,11 @@ export default defineNode<{ epochs: number; epochMs: number; pidFile: string | n
     for (let epoch = state.epoch + 1; epoch <= ctx.params.epochs; epoch++) {
       const rng = ctx.rngFor(`epoch:${epoch}`);
       await sleep(ctx.params.epochMs);
+      if (trace && await orphaned(parent)) appendFileSync(trace, `orphan ${process.pid} ${epoch}\n`);
       state = { epoch, weights: state.weights.map((w, i) => 0.9 * w + 0.1 * scans[i].mean + rng() * 1e-3) };
       writeFileSync(`${file}.tmp`, JSON.stringify(state));
       renameSync(`${file}.tmp`, file);
+      if (trace) appendFileSync(trace, `checkpoint ${process.pid} ${epoch}\n`);
       ctx.progress(epoch, ctx.params.epochs);
     }
     yield {
