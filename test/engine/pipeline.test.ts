@@ -1,28 +1,44 @@
 // The README's main job, graphs/quick.yaml as shipped: the paper's whole pipeline on the synthetic
-// set (model nodes in child processes) learns — every model's validation macro-F1 and the CNN's
-// held-out slice accuracy clearly above chance — and a second run is fully cached with the same table.
+// set (model nodes in child processes) learns — every model above chance on the held-out test split,
+// which chose nothing (validation chose the CNN's epoch and the sequence models' early stopping) —
+// and a second run is fully cached with the same table.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from '../../engine/arrow.js';
 import { byStatus, runFile, session, tempDir } from '../helpers/engine.js';
 
-describe('the paper pipeline: graphs/quick.yaml', function () {
-  this.timeout(600_000);
+// Thresholds from the graph run under seeds 7–11 (`ctflow run graphs/quick.yaml --set seed=S`, wasm,
+// 19–21 test scans, so one scan moves a rate by about 0.05). Lowest test values over all eight rows
+// (each model, one draw and Mean 10): seed 7 macro-F1 0.895 / AUC 0.982, seed 8 0.845 / 0.869,
+// seed 9 0.642 / 0.810, seed 10 0.614 / 0.744, seed 11 0.823 / 0.810. The bounds sit one scan or more below the worst seed
+// and above chance (0.5 for both): margins 0.064 (macro-F1) and 0.044 (AUC) at seed 10, 0.345 and
+// 0.282 at the shipped seed 7, which this test runs.
+const MIN_TEST_F1 = 0.55;
+const MIN_TEST_AUC = 0.7;
+const MODELS = ['cnn', 'cnn (Mean 10)', 'lstm', 'lstm (Mean 10)', 'swin', 'swin (Mean 10)', 'ensemble', 'ensemble (Mean 10)'];
 
-  it('learns on the synthetic set (every model above chance on validation), then reruns from cache', async () => {
+describe('the paper pipeline: graphs/quick.yaml', function () {
+  this.timeout(1_800_000);
+
+  it('learns on the synthetic set (every model above chance on the test split), then reruns from cache', async () => {
     const s = session(join(tempDir(), 'runs'));
     const out = await runFile(s, 'graphs/quick.yaml');
     expect(out.record.status, JSON.stringify(Object.fromEntries(Object.entries(out.record.nodes).map(([k, n]) => [k, n.error])))).to.equal('ok');
-    const f1 = (model: string) => out.record.metrics.find((m) => m.model === model && m.split === 'validation' && m.metric === 'macro_f1')?.value;
-    for (const model of ['cnn', 'cnn (Mean 10)', 'lstm', 'lstm (Mean 10)', 'swin', 'swin (Mean 10)', 'ensemble']) {
-      expect(f1(model), `${model} validation macro-F1 (chance 0.5)`).to.be.at.least(0.75);
+    const test = (model: string, metric: string) => out.record.metrics.find((m) => m.model === model && m.split === 'test' && m.metric === metric)?.value;
+    for (const model of MODELS) {
+      expect(test(model, 'n'), `${model}: test scans`).to.be.at.least(15);
+      expect(test(model, 'macro_f1'), `${model} test macro-F1 (chance 0.5)`).to.be.at.least(MIN_TEST_F1);
+      expect(test(model, 'auc'), `${model} test AUC (chance 0.5)`).to.be.at.least(MIN_TEST_AUC);
     }
     expect(out.record.nodes.cnn.notes!.backend).to.be.a('string');
-    // The CNN's own held-out measure: accuracy on window slices of the validation scans.
+    // The CNN's output weights (scored on the test split above) are those of the epoch that early
+    // stopping selected: the one marked best in the history, with the highest validation F1.
     const cnn = out.record.nodes.cnn;
     const history = tableFromIPC(readFileSync(join(s.store.entryDir(cnn.key), 'history.arrow'))).toArray().map((r) => r.toJSON());
-    expect(Math.max(...history.map((r) => r.val_accuracy)), 'CNN validation slice accuracy (chance 0.5)').to.be.at.least(0.75);
+    const selected = history.filter((r) => r.best === 1);
+    expect(selected.map((r) => r.epoch), 'one selected epoch, the one noted').to.deep.equal([cnn.notes!.best_epoch]);
+    expect(selected[0].val_f1).to.equal(Math.max(...history.map((r) => r.val_f1)));
 
     const again = await runFile(s, 'graphs/quick.yaml');
     expect(byStatus(again, 'ran')).to.deep.equal([]);

@@ -1,5 +1,6 @@
 // graphs/two-step.yaml, the paper's configuration: valid as shipped, with the paper's settings, and
-// it runs end to end on the tiny JPEG fixture folder with training shortened from the command line.
+// it runs end to end on the tiny JPEG fixture folder with training shortened from the command line,
+// every model scored with finite rates in [0, 1].
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { byStatus, runFile, session, tempDir } from '../helpers/engine.js';
@@ -34,5 +35,26 @@ describe('the paper configuration: graphs/two-step.yaml', function () {
     expect(byStatus(out, 'failed')).to.deep.equal([]);
     const models = new Set(out.record.metrics.map((m) => m.model));
     expect([...models].sort()).to.deep.equal(['cnn', 'cnn (Mean 2)', 'ensemble', 'ensemble (Mean 2)', 'lstm', 'lstm (Mean 2)', 'swin', 'swin (Mean 2)']);
+    // Every score is a rate in [0, 1] and every count adds up: a NaN or an out-of-range value (a
+    // division by an empty class, a probability that is a logit) fails here. A rate is undefined
+    // (null) only where its class is absent: the tiny folder's labelled evaluation scans are all
+    // positive, so specificity and AUC have no negatives to be computed from.
+    const value = (model: string, split: string, metric: string) => out.record.metrics.find((m) => m.model === model && m.split === split && m.metric === metric)!.value;
+    const scored = out.record.metrics.filter((r) => r.metric === 'n');
+    expect(scored.length, 'a row of counts per model and split').to.be.at.least(models.size);
+    for (const m of scored) {
+      const what = `${m.model} ${m.split}`;
+      expect(m.value, `${what}: scans`).to.be.above(0);
+      const [tp, fp, tn, fn] = ['tp', 'fp', 'tn', 'fn'].map((c) => value(m.model, m.split, c));
+      for (const c of [tp, fp, tn, fn]) expect(c, `${what}: confusion`).to.be.at.least(0);
+      expect(tp + fp + tn + fn, `${what}: confusion adds up to n`).to.be.closeTo(m.value, 1e-9);
+      const [positives, negatives] = [tp + fn, tn + fp];
+      const defined = { sensitivity: positives > 0, specificity: negatives > 0, auc: positives > 0 && negatives > 0, accuracy: true, macro_f1: true };
+      for (const [rate, isDefined] of Object.entries(defined)) {
+        const v = value(m.model, m.split, rate);
+        if (isDefined) expect(v, `${what} ${rate}`).to.be.within(0, 1);
+        else expect(v === null || Number.isNaN(v), `${what} ${rate} has no ${rate === 'sensitivity' ? 'positives' : 'negatives'}: ${v}`).to.equal(true);
+      }
+    }
   });
 });

@@ -4,8 +4,13 @@ import { resolve } from 'node:path';
 import type { Timing } from '../../engine/scale/queue.js';
 import type { WorkerEvent } from '../../engine/scale/worker.js';
 
-/** Locks lost 4 s after a worker dies (long enough for a loaded 2-core machine to renew them), looked for every second. */
-export const TEST_TIMING: Timing = { lockMs: 4000, stalledMs: 1000, maxStalls: 5 };
+/**
+ * Locks lost 15 s after a worker dies, looked for every second. A live worker renews its lock every
+ * 7.5 s, so only an event loop blocked for 15 s loses one: a 2-core machine running a dozen other
+ * processes stalls for seconds (4 s locks were lost there, and a job ran twice). The SIGKILL test
+ * waits out one lock.
+ */
+export const TEST_TIMING: Timing = { lockMs: 15_000, stalledMs: 1000, maxStalls: 5 };
 
 const MAIN = resolve('dist/test/scale/worker-main.js');
 

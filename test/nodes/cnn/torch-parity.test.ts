@@ -2,7 +2,8 @@
 // with timm's module names, loaded through the warm-start path (fp16 safetensors, 3-channel stem
 // summed), gives PyTorch's eval-mode logits, training losses (BatchNorm on batch statistics, BCE)
 // and, after two Adam steps with coupled weight decay and the running-average updates, PyTorch's
-// eval-mode logits and parameter sums.
+// eval-mode logits and parameter sums. The fixture has every parameter's sum after the two steps,
+// not its elements (make-fixture.py would have to be rerun with torch to add them).
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import type * as TFJS from '@tensorflow/tfjs';
@@ -28,11 +29,28 @@ const adamExpected = JSON.parse(readFileSync(new URL('adam-expected.json', dir),
 };
 
 const close = (got: ArrayLike<number>, want: number[], tol: number, what: string) => {
+  expect(got.length, what).to.equal(want.length);
   const worst = Math.max(...want.map((w, i) => Math.abs(got[i] - w)));
-  expect(worst, `${what}: got [${Array.from(got).map((v) => v.toFixed(5))}], PyTorch [${want.map((v) => v.toFixed(5))}]`).to.be.below(tol);
+  expect(worst, `${what}: got [${Array.from(got).map((v) => v.toFixed(7))}], PyTorch [${want.map((v) => v.toFixed(7))}]`).to.be.below(tol);
 };
 
-for (const backend of ['wasm', 'cpu']) {
+/**
+ * Bounds on |ours − PyTorch|, from the errors measured on the development machine (in brackets).
+ * Up to the first update both backends agree to float32 rounding. Adam's first step then moves each
+ * weight by ±lr whatever its gradient's size, so a weight whose gradient is 0 up to rounding goes
+ * either way. On wasm none does differently from PyTorch. On cpu three do (one element each of
+ * blocks.2.0.conv_dw.weight, conv_head.weight and blocks.5.1.se.conv_reduce.weight moves the other
+ * way, found by comparing the two backends after one step), and the second step carries that
+ * through the network: its bounds after the first update are those of that one difference.
+ */
+const TOL = {
+  // eval logits before any update (wasm 1.8e-6, cpu 6.3e-7) and the first loss (1.4e-6, 1.8e-7), elementwise
+  before: 1e-5,
+  wasm: { loss: 1e-5 /* 9e-7 */, logits: 1e-4 /* 2.6e-5 */, sum: (size: number) => 3e-5 + 5e-8 * size /* 1.0e-4 on 4096 weights, 1.5e-5 on 8 */ },
+  cpu: { loss: 1e-3 /* 3.4e-4 */, logits: 3e-2 /* 1.1e-2 */, sum: () => 1.5e-2 /* 5.7e-3 */ },
+};
+
+for (const backend of ['wasm', 'cpu'] as const) {
   describe(`cnn: PyTorch parity (${backend})`, function () {
     this.timeout(30_000);
 
@@ -45,28 +63,32 @@ for (const backend of ['wasm', 'cpu']) {
       expect(loaded, 'every tensor comes from the file (the fixture has the embedding and head too)').to.equal(specs.length);
       const x = readSafetensors(readFileSync(path), { source: path }).find((e) => e.name === 'input.x')!.data as Float32Array;
       const m = createModel(tf, cfg, entries);
+      const initialSums = new Map<string, number>();
+      for (const [name, t] of m.params) initialSums.set(name, Array.from(await t.data()).reduce((a, b) => a + b, 0));
       const logits = async () => {
         const t = tf.tidy(() => forward(tf, m.arch, m.params, tf.tensor4d(x, [4, 32, 32, 1])).logit);
         const v = await t.data();
         t.dispose();
         return v;
       };
-      close(await logits(), expected.eval_logits_before, 2e-4, 'eval-mode logits before training');
+      close(await logits(), expected.eval_logits_before, TOL.before, 'eval-mode logits before training');
       const state = flatAdamState();
       for (const [i, step] of expected.steps.entries()) {
         const loss = await trainStep(tf, m, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 }, state, x, Float32Array.from(expected.labels));
-        // Step 1 is the forward pass alone; step 2 follows one Adam step, in which gradients that are 0 up
-        // to rounding (BatchNorm biases before a BatchNorm) move by ±lr in either framework.
-        close([loss], [step.loss], i === 0 ? 2e-5 : 1e-3, `training loss of step ${i + 1}`);
+        // Step 1 is the forward pass alone; step 2 follows one Adam step.
+        close([loss], [step.loss], i === 0 ? TOL.before : TOL[backend].loss, `training loss of step ${i + 1}`);
       }
-      // Loose: a first Adam step moves every weight by ±lr whatever its gradient's size, so weights whose
-      // gradient is 0 up to rounding go either way (the optimiser itself is checked exactly below).
-      close(await logits(), expected.eval_logits_after, 2e-2, 'eval-mode logits after two steps');
+      close(await logits(), expected.eval_logits_after, TOL[backend].logits, 'eval-mode logits after two steps');
+      let moved = 0;
       for (const [name, want] of Object.entries(expected.sums_after)) {
-        const got = Array.from(await m.params.get(name)!.data()).reduce((a, b) => a + b, 0);
-        // A BatchNorm bias whose gradient is 0 up to rounding moves by up to lr per element either way.
-        expect(Math.abs(got - want), `sum of ${name}`).to.be.below(2e-3 * m.params.get(name)!.size + 1e-4 * Math.abs(want));
+        const t = m.params.get(name)!;
+        const got = Array.from(await t.data()).reduce((a, b) => a + b, 0);
+        expect(Math.abs(got - want), `sum of ${name} (${t.size} values) after two steps`).to.be.below(TOL[backend].sum(t.size));
+        if (Math.abs(want - initialSums.get(name)!) > 2 * TOL[backend].sum(t.size)) moved++;
       }
+      // Where PyTorch's sum moved by more than twice the bound, a tensor that did not move fails: 156
+      // of the 161 tensors on wasm, 34 on cpu.
+      expect(moved, 'tensors whose update the sums check').to.be.at.least(backend === 'wasm' ? 150 : 30);
       disposeModel(m);
     });
 

@@ -8,6 +8,9 @@ import { useBackend, type TF } from '../../../nodes/kernels/tf/backend.js';
 import { swinForward, swinPlan, swinSpecs, swinStages, swinTorchMap, type SwinConfig } from '../../../nodes/kernels/seq/swin-model.js';
 import { fixture, relErr } from './fixtures.js';
 
+// Every element of every output and gradient: max |ours − torch| over a tensor, relative to its
+// largest |torch| value (helpers/numeric.ts relErr). Measured worst over all of them: 7.1e-7 (grad.patch_embed.norm.weight on cpu), 6.4e-7 on wasm;
+// the bound leaves float32 summation order a factor of 14, and nothing is excluded.
 const TOL = 1e-5;
 type Cfg = Omit<SwinConfig, 'mlpRatio'> & { batch: number };
 
