@@ -27,13 +27,10 @@ function noAdapter(): Error {
     + 'without a GPU, Mesa\'s lavapipe runs it slowly for tests (.ci/webgpu.sh install); or use --backend wasm');
 }
 
-let probed: Promise<AdapterInfo> | null = null;
+let probed: Promise<{ gpu: object; info: AdapterInfo }> | null = null;
 
-/**
- * Dawn's adapter as TensorFlow.js will request it (high-performance), installed as navigator.gpu;
- * fails naming the missing package, or with the reason no adapter was found and the fix.
- */
-export function webgpuAdapter(): Promise<AdapterInfo> {
+/** Dawn's adapter as TensorFlow.js will request it (high-performance), probed once. */
+function probe(): Promise<{ gpu: object; info: AdapterInfo }> {
   probed ??= (async () => {
     const dawn = await importOptional('webgpu', INSTALL);
     Object.assign(globalThis, dawn.globals);
@@ -45,18 +42,25 @@ export function webgpuAdapter(): Promise<AdapterInfo> {
     }
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
     if (!adapter) throw noAdapter();
-    const g = globalThis as { navigator?: object };
-    if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-    else g.navigator = { gpu };
     const { vendor = '', architecture = '', device = '', description = '' } = adapter.info ?? {};
-    return { vendor, architecture, device, description };
+    return { gpu, info: { vendor, architecture, device, description } };
   })();
   return probed;
 }
 
-/** Everything the 'webgpu' TensorFlow.js backend needs before tf.setBackend('webgpu'); a software adapter is accepted. */
+/** What Dawn's adapter is; fails naming the missing package, or with the reason no adapter was found and the fix. */
+export const webgpuAdapter = async (): Promise<AdapterInfo> => (await probe()).info;
+
+/**
+ * Everything the 'webgpu' TensorFlow.js backend needs before tf.setBackend('webgpu'): Dawn as
+ * navigator.gpu (set only here, not when `auto` merely probes), then the backend package. A
+ * software adapter is accepted.
+ */
 export async function prepareWebgpu(): Promise<AdapterInfo> {
-  const info = await webgpuAdapter();
+  const { gpu, info } = await probe();
+  const g = globalThis as { navigator?: object };
+  if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  else g.navigator = { gpu };
   await importOptional('@tensorflow/tfjs-backend-webgpu', INSTALL);
   return info;
 }
