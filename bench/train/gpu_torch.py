@@ -7,6 +7,7 @@ Protocol (JSON lines): first reply {"torch", "cuda", "device"} (or {"error"}); t
 one reply {"samples_per_s", "step_ms", "steps", "params"}: one warm-up step, then steps until
 `steps` are done or `seconds` have passed (at least one), timed with torch.cuda.synchronize().
 """
+import functools
 import importlib.util
 import json
 import os
@@ -19,6 +20,7 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+@functools.cache
 def load(name):
     spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, f"{name}.py"))
     mod = importlib.util.module_from_spec(spec)
