@@ -1,12 +1,15 @@
 // The TensorFlow.js backend that runs model nodes. TensorFlow.js is imported lazily here, never at
 // the top level of a module the node registry imports: a fully cached run does not load it.
 // 'auto' prefers the native bindings (@tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node: both
-// optional, their install step downloads libtensorflow), then WebAssembly, then plain JS.
-// WebGPU (Dawn, through the npm package `webgpu`) is used only when asked for. See docs/backends.md.
+// optional, their install step downloads libtensorflow), then WebAssembly, then plain JS. WebGPU
+// (Dawn, through the optional npm package `webgpu`, webgpu.ts) runs when asked for, and `auto`
+// tries it after tensorflow-gpu only where Dawn finds a hardware adapter (never lavapipe). See docs/backends.md.
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type * as TFJS from '@tensorflow/tfjs';
+import { importOptional } from './optional.js';
 import { registerWasmKernels } from './wasm-grad-kernels/index.js';
+import { hardwareAdapter, prepareWebgpu } from './webgpu.js';
 
 export type TF = typeof TFJS;
 
@@ -14,8 +17,11 @@ export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu', 
 export type BackendName = (typeof BACKENDS)[number];
 type Concrete = Exclude<BackendName, 'auto'>;
 
-/** What 'auto' tries, in order. */
+/** What 'auto' tries, in order, where no hardware WebGPU adapter is present. */
 export const AUTO_ORDER: readonly Concrete[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** Where 'auto' tries webgpu when Dawn finds a hardware adapter: right after CUDA TensorFlow. */
+const WEBGPU_AFTER: Concrete = 'tensorflow-gpu';
 
 /** TensorFlow.js's own name for each backend. */
 const TFJS_NAME: Record<Concrete, string> = {
@@ -45,8 +51,10 @@ export async function useBackend(name: string): Promise<{ tf: TF; backend: strin
     return { tf, backend: name };
   }
   const failures: string[] = [];
-  for (const candidate of AUTO_ORDER) {
+  const order = AUTO_ORDER.flatMap((c) => (c === WEBGPU_AFTER ? [c, 'webgpu' as const] : [c]));
+  for (const candidate of order) {
     try {
+      if (candidate === 'webgpu') await hardwareAdapter();
       await activate(tf, candidate);
       return { tf, backend: candidate };
     } catch (e) {
@@ -91,32 +99,6 @@ async function prepare(tf: TF, name: Concrete): Promise<void> {
       return;
     case 'webgpu':
       await prepareWebgpu();
-  }
-}
-
-/** Dawn's WebGPU for Node, wired as docs/backends.md describes; fails with the missing piece named. */
-async function prepareWebgpu(): Promise<void> {
-  const install = 'WebGPU needs the npm packages "webgpu" (Dawn) and "@tensorflow/tfjs-backend-webgpu" (same version as @tensorflow/tfjs): npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0 (see docs/backends.md)';
-  const dawn = await importOptional('webgpu', install);
-  Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]);
-  if (!(await gpu.requestAdapter())) {
-    throw new Error('WebGPU found no GPU adapter: Dawn needs a Vulkan driver (libvulkan1, and VK_DRIVER_FILES pointing at the NVIDIA ICD json; see docs/backends.md)');
-  }
-  const g = globalThis as { navigator?: object };
-  if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-  else g.navigator = { gpu };
-  await importOptional('@tensorflow/tfjs-backend-webgpu', install);
-}
-
-/** Import a package that may be absent; the error says which and what to do. */
-async function importOptional(pkg: string, hint: string): Promise<any> {
-  try {
-    return await import(pkg);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const what = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' ? 'is not installed' : 'failed to load';
-    throw new Error(`${pkg} ${what} (${(e as Error).message.split('\n')[0]}). ${hint}`);
   }
 }
 
