@@ -48,10 +48,10 @@ export class PortWriter {
 
   private start(schema: Schema) {
     this.schema = schema;
-    // The writer's chunks are taken as it makes them and written by flush(), which write()
-    // awaits. Read through the writer's own queue by an async loop instead, they waited for the
-    // event loop to turn, which a group of synchronous nodes never lets it do: every batch of
-    // the run stayed alive in that queue until the last one was written.
+    // Arrow's writer hands its chunks (views of the batch's own buffers) to this sink as it
+    // makes them, and flush(), which write() awaits, puts them in the file. Left in the writer's
+    // own queue for an async loop to write, they waited for the event loop to turn, which a
+    // group of synchronous nodes never lets it do: every batch of a run stayed alive till its end.
     const sink = new AsyncByteQueue();
     sink.write = (chunk: Uint8Array) => { this.chunks.push(chunk); };
     const writer = new RecordBatchFileWriter();
