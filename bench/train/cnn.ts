@@ -1,7 +1,9 @@
 // Training speed of the 2D CNN on TensorFlow.js WebAssembly against PyTorch on the CPU, the same
 // network (bench/train/cnn_torch.py builds it from the same rules and checks the block lists agree)
-// on the same input size, one thread each, in one run: rounds alternate between the two so that
-// both meet the same machine load. Prints slices/s per round, the medians and their ratio.
+// on the same input size, in one run: PyTorch both at one thread and on all cores (its own
+// process each; PyTorch's default count is printed: Debian's build defaults to 1 on 2 cores), rounds alternating between the three so that all meet the same machine
+// load. Prints the machine, load and both sides' builds (host.ts), slices/s per round, the medians
+// and the ratios against each PyTorch.
 //
 //   npx tsc -p tsconfig.json && node dist/bench/train/cnn.js [--backbone small] [--resolution 128]
 //     [--batch 16] [--steps 4] [--rounds 3] [--profile] [--python /usr/bin/python3]
@@ -16,6 +18,7 @@ import { flatAdamState } from '../../nodes/kernels/train/adam.js';
 import { architecture, initialWeights, paramSpecs, PRESETS, type Backbone, type CnnConfig } from '../../nodes/kernels/cnn/architecture.js';
 import { createModel, trainStep } from '../../nodes/kernels/cnn/model.js';
 import { useBackend } from '../../nodes/kernels/tf/backend.js';
+import { cores, hostLines, loadNow, type TorchInfo } from './host.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -46,11 +49,14 @@ async function tfjsRound(): Promise<number> {
   return (batch * steps * 1000) / (performance.now() - t0);
 }
 
-/** The PyTorch side, one process for all rounds (built and warmed up once, like ours). */
-function startTorch(): (round: number) => Promise<{ slicesPerS: number; params: number; torch: string; threads: number }> {
-  const job = { width: cfg.width, depth: cfg.depth, embedding: cfg.embedding, arch, resolution, batch, steps, threads: 1 };
+type TorchRound = TorchInfo & { slicesPerS: number; params: number };
+
+/** The PyTorch side at `threads`, one process for all rounds (built and warmed up once, like ours). */
+function startTorch(threads: number): (round: number) => Promise<TorchRound> {
+  const job = { width: cfg.width, depth: cfg.depth, embedding: cfg.embedding, arch, resolution, batch, steps, threads };
   const script = fileURLToPath(new URL('../../../bench/train/cnn_torch.py', import.meta.url));
-  const child = spawn(a.python!, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const one = threads === 1 ? { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } : {};
+  const child = spawn(a.python!, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...one } });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -60,28 +66,31 @@ function startTorch(): (round: number) => Promise<{ slicesPerS: number; params: 
     const line = await lines.next();
     if (line.done) throw new Error(`${a.python} ${script} stopped: ${stderr.trim().split('\n').slice(-3).join(' | ')}; PyTorch is needed for this bench (apt-get install python3-torch)`);
     const out = JSON.parse(line.value);
-    return { slicesPerS: out.slices_per_s, params: out.params, torch: out.torch, threads: out.threads };
+    return { ...out, slicesPerS: out.slices_per_s };
   };
 }
 
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1];
 const trainable = paramSpecs(arch).filter((s) => !s.name.includes('running')).reduce((n, s) => n + s.shape.reduce((p, q) => p * q, 1), 0);
 console.log(`EfficientNet ${backbone} (width ${cfg.width}, depth ${cfg.depth}, ${arch.blocks.length} blocks, ${trainable} trainable parameters), ${resolution}² × 1, batch ${batch}, Adam + BCE, ${steps} steps per round`);
-console.log(`tfjs ${tf.version.tfjs} ${backend} (threads ${wasm.getThreadsCount()}, SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')})`);
 await trainStep(tf, model, opt, state, x, y);      // warm-up: kernel setup, first allocations
-const torchRound = startTorch();
-const ts: number[] = [], py: number[] = [];
-let info = { params: 0, torch: '', threads: 0 };
+const torchRounds = [startTorch(1), startTorch(cores)];
+const ts: number[] = [], py: number[][] = [[], []];
+const info: TorchRound[] = [];
 for (let r = 0; r < rounds; r++) {
   ts.push(await tfjsRound());
-  const t = await torchRound(r);
-  py.push(t.slicesPerS);
-  info = t;
-  console.log(`round ${r + 1}: tfjs-wasm ${ts[r].toFixed(2)} slices/s, PyTorch ${py[r].toFixed(2)} slices/s`);
+  for (const [i, round] of torchRounds.entries()) {
+    info[i] = await round(r);
+    py[i].push(info[i].slicesPerS);
+  }
+  console.log(`round ${r + 1}: tfjs-wasm ${ts[r].toFixed(2)} slices/s, PyTorch 1 thread ${py[0][r].toFixed(2)}, PyTorch ${info[1].threads} threads ${py[1][r].toFixed(2)} slices/s`);
 }
-if (info.params !== trainable) throw new Error(`PyTorch's model has ${info.params} parameters, ours ${trainable}: the two networks differ`);
-console.log(`PyTorch ${info.torch} CPU, ${info.threads} thread, same ${info.params} parameters`);
-console.log(`median: tfjs-wasm ${median(ts).toFixed(2)} slices/s, PyTorch ${median(py).toFixed(2)} slices/s, ratio ${(median(ts) / median(py)).toFixed(2)}×`);
+for (const i of info) if (i.params !== trainable) throw new Error(`PyTorch's model has ${i.params} parameters, ours ${trainable}: the two networks differ`);
+for (const line of await hostLines(tf, backend, info[0])) console.log(line);
+console.log(`load average at the end: ${loadNow()}; same ${trainable} parameters on both sides`);
+for (const [i, side] of info.entries()) {
+  console.log(`median: tfjs-wasm ${median(ts).toFixed(2)} slices/s, PyTorch (${side.threads} thread${side.threads > 1 ? 's' : ''}) ${median(py[i]).toFixed(2)} slices/s, ratio ${(median(ts) / median(py[i])).toFixed(2)}×`);
+}
 
 if (a.profile) {
   const p = await tf.profile(async () => { await trainStep(tf, model, opt, state, x, y); });

@@ -3,9 +3,10 @@
 has the keys of timm's efficientnet_b*, and of ctflow's weights tables), for two uses:
 
 - bench/train/cnn.ts runs this file as a script: the job (a JSON line on stdin: backbone
-  multipliers, resolution, batch, steps, threads) builds the model and takes one warm-up step; then
-  each further line "round" on stdin times `steps` training steps on random 1-channel inputs and
-  prints one JSON line: parameter count, milliseconds per step, slices per second.
+  multipliers, resolution, batch, steps, threads; 0: PyTorch's default) builds the model and
+  takes one warm-up step; then each further line "round" on stdin times `steps` training steps on
+  random 1-channel inputs and prints one JSON line: parameter count, milliseconds per step, slices
+  per second, and what this PyTorch is (torch_info.py).
 - test/fixtures/cnn/make-fixture.py imports it to write the PyTorch parity fixture.
 
 Needs torch (Debian: apt-get install python3-torch). One thread unless the job says otherwise.
@@ -17,6 +18,7 @@ import time
 
 import torch
 from torch import nn
+from torch_info import describe
 
 # b0's stages: expansion, kernel, stride, output channels, repeats (architecture.ts STAGES).
 STAGES = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3), (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1)]
@@ -108,7 +110,8 @@ class EfficientNet(nn.Module):
 
 def main():
     job = json.loads(sys.stdin.readline())
-    torch.set_num_threads(job.get("threads", 1))
+    if job.get("threads", 1):
+        torch.set_num_threads(job.get("threads", 1))
     torch.manual_seed(0)
     arch = architecture(job["width"], job["depth"], job["embedding"])
     if "arch" in job and job["arch"] != arch:
@@ -138,7 +141,7 @@ def main():
         for _ in range(job["steps"]):
             step()
         ms = (time.perf_counter() - t0) * 1000 / job["steps"]
-        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "params": params,
+        print(json.dumps({**describe(), "threads": torch.get_num_threads(), "params": params,
                           "step_ms": ms, "slices_per_s": n * 1000 / ms}), flush=True)
 
 

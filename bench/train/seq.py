@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""PyTorch side of bench/train/seq.ts: training steps of the two-step LSTM and Swin on one CPU thread.
+"""PyTorch side of bench/train/seq.ts: training steps of the two-step LSTM and Swin on the CPU, at the
+thread count of argv[1] (0: PyTorch's default; seq.ts runs one process at 1 thread and one at the
+machine's core count).
 
 A line protocol on stdin/stdout (JSON per line), so that seq.ts can alternate its own steps with
 these and both see the same load on a shared machine:
   {"config": {...}}  build the model of one of seq.ts's configs, take one warm-up step → {"ready": true}
   {"step": true}     one training step → {"cpu_ms": …, "wall_ms": …}
+The first line it prints says what this PyTorch is (torch_info.py) and its thread count.
 Models: nn.LSTM(E, H, num_layers, bidirectional=True, batch_first=True) → final states of both
 directions → Linear → ReLU → Linear; the Swin of test/fixtures/seq/make-parity.py. Adam (lr 1e-4,
-weight decay 5e-4), binary cross-entropy with logits, random inputs, torch.set_num_threads(1).
+weight decay 5e-4), binary cross-entropy with logits, random inputs.
 """
 import importlib.util
 import json
@@ -17,8 +20,10 @@ import time
 
 import torch
 import torch.nn as nn
+from torch_info import describe
 
-torch.set_num_threads(1)
+if int(sys.argv[1]):
+    torch.set_num_threads(int(sys.argv[1]))
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location('parity', os.path.join(HERE, '../../test/fixtures/seq/make-parity.py'))
 parity = importlib.util.module_from_spec(spec)
@@ -71,7 +76,7 @@ def reply(obj):
 
 if __name__ == '__main__':
     step = None
-    reply({'torch': torch.__version__})
+    reply({**describe(), 'threads': torch.get_num_threads()})
     for line in sys.stdin:
         msg = json.loads(line)
         if 'config' in msg:

@@ -1,11 +1,13 @@
-// Training speed of the two-step sequence models against PyTorch on the CPU, one thread each, in
-// the same run: this process times Adam steps of the lstm and swin nodes' networks on the
-// WebAssembly backend (fused LSTM kernels, SIMD window attention) and seq.py times the same models
-// in PyTorch (torch.set_num_threads(1), OpenBLAS/OpenMP/MKL held to one thread), step for step in
-// alternation, so that both sides see the same load on a shared machine. Prints sequences per
-// second from the median step's CPU time (process.cpuUsage / time.process_time) and the median of
-// the per-pair ratios, then the same from wall time.
-// Run: npx tsc -p tsconfig.json && node dist/bench/train/seq.js [--tiny] [--steps N]
+// Training speed of the two-step sequence models against PyTorch on the CPU in the same run: this
+// process times Adam steps of the lstm and swin nodes' networks on the WebAssembly backend (fused
+// LSTM kernels, SIMD window attention) and seq.py times the same models in PyTorch twice, one
+// process at one thread (torch.set_num_threads(1), OpenBLAS/OpenMP/MKL held to one thread) and one
+// on all cores (PyTorch's default count is printed: Debian's build defaults to 1 on 2 cores), step for step in alternation, so that all see the same load
+// on a shared machine. Prints the machine, load and both sides' builds (host.ts), then sequences
+// per second from the median step's wall time against each PyTorch (medians of the per-step
+// ratios), and against one-thread PyTorch from CPU time (process.cpuUsage / time.process_time).
+// --threads N trains our side data-parallel on N threads (nodes/kernels/seq/replicas.ts; default 1).
+// Run: npx tsc -p tsconfig.json && node dist/bench/train/seq.js [--tiny] [--steps N] [--threads N]
 // The PyTorch side needs python3 with torch (Debian: apt-get install python3-torch); PYTHON picks the interpreter.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -19,11 +21,14 @@ import { initialEntries } from '../../nodes/kernels/seq/init.js';
 import { lstmNet } from '../../nodes/kernels/seq/lstm-model.js';
 import { SWIN_PRESETS, swinNet } from '../../nodes/kernels/seq/swin-model.js';
 import type { SeqNet } from '../../nodes/kernels/seq/net.js';
+import { Replicas } from '../../nodes/kernels/seq/replicas.js';
 import { trainStep } from '../../nodes/kernels/seq/train.js';
 import { useBackend } from '../../nodes/kernels/tf/backend.js';
+import { cores, hostLines, loadNow, type TorchInfo } from './host.js';
 
 const args = process.argv.slice(2);
 const steps = args.includes('--steps') ? Number(args[args.indexOf('--steps') + 1]) : 8;
+const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
 const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 interface Config { name: string; kind: 'lstm' | 'swin'; batch: number; [k: string]: unknown }
@@ -40,11 +45,11 @@ const { tf, backend } = await useBackend('wasm');
 
 interface Step { cpu_ms: number; wall_ms: number }
 
-/** The PyTorch side (seq.py), one JSON line per request and reply. */
-function torchSide() {
+/** The PyTorch side (seq.py) at `threads`, one JSON line per request and reply. */
+function torchSide(threads: number) {
   const script = join(dirname(fileURLToPath(import.meta.url)), '../../../bench/train/seq.py');
-  const one = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...one } });
+  const one = threads === 1 ? { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } : {};
+  const child = spawn(python, [script, String(threads)], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...one } });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
     const { value, done } = await lines.next();
@@ -72,42 +77,50 @@ async function ours(c: Config) {
   const y = Float32Array.from({ length: c.batch }, (_, i) => i % 2);
   const adam = adamState();
   const opt = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 };
-  await trainStep(tf, net, params, adam, opt, inputs, y);
+  const replicas = threads > 1 ? await Replicas.start(net, backend, threads) : undefined;
+  await trainStep(tf, net, params, adam, opt, inputs, y, c.batch, replicas);
   return {
     step: async (): Promise<Step> => {
       const [c0, w0] = [process.cpuUsage(), performance.now()];
-      await trainStep(tf, net, params, adam, opt, inputs, y);
+      await trainStep(tf, net, params, adam, opt, inputs, y, c.batch, replicas);
       const u = process.cpuUsage(c0);
       return { cpu_ms: (u.user + u.system) / 1000, wall_ms: performance.now() - w0 };
     },
-    dispose: () => {
+    dispose: async () => {
+      await replicas?.close();
       tf.dispose([...params.values(), ...adam.m.values(), ...adam.v.values()]);
       net.dispose();
     },
   };
 }
 
-const torch = torchSide();
-const { torch: torchVersion } = await torch.next();
-const results: { c: Config; pairs: [Step, Step][] }[] = [];
+const torches = [torchSide(1), torchSide(cores)];
+const infos: (TorchInfo & { threads: number })[] = [];
+for (const t of torches) infos.push(await t.next());
+const results: { c: Config; steps: Step[][] }[] = [];
 for (const c of configs) {
   const mine = await ours(c);
-  await torch.ask({ config: c });
-  const pairs: [Step, Step][] = [];
+  for (const t of torches) await t.ask({ config: c });
+  const rows: Step[][] = [];
   for (let i = 0; i < steps; i++) {
-    pairs.push([await mine.step(), await torch.ask({ step: true })]);
-    console.error(`${c.name}: step ${i + 1}: ctflow ${pairs[i][0].cpu_ms.toFixed(0)} ms, torch ${pairs[i][1].cpu_ms.toFixed(0)} ms CPU`);
+    const row = [await mine.step()];
+    for (const t of torches) row.push(await t.ask({ step: true }));
+    rows.push(row);
+    console.error(`${c.name}: step ${i + 1}: wall ms ctflow ${row[0].wall_ms.toFixed(0)}, torch×1 ${row[1].wall_ms.toFixed(0)}, torch×${infos[1].threads} ${row[2].wall_ms.toFixed(0)}`);
   }
-  mine.dispose();
-  results.push({ c, pairs });
+  await mine.dispose();
+  results.push({ c, steps: rows });
 }
-torch.close();
+for (const t of torches) t.close();
 
-console.log(`training steps, one thread each: ctflow (TensorFlow.js ${tf.version.tfjs}, ${backend}) vs PyTorch ${torchVersion} (CPU); ${steps} alternating steps each after a warm-up; medians`);
-console.log(`${'model'.padEnd(40)} ${'batch'.padStart(5)}  ${'ctflow seq/s'.padStart(12)}  ${'torch seq/s'.padStart(11)}  ${'ratio'.padStart(5)}   (wall: ctflow, torch, ratio)`);
-for (const { c, pairs } of results) {
+for (const line of await hostLines(tf, backend, infos[0])) console.log(line);
+console.log(`ctflow side on ${threads} thread${threads > 1 ? 's (data-parallel replicas)' : ''}; load average at the end: ${loadNow()}; ${steps} alternating steps per side after a warm-up; medians`);
+const n = infos[1].threads;
+console.log(`${'model'.padEnd(40)} ${'batch'.padStart(5)}  ${'ctflow seq/s'.padStart(12)}  ${'torch×1'.padStart(8)}  ${`torch×${n}`.padStart(8)}  ${'ratio×1'.padStart(7)}  ${`ratio×${n}`.padStart(7)}   (CPU time: ctflow, torch×1, ratio)`);
+for (const { c, steps: rows } of results) {
   const rate = (ms: number) => (c.batch * 1000) / ms;
-  const cols = (key: keyof Step) => [median(pairs.map((p) => p[0][key])), median(pairs.map((p) => p[1][key])), median(pairs.map((p) => p[1][key] / p[0][key]))];
-  const [ca, cb, cr] = cols('cpu_ms'), [wa, wb, wr] = cols('wall_ms');
-  console.log(`${c.name.padEnd(40)} ${String(c.batch).padStart(5)}  ${rate(ca).toFixed(2).padStart(12)}  ${rate(cb).toFixed(2).padStart(11)}  ${cr.toFixed(2).padStart(5)}   (${rate(wa).toFixed(2)}, ${rate(wb).toFixed(2)}, ${wr.toFixed(2)})`);
+  const med = (side: number, key: keyof Step) => median(rows.map((r) => r[side][key]));
+  const ratio = (side: number, key: keyof Step) => median(rows.map((r) => r[side][key] / r[0][key]));
+  const cols = [rate(med(0, 'wall_ms')), rate(med(1, 'wall_ms')), rate(med(2, 'wall_ms'))].map((v, i) => v.toFixed(2).padStart([12, 8, 8][i]));
+  console.log(`${c.name.padEnd(40)} ${String(c.batch).padStart(5)}  ${cols.join('  ')}  ${ratio(1, 'wall_ms').toFixed(2).padStart(7)}  ${ratio(2, 'wall_ms').toFixed(2).padStart(7)}   (${rate(med(0, 'cpu_ms')).toFixed(2)}, ${rate(med(1, 'cpu_ms')).toFixed(2)}, ${ratio(1, 'cpu_ms').toFixed(2)})`);
 }

@@ -18,37 +18,48 @@ import { initialEntries } from './init.js';
 import { seqModelBatch } from './model-table.js';
 import type { SeqNet } from './net.js';
 import type { SeqTrainParams } from './params.js';
+import { passGrads, type PassJob } from './pass.js';
 import { drawScorer, entryFinder, predictionBatches } from './predict.js';
+import { paramValues, passSize, type Replicas } from './replicas.js';
 import { draw, type SeqMode } from './sampling.js';
 
 type T = TFJS.Tensor;
 
-/** Mean binary cross-entropy of sigmoid(z) against y: max(z, 0) − z·y + log(1 + e^−|z|). */
-const bce = (tf: TF, z: T, y: T) => tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as TFJS.Scalar;
 const bceOf = (z: number, y: number) => Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
 
 /**
  * One Adam step on `inputs` with labels `y`, in passes of at most `micro` draws whose gradients are
- * summed (each pass's loss weighted by its share of the batch); returns the batch's mean loss.
+ * summed in pass order (each pass's loss weighted by its share of the batch); returns the batch's
+ * mean loss. With `replicas`, passes are at most passSize(…) draws and pass i runs on thread
+ * i mod threads (0: this one), all at once.
  */
-export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, adam: AdamState, opt: AdamOptions, inputs: Inputs, y: Float32Array, micro = inputs.shape[0]): Promise<number> {
+export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, adam: AdamState, opt: AdamOptions, inputs: Inputs, y: Float32Array, micro = inputs.shape[0], replicas?: Replicas): Promise<number> {
   const names = net.specs.map((s) => s.name);
   const [B, L, E] = inputs.shape;
+  const size = replicas ? passSize(B, micro, replicas.threads) : micro;
+  const job = (at: number): PassJob => {
+    const n = Math.min(size, B - at);
+    return { x: inputs.x.subarray(at * L * E, (at + n) * L * E), y: y.subarray(at, at + n), lengths: inputs.lengths.slice(at, at + n), L, E, batch: B };
+  };
+  const values = replicas && B > size ? await paramValues(net, params) : [];
+  const remote = new Map<number, ReturnType<Replicas['pass']>>();
+  for (let at = 0, i = 0; at < B; at += size, i++) if (i % (replicas?.threads ?? 1)) remote.set(at, replicas!.pass(i % replicas!.threads, values, job(at)));
   let grads: T[] = [];
   let loss = 0;
-  for (let at = 0; at < B; at += micro) {
-    const n = Math.min(micro, B - at);
-    const pass = tf.tidy(() => {
-      const x = tf.tensor3d(inputs.x.subarray(at * L * E, (at + n) * L * E), [n, L, E]);
-      const labels = tf.tensor1d(y.subarray(at, at + n));
-      const f = () => bce(tf, net.logits(tf, params, x, inputs.lengths.slice(at, at + n)), labels);
-      return tf.valueAndGrads(n === B ? f : () => tf.mul(f(), n / B) as TFJS.Scalar)(names.map((name) => params.get(name)!));
-    });
-    loss += (await pass.value.data())[0];
-    pass.value.dispose();
-    const sum = grads.length ? grads.map((g, i) => tf.add(g, pass.grads[i])) : pass.grads;
-    if (grads.length) tf.dispose([...grads, ...pass.grads]);
-    grads = sum;
+  try {
+    for (let at = 0; at < B; at += size) {
+      const r = remote.get(at);
+      const pass = r ? await r.then((p) => ({ value: p.loss, grads: p.grads.map((g, k) => tf.tensor(g, net.specs[k].shape, 'float32')) })) : passGrads(tf, net, params, job(at));
+      loss += typeof pass.value === 'number' ? pass.value : (await pass.value.data())[0];
+      if (typeof pass.value !== 'number') pass.value.dispose();
+      const sum = grads.length ? grads.map((g, k) => tf.add(g, pass.grads[k])) : pass.grads;
+      if (grads.length) tf.dispose([...grads, ...pass.grads]);
+      grads = sum;
+    }
+  } catch (e) {
+    tf.dispose(grads);
+    await Promise.allSettled(remote.values());
+    throw e;
   }
   adamUpdate(tf, opt, adam, params, new Map(names.map((n, i) => [n, grads[i]])));
   tf.dispose(grads);
