@@ -125,6 +125,22 @@ describe('--executor slurm (a real slurmctld and slurmd)', function () {
     expect(again.out).to.match(/done: 0 ran, 4 cached/);
   });
 
+  it("two coordinators submitting the same graph at once store each entry once: one job computes it, the other finds it stored", async () => {
+    const dir = tempDir();
+    writeGraph(dir, 'g.yaml', LUNG);
+    const runs = [0, 1].map(() => start(['run', 'g.yaml', '--runs', 'shared', '--no-report', '--quiet', '--executor', 'slurm'], dir, {}));
+    const done = await Promise.all(runs.map((r) => r.done));
+    for (const d of done) expect(d.code, d.err).to.equal(0);
+    const records = readdirSync(join(dir, 'shared', 'records')).map((id) => JSON.parse(readFileSync(join(dir, 'shared', 'records', id, 'record.json'), 'utf8')) as { nodes: Record<string, { status: string; key: string }> });
+    expect(records).to.have.length(2);
+    for (const id of ['scans', 'crop', 'lung', 'window']) {
+      const statuses = records.map((r) => r.nodes[id].status).sort();
+      expect(statuses, id).to.deep.equal(['cached', 'ran']);
+    }
+    const entries = readdirSync(join(dir, 'shared', 'cache')).filter((d) => /^[0-9a-f]{2}$/.test(d)).flatMap((d) => readdirSync(join(dir, 'shared', 'cache', d)));
+    expect(entries.sort()).to.deep.equal([...new Set(['scans', 'crop', 'lung', 'window'].map((id) => records[0].nodes[id].key))].sort());
+  });
+
   it('a sweep whose job is scancelled fails that node with its Slurm state; the rerun submits only that job', async () => {
     const dir = tempDir();
     commandGraph(dir, 'sweep:\n  grid:\n    make.params.config.tag: [a, b]\n');
