@@ -1,8 +1,7 @@
 // Stream: the segmentation map of each slice (paper eq. 2): 1 where the pixel is above t.
-import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
-import { images, scanColumns } from './kernels/lung/batch.js';
-import { threshold, type ThresholdOp } from './kernels/lung/threshold.js';
+import { thresholdStep } from './kernels/lung/chain.js';
+import type { ThresholdOp } from './kernels/lung/threshold.js';
 import { Masks, Slices } from './tables.js';
 
 export interface ThresholdParams {
@@ -24,16 +23,6 @@ export default defineNode<ThresholdParams>(import.meta.url, {
   example: { t: -300, op: 'ge' },
   inputs: { slices: Slices },
   outputs: { masks: Masks },
-  run(ctx, { slices }) {
-    const who = `threshold node "${ctx.id}"`;
-    const imgs = images(slices, 'pixels', who);
-    return {
-      masks: makeBatch(Masks, {
-        ...scanColumns(slices, who),
-        height: imgs.map((i) => i.h),
-        width: imgs.map((i) => i.w),
-        mask: imgs.map((i) => threshold(i.data, ctx.params.t, ctx.params.op)),
-      }),
-    };
-  },
+  // the mask is computed when read: not at all when the lung chain runs fused (kernels/lung/chain.ts)
+  run: (ctx, { slices }) => ({ masks: thresholdStep(slices, ctx.params, `threshold node "${ctx.id}"`) }),
 });
