@@ -32,10 +32,10 @@ export class LungPool {
   constructor(readonly threads: number, private readonly opts: { unrefIdle?: boolean } = {}) {
     this.workers = Array.from({ length: threads }, (_, k) => {
       const worker = new Worker(new URL('./pool-worker.js', import.meta.url));
-      if (opts.unrefIdle) worker.unref();
       worker.on('message', (m: LungReply) => this.settle(worker, m));
       worker.on('error', (e) => this.fail(new Error(`lung worker ${k} failed: ${e.message}`)));
       worker.on('exit', (code) => { if (code !== 0 && !this.closing) this.fail(new Error(`lung worker ${k} exited with code ${code}`)); });
+      if (opts.unrefIdle) worker.unref();            // after the listeners: adding a 'message' listener refs the port again
       this.idle.push(worker);
       return worker;
     });

@@ -3,6 +3,10 @@
 // intermediate that something reads (a cached node's writer), must equal the plain kernels' byte
 // for byte — for several param combinations, chains with steps left out, and cache mixes.
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tableToIPC, Table, type RecordBatch } from 'apache-arrow';
 import { makeBatch } from '../../../engine/ports.js';
 import type { NodeDef } from '../../../engine/types.js';
@@ -129,6 +133,19 @@ describe('lung chain: fused through the kinds = plain kernels, byte for byte', f
       }
     });
   }
+
+  it('a process that used the shared pool exits once its work is done (idle workers do not hold it open)', () => {
+    const pool = new URL('../../../nodes/kernels/lung/shared-pool.js', import.meta.url).href;
+    const script = `import { sharedPool } from ${JSON.stringify(pool)};
+      const px = new Int16Array(4096).fill(-1000); px.fill(0, 1000, 3000);
+      const r = await sharedPool().runImages([{ h: 64, w: 64, data: px }, { h: 64, w: 64, data: px }, { h: 64, w: 64, data: px }], {}, true, 1);
+      console.log(r.areas.length);`;
+    const file = join(mkdtempSync(join(tmpdir(), 'ctflow-pool-')), 'use-pool.mjs');
+    writeFileSync(file, script);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal, 'killed by the timeout: the pool held the process open').to.equal(null);
+    expect(r.stdout.trim(), r.stderr).to.equal('3');
+  });
 
   it('a batch whose rows are another kind\'s reads the plain result (a lazy column read by anything gives real bytes)', async () => {
     const p = PARAMS[0];
