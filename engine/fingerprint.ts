@@ -1,11 +1,17 @@
 // Fingerprint of a node's input files (a source's data, a command's deps): content hashes
-// memoised by (path, size, mtime), so an unchanged data set is not re-read on every run.
+// memoised by (path, size, mtime), so an unchanged data set is not re-read on every run. Only
+// regular files are read, opened non-blocking and up to MAX_HASHED_BYTES: a FIFO, a device (a link
+// to /dev/zero), a directory, a dangling link or an unreadable file is fingerprinted by what it is
+// ("!fifo", "!ENOENT"…), never read, so planning cannot hang; the node that reads it reports it.
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { constants, createReadStream, fstatSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sha256 } from './canonical.js';
 
 type Memo = Record<string, { size: number; mtimeMs: number; hash: string }>;
+
+/** Largest input file hashed; a bigger one is an error naming it. */
+export const MAX_HASHED_BYTES = 16 * 1024 ** 3;
 
 export class FileFingerprints {
   private memo: Memo = {};
@@ -27,15 +33,32 @@ export class FileFingerprints {
   }
 
   private async fileHash(file: string): Promise<string> {
-    const st = statSync(file);
-    const m = this.memo[file];
-    if (m && m.size === st.size && m.mtimeMs === st.mtimeMs) return m.hash;
-    const h = createHash('sha256');
-    for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-    const hash = h.digest('hex');
-    this.memo[file] = { size: st.size, mtimeMs: st.mtimeMs, hash };
-    this.dirty = true;
-    return hash;
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      return `!${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`;
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) return `!${st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : 'device'}`;
+      if (st.size > MAX_HASHED_BYTES) throw new Error(`input file ${file} has ${st.size} bytes, more than the ${MAX_HASHED_BYTES} fingerprinted; is it a data file?`);
+      const m = this.memo[file];
+      if (m && m.size === st.size && m.mtimeMs === st.mtimeMs) return m.hash;
+      const h = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of createReadStream('', { fd, start: 0, autoClose: false })) {
+        h.update(chunk as Buffer);
+        bytes += (chunk as Buffer).length;
+      }
+      if (bytes !== st.size) throw new Error(`input file ${file} changed while it was fingerprinted (${st.size} bytes, then ${bytes}); rerun once the data is stable`);
+      const hash = h.digest('hex');
+      this.memo[file] = { size: st.size, mtimeMs: st.mtimeMs, hash };
+      this.dirty = true;
+      return hash;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   save(): void {

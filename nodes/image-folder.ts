@@ -3,11 +3,11 @@
 // (label null); a root of scan folders alone (ct_scan_K/N.jpg) is an unlabeled test set. Folders are
 // listed first; each step decodes one scan, so memory is flat in scans.
 import { resolve } from 'node:path';
-import { makeBatch } from '../engine/ports.js';
 import { defineNode, type NodeContext } from '../engine/types.js';
-import { byteToHuTable, bytesToHuPixels, checkWindow, DEFAULT_WINDOW, type Window } from './kernels/image-folder/hu.js';
+import { sliceBatch } from './kernels/image-folder/batch.js';
+import { byteToHuTable, checkWindow, DEFAULT_WINDOW, type Window } from './kernels/image-folder/hu.js';
 import { listScans, listSlices, SPLITS, type ScanDir, type Split } from './kernels/image-folder/layout.js';
-import { applyMixedSizes, decodeScan, sliceSizes, type DecodedSlice, type MixedSizes, type SizeCount } from './kernels/image-folder/scan.js';
+import { applyMixedSizes, MAX_SLICES, readScan, sliceSizes, type MixedSizes, type SizeCount } from './kernels/image-folder/scan.js';
 import { Slices } from './tables.js';
 
 export interface ImageFolderParams {
@@ -42,14 +42,27 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
   const skippedSlices: { file: string; reason: string }[] = [];
   const emptyScans: string[] = [];
   const mixedSizes: MixedScan[] = [];
+  const oversizedScans: { scan_id: string; files: number }[] = [];
   const skip = (file: string, reason: string) => {
     skippedSlices.push({ file, reason });
     ctx.log(`image-folder: skipped slice ${file} (${reason})`);
   };
+  // The next scan decodes (sharp, on libuv's threads) while this one is consumed downstream.
+  const load = (scan: ScanDir) => readScan(scan, skip);
+  let next = scans.length > 0 ? load(scans[0]) : undefined;
   try {
     for (const [i, scan] of scans.entries()) {
       ctx.signal.throwIfAborted();
-      let slices = await decodeScan(await listSlices(scan.dir), skip);
+      const read = await next!;
+      next = i + 1 < scans.length ? load(scans[i + 1]) : undefined;
+      next?.catch(() => undefined);                  // awaited next turn; handled if the run stops first
+      ctx.progress(i + 1, scans.length, scan.scanId);
+      if ('files' in read) {
+        oversizedScans.push({ scan_id: scan.scanId, files: read.files });
+        ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): ${read.files} slice files, more than ${MAX_SLICES} (not one CT series?)`);
+        continue;
+      }
+      let slices = read.slices;
       const sizes = sliceSizes(slices);
       if (sizes.length > 1) {
         mixedSizes.push({ scan_id: scan.scanId, sizes, action: ctx.params.mixedSizes });
@@ -59,29 +72,14 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
         emptyScans.push(scan.scanId);
         ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
       }
-      ctx.progress(i + 1, scans.length, scan.scanId);
       if (slices.length > 0) yield { slices: sliceBatch(scan, slices, table) };
     }
   } finally {
     ctx.note('skippedSlices', skippedSlices);
     ctx.note('emptyScans', emptyScans);
     ctx.note('mixedSizes', mixedSizes);
+    if (oversizedScans.length > 0) ctx.note('oversizedScans', oversizedScans);
   }
-}
-
-function sliceBatch(scan: ScanDir, slices: DecodedSlice[], table: Int16Array) {
-  const n = slices.length;
-  return makeBatch(Slices, {
-    scan_id: Array(n).fill(scan.scanId),
-    split: Array(n).fill(scan.split),
-    label: Array(n).fill(scan.label),
-    slice_index: slices.map((s) => s.index),
-    height: slices.map((s) => s.height),
-    width: slices.map((s) => s.width),
-    pixels: slices.map((s) => bytesToHuPixels(s.grey, table)),
-    position_mm: Array(n).fill(null),
-    pixel_mm: Array(n).fill(null),
-  });
 }
 
 export default defineNode<ImageFolderParams>(import.meta.url, {

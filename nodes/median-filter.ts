@@ -1,11 +1,10 @@
 // Stream: denoise each slice (paper eq. 1) with a k×k median filter, or with the minimum filter
 // that the authors' public code applies where the paper says median.
 import { lazyExport } from '../engine/lazy.js';
-import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
-import { bytesOf, column, images, scanColumns } from './kernels/lung/batch.js';
 import type { Edge } from './kernels/lung/bits.js';
-import { rankFilter, type Rank } from './kernels/lung/rank-filter.js';
+import { filterStep } from './kernels/lung/chain.js';
+import type { Rank } from './kernels/lung/rank-filter.js';
 import { Slices } from './tables.js';
 
 export interface MedianFilterParams {
@@ -31,19 +30,6 @@ export default defineNode<MedianFilterParams>(import.meta.url, {
   inputs: { slices: Slices },
   outputs: { slices: Slices },
   report: { panel: { through: 'slices', draw: lazyExport(import.meta.url, './kernels/lung/panels.js', 'filterPanels') } },
-  run(ctx, { slices }) {
-    const who = `median-filter node "${ctx.id}"`;
-    const { size, edge, filter } = ctx.params;
-    const imgs = images(slices, 'pixels', who);
-    return {
-      slices: makeBatch(Slices, {
-        ...scanColumns(slices, who),
-        height: imgs.map((i) => i.h),
-        width: imgs.map((i) => i.w),
-        pixels: imgs.map(({ h, w, data }) => bytesOf(size === 1 ? data : rankFilter(data, h, w, size, filter, edge))),
-        position_mm: column(slices, 'position_mm', who),
-        pixel_mm: column(slices, 'pixel_mm', who),
-      }),
-    };
-  },
+  // the filtered pixels are computed when read: not at all when the lung chain runs fused (kernels/lung/chain.ts)
+  run: (ctx, { slices }) => ({ slices: filterStep(slices, ctx.params, `median-filter node "${ctx.id}"`) }),
 });

@@ -1,9 +1,8 @@
 // Stream: the segmentation map of each slice (paper eq. 2): 1 where the pixel is above t.
 import { lazyExport } from '../engine/lazy.js';
-import { makeBatch } from '../engine/ports.js';
 import { defineNode } from '../engine/types.js';
-import { images, scanColumns } from './kernels/lung/batch.js';
-import { threshold, type ThresholdOp } from './kernels/lung/threshold.js';
+import { thresholdStep } from './kernels/lung/chain.js';
+import type { ThresholdOp } from './kernels/lung/threshold.js';
 import { Masks, Slices } from './tables.js';
 
 export interface ThresholdParams {
@@ -26,16 +25,6 @@ export default defineNode<ThresholdParams>(import.meta.url, {
   inputs: { slices: Slices },
   outputs: { masks: Masks },
   report: { panel: { through: 'slices', draw: lazyExport(import.meta.url, './kernels/lung/panels.js', 'thresholdPanels') } },
-  run(ctx, { slices }) {
-    const who = `threshold node "${ctx.id}"`;
-    const imgs = images(slices, 'pixels', who);
-    return {
-      masks: makeBatch(Masks, {
-        ...scanColumns(slices, who),
-        height: imgs.map((i) => i.h),
-        width: imgs.map((i) => i.w),
-        mask: imgs.map((i) => threshold(i.data, ctx.params.t, ctx.params.op)),
-      }),
-    };
-  },
+  // the mask is computed when read: not at all when the lung chain runs fused (kernels/lung/chain.ts)
+  run: (ctx, { slices }) => ({ masks: thresholdStep(slices, ctx.params, `threshold node "${ctx.id}"`) }),
 });

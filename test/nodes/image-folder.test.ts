@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { RecordBatch } from 'apache-arrow';
 import imageFolder, { inputFiles, type ImageFolderParams } from '../../nodes/image-folder.js';
-import { byteToHuTable, bytesToHuPixels, huPixelsToBytes } from '../../nodes/kernels/image-folder/hu.js';
+import { byteToHuTable, bytesToHuPixels, greyToHu, huPixelsToBytes } from '../../nodes/kernels/image-folder/hu.js';
 import { naturalCompare } from '../../nodes/kernels/image-folder/natural-sort.js';
 import { writeJpegFolder } from '../../nodes/kernels/jpeg-folder-writer.js';
 import syntheticCt, { type SyntheticCtParams } from '../../nodes/synthetic-ct.js';
@@ -128,6 +128,17 @@ describe('image-folder', () => {
     expect(Array.from(huPixelsToBytes(bytesToHuPixels(grey, table), WINDOW))).to.deep.equal(Array.from(grey));
     const outside = new Uint8Array(Int16Array.from([-3000, -1150, 350, 2000]).buffer);
     expect(Array.from(huPixelsToBytes(outside, WINDOW))).to.deep.equal([0, 0, 255, 255]);
+  });
+
+  it('converts grey to HU two pixels per look-up exactly as one per look-up, aligned or not', () => {
+    const table = byteToHuTable([-1024, 3071]);
+    const grey = Uint8Array.from({ length: 8193 }, (_, i) => (i * 97 + (i >> 7)) & 255);
+    const want = Int16Array.from(grey, (v) => table[v]);
+    for (const [from, at] of [[0, 0], [1, 0], [0, 1]]) {         // pair path; odd grey offset; misaligned output
+      const g = grey.subarray(from), out = new Int16Array(g.length + at).subarray(at);
+      greyToHu(g, table, out);
+      expect(Array.from(out), `grey offset ${from}, output offset ${at}`).to.deep.equal(Array.from(want.subarray(from)));
+    }
   });
 
   it('round-trips a smooth HU image through JPEG within the loss bound', async () => {

@@ -1,5 +1,8 @@
-// Decode one JPEG slice to a single grey channel with sharp.
-import { readFile } from 'node:fs/promises';
+// Decode one JPEG slice to a single grey channel with sharp. The file is read only if it is a
+// regular file under a size cap (readSliceFile), and only JPEG content of 1 or 3 components is
+// decoded (sniffJpeg): CMYK and other formats behind a .jpg name are refused by name.
+import { DatasetChanged, readSliceFile } from './read-file.js';
+import { sniffJpeg } from './sniff.js';
 
 export interface GreySlice {
   width: number;
@@ -32,22 +35,33 @@ export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'len
     sharp(bytes, { failOn, limitInputPixels: MAX_SIDE * MAX_SIDE }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    const bytes = await readFile(file);
+    const bytes = await readSliceFile(file);
+    const refused = sniffJpeg(bytes);
+    if (refused) return { reason: `unreadable: ${refused}` };
     raw = await decode(bytes, 'warning').catch((err) => {
       if (mode === 'strict' || !HARMLESS.test(firstLine(err))) throw err;
       return decode(bytes, 'error');
     });
   } catch (err) {
+    if (err instanceof DatasetChanged) throw err;
     const why = /exceeds pixel limit/.test(firstLine(err))
       ? `its header declares more than ${MAX_SIDE}×${MAX_SIDE} pixels (damaged?)`
       : firstLine(err);
     return { reason: `unreadable: ${why}` };
   }
   const { width, height, channels } = raw.info;
-  const grey = new Uint8Array(width * height);
-  for (let i = 0, j = 0; i < grey.length; i++, j += channels) grey[i] = raw.data[j];
-  if (grey.every((v) => v === grey[0])) return { reason: `blank: every pixel is ${grey[0]}` };
+  const grey = channels === 1 ? new Uint8Array(raw.data.buffer, raw.data.byteOffset, width * height) : firstChannel(raw.data, channels, width * height);
+  const v = grey[0];
+  let i = 1;
+  while (i < grey.length && grey[i] === v) i++;
+  if (i === grey.length) return { reason: `blank: every pixel is ${v}` };
   return { width, height, grey };
+}
+
+function firstChannel(data: Uint8Array, channels: number, n: number): Uint8Array {
+  const grey = new Uint8Array(n);
+  for (let i = 0, j = 0; i < n; i++, j += channels) grey[i] = data[j];
+  return grey;
 }
 
 function firstLine(err: unknown): string {

@@ -1,5 +1,6 @@
 // Hounsfield units ↔ 8-bit grey levels through a display window [lo, hi] (COV19-CT-DB: [-1150, 350]).
 // Writer: v8 = round((clamp(hu, lo, hi) - lo) / (hi - lo) * 255). Reader: hu = round(lo + v8 * (hi - lo) / 255).
+import { endianness } from 'node:os';
 
 export type Window = [number, number];
 
@@ -26,10 +27,44 @@ export function byteToHuTable([lo, hi]: Window): Int16Array {
 
 /** 8-bit grey levels → little-endian int16 HU bytes (the Slices `pixels` layout). */
 export function bytesToHuPixels(grey: Uint8Array, table: Int16Array): Uint8Array {
-  const out = new Uint8Array(grey.length * 2);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < grey.length; i++) view.setInt16(2 * i, table[grey[i]], true);
-  return out;
+  const out = new Int16Array(grey.length);
+  greyToHu(grey, table, out);
+  if (endianness() === 'BE') Buffer.from(out.buffer).swap16();
+  return new Uint8Array(out.buffer);
+}
+
+/**
+ * HU of each grey level of `grey` into `out` (int16 in the platform's byte order: callers on a
+ * big-endian machine swap to the little-endian `pixels` layout). Two pixels per look-up when both
+ * arrays are aligned for it (a 65,536-entry table of HU pairs), one otherwise; the same values.
+ */
+export function greyToHu(grey: Uint8Array, table: Int16Array, out: Int16Array): void {
+  const n = grey.length;
+  let i = 0;
+  if (n >= 4096 && grey.byteOffset % 2 === 0 && out.byteOffset % 4 === 0) {
+    const pairs = pairTable(table), g = new Uint16Array(grey.buffer, grey.byteOffset, n >> 1), o = new Int32Array(out.buffer, out.byteOffset, n >> 1);
+    for (let k = 0; k < g.length; k++) o[k] = pairs[g[k]];
+    i = 2 * g.length;
+  }
+  for (; i < n; i++) out[i] = table[grey[i]];
+}
+
+let lastTable: Int16Array | undefined, lastPairs: Int32Array | undefined;
+
+/** Two grey bytes read as one platform-order uint16 → their two HU values as one platform-order int32. */
+function pairTable(table: Int16Array): Int32Array {
+  if (table === lastTable && lastPairs) return lastPairs;
+  const pairs = new Int32Array(65536), bytes = new Uint8Array(2), u16 = new Uint16Array(bytes.buffer);
+  const two = new Int16Array(2), i32 = new Int32Array(two.buffer);
+  for (let a = 0; a < 256; a++) {
+    for (let b = 0; b < 256; b++) {
+      bytes[0] = a; bytes[1] = b; two[0] = table[a]; two[1] = table[b];
+      pairs[u16[0]] = i32[0];
+    }
+  }
+  lastTable = table;
+  lastPairs = pairs;
+  return pairs;
 }
 
 /** Little-endian int16 HU bytes → 8-bit grey levels, clamped to the window. */

@@ -86,7 +86,10 @@ export async function listSlices(dir: string): Promise<SliceFile[]> {
   return names.map((name, i) => ({ file: join(dir, name), index: numbered ? Number(numbers[i]) : i }));
 }
 
+/** Sub-folders of `dir`, symbolic links to folders included (followed: a linked scan folder is read like any other). */
 async function subdirs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(naturalCompare);
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  const isDir = await Promise.all(entries.map(async (e) =>
+    e.isDirectory() || (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => null))?.isDirectory() === true)));
+  return entries.filter((_, i) => isDir[i]).map((e) => e.name).sort(naturalCompare);
 }

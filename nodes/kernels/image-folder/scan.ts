@@ -1,8 +1,13 @@
 // One scan folder → its usable slices: decode (a few at a time), skip unreadable and blank
 // slices, and apply the mixed-size policy (paper §3.1: some scans have only the last slice axial).
+import { lstat } from 'node:fs/promises';
 import { decodeGrey, type GreySlice } from './decode.js';
-import type { SliceFile } from './layout.js';
+import { listSlices, type ScanDir, type SliceFile } from './layout.js';
 import { mapLimit } from './map-limit.js';
+import { DatasetChanged } from './read-file.js';
+
+/** More slice files than this in one scan folder is not one CT series (the largest have ~2,000): the scan is skipped unread. */
+export const MAX_SLICES = 10_000;
 
 export type MixedSizes = 'drop' | 'lastSlice' | 'fail';
 
@@ -17,19 +22,52 @@ export interface SizeCount {
   slices: number;
 }
 
+/**
+ * One scan folder: its decoded slices, or its file count when it holds more than MAX_SLICES. The
+ * folder is listed again after decoding: a folder that vanished or whose slice files changed while
+ * it was read is an error naming the scan (the stored result would not match the fingerprinted files).
+ */
+export async function readScan(scan: ScanDir, skip: (file: string, reason: string) => void): Promise<{ slices: DecodedSlice[] } | { files: number }> {
+  const changed = (what: string) => new Error(`image-folder: scan "${scan.scanId}" (${scan.dir}) changed while the run read it: ${what}; ` +
+    'rerun once the dataset is stable');
+  try {
+    const files = await listSlices(scan.dir);
+    if (files.length > MAX_SLICES) return { files: files.length };
+    const slices = await decodeScan(files, skip);
+    const after = await listSlices(scan.dir);
+    if (after.length !== files.length || after.some((f, i) => f.file !== files[i].file)) throw new DatasetChanged('its slice files were added, removed or renamed');
+    return { slices };
+  } catch (err) {
+    if (err instanceof DatasetChanged) throw changed(err.message);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).syscall === 'scandir') throw changed('the folder disappeared');
+    throw err;
+  }
+}
+
 /** Decode a scan's slices; `skip(file, reason)` is told of each slice left out, in file order. */
 export async function decodeScan(files: readonly SliceFile[], skip: (file: string, reason: string) => void): Promise<DecodedSlice[]> {
   const decoded = await mapLimit(files, 4, ({ file }) => decodeGrey(file, 'strict'));
   // libvips has one error buffer for all its threads: the message of a slice that failed while
   // others were decoding can be another slice's (lovell/sharp#902). Failures are rare: each is
   // decoded again, alone, so that its reason (and whether a warning was harmless) is its own.
-  for (const [i, d] of decoded.entries()) if ('reason' in d && d.reason.startsWith('unreadable')) decoded[i] = await decodeGrey(files[i].file);
+  for (const [i, d] of decoded.entries()) if ('reason' in d && d.reason.startsWith('unreadable')) decoded[i] = await decodeAlone(files[i].file);
   const kept: DecodedSlice[] = [];
   decoded.forEach((d, i) => {
     if ('reason' in d) skip(files[i].file, d.reason);
     else kept.push({ ...d, file: files[i].file, index: files[i].index });
   });
   return kept;
+}
+
+/** A failed slice decoded again; a file that vanished since the listing (not a dangling link) means the dataset changed. */
+async function decodeAlone(file: string): Promise<GreySlice | { reason: string }> {
+  const d = await decodeGrey(file);
+  if ('reason' in d && /ENOENT/.test(d.reason)) {
+    const link = await lstat(file).catch(() => null);
+    if (!link) throw new DatasetChanged(`${file} disappeared`);
+    if (link.isSymbolicLink()) return { reason: 'unreadable: a symbolic link to nothing (dangling)' };
+  }
+  return d;
 }
 
 /** Each distinct width×height among the slices, in order of first appearance, with its count. */

@@ -1,4 +1,5 @@
-// Worker thread of LungPool: computes crop boxes and lung areas of a run of slices.
+// Worker thread of LungPool: computes crop boxes and lung areas (and, when asked, the filled masks)
+// of a run of slices stored back to back.
 import { parentPort } from 'node:worker_threads';
 import { lungArea, type LungOptions } from './lung-area.js';
 
@@ -8,24 +9,33 @@ export interface LungTask {
   buffer: SharedArrayBuffer | ArrayBuffer;
   /** Offset of the first slice in int16 elements. */
   offset: number;
-  count: number;
-  h: number;
-  w: number;
+  /** Per slice: height, width. */
+  dims: Int32Array;
   options: Partial<LungOptions>;
+  /** Also return each slice's filled mask (its crop box, 0/1 bytes), back to back. */
+  masks: boolean;
 }
 
-/** Per slice: r0, r1, c0, c1, area. */
-export type LungReply = { id: number; results: Int32Array } | { id: number; error: string };
+/** Per slice: r0, r1, c0, c1, area; `masks` when asked. */
+export type LungReply = { id: number; results: Int32Array; masks?: Uint8Array } | { id: number; error: string };
 
 parentPort!.on('message', (t: LungTask) => {
   try {
-    const results = new Int32Array(5 * t.count), n = t.h * t.w;
-    const all = new Int16Array(t.buffer, t.offset * 2, t.count * n);
-    for (let i = 0; i < t.count; i++) {
-      const r = lungArea(all.subarray(i * n, (i + 1) * n), t.h, t.w, t.options);
+    const count = t.dims.length / 2, results = new Int32Array(5 * count);
+    const parts: Uint8Array[] = [];
+    const sink = t.masks ? (size: number) => { const m = new Uint8Array(size); parts.push(m); return m; } : undefined;
+    for (let i = 0, at = t.offset; i < count; i++) {
+      const h = t.dims[2 * i], w = t.dims[2 * i + 1];
+      const r = lungArea(new Int16Array(t.buffer, at * 2, h * w), h, w, t.options, undefined, sink);
       results.set([r.r0, r.r1, r.c0, r.c1, r.area], 5 * i);
+      at += h * w;
     }
-    parentPort!.postMessage({ id: t.id, results } satisfies LungReply, [results.buffer]);
+    let masks: Uint8Array | undefined;
+    if (sink) {
+      masks = new Uint8Array(parts.reduce((n, m) => n + m.length, 0));
+      parts.reduce((at, m) => (masks!.set(m, at), at + m.length), 0);
+    }
+    parentPort!.postMessage({ id: t.id, results, masks } satisfies LungReply, [results.buffer, ...(masks ? [masks.buffer] : [])] as ArrayBuffer[]);
   } catch (e) {
     parentPort!.postMessage({ id: t.id, error: (e as Error).stack ?? String(e) } satisfies LungReply);
   }

@@ -9,9 +9,15 @@ export interface LungBatchResult {
   /** Per slice: r0, r1, c0, c1 (end-exclusive). */
   boxes: Int32Array;
   areas: Int32Array;
+  /** Per slice, its filled mask (crop box, 0/1 bytes), when asked. */
+  masks?: Uint8Array[];
 }
 
-interface Pending { resolve: (r: Int32Array) => void; reject: (e: Error) => void }
+/** One slice of any size. */
+export interface LungImage { h: number; w: number; data: Int16Array }
+
+type Reply = Extract<LungReply, { results: Int32Array }>;
+interface Pending { resolve: (r: Reply) => void; reject: (e: Error) => void }
 
 export class LungPool {
   private readonly workers: Worker[];
@@ -22,12 +28,14 @@ export class LungPool {
   private failure: Error | undefined;
   private closing = false;
 
-  constructor(readonly threads: number) {
+  /** `unrefIdle`: an idle worker does not keep the process alive (a pool nobody closes). */
+  constructor(readonly threads: number, private readonly opts: { unrefIdle?: boolean } = {}) {
     this.workers = Array.from({ length: threads }, (_, k) => {
       const worker = new Worker(new URL('./pool-worker.js', import.meta.url));
       worker.on('message', (m: LungReply) => this.settle(worker, m));
       worker.on('error', (e) => this.fail(new Error(`lung worker ${k} failed: ${e.message}`)));
       worker.on('exit', (code) => { if (code !== 0 && !this.closing) this.fail(new Error(`lung worker ${k} exited with code ${code}`)); });
+      if (opts.unrefIdle) worker.unref();            // after the listeners: adding a 'message' listener refs the port again
       this.idle.push(worker);
       return worker;
     });
@@ -37,23 +45,54 @@ export class LungPool {
   async run(pixels: Int16Array, count: number, h: number, w: number, options: Partial<LungOptions> = {}, chunk = 16): Promise<LungBatchResult> {
     const n = h * w;
     if (pixels.length < count * n) throw new Error(`LungPool.run: ${pixels.length} pixels hold fewer than ${count} slices of ${h}×${w}`);
-    const shared = pixels.buffer instanceof SharedArrayBuffer;
-    const parts: Promise<void>[] = [];
+    if (!(pixels.buffer instanceof SharedArrayBuffer)) {
+      return this.runImages(Array.from({ length: count }, (_, i) => ({ h, w, data: pixels.subarray(i * n, (i + 1) * n) })), options, false, chunk);
+    }
+    const dims = (m: number) => Int32Array.from({ length: 2 * m }, (_, k) => (k % 2 === 0 ? h : w));
+    return this.collect(count, options, false, chunk, (first, m) => ({ buffer: pixels.buffer, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
+  }
+
+  /** Boxes, areas and (with `masks`) filled masks of slices of any sizes; each chunk is copied to its worker. */
+  async runImages(images: readonly LungImage[], options: Partial<LungOptions>, masks: boolean, chunk = 16): Promise<LungBatchResult> {
+    return this.collect(images.length, options, masks, chunk, (first, m) => {
+      const part = images.slice(first, first + m), dims = new Int32Array(2 * m);
+      const copy = new Int16Array(part.reduce((s, im) => s + im.h * im.w, 0));
+      part.reduce((at, im, i) => {
+        if (im.data.length !== im.h * im.w) throw new Error(`LungPool.runImages: slice ${first + i} has ${im.data.length} pixels, expected ${im.h}×${im.w}`);
+        dims[2 * i] = im.h;
+        dims[2 * i + 1] = im.w;
+        copy.set(im.data, at);
+        return at + im.data.length;
+      }, 0);
+      return { buffer: copy.buffer, offset: 0, dims };
+    });
+  }
+
+  private async collect(
+    count: number, options: Partial<LungOptions>, masks: boolean, chunk: number,
+    task: (first: number, m: number) => Pick<LungTask, 'buffer' | 'offset' | 'dims'>,
+  ): Promise<LungBatchResult> {
     const boxes = new Int32Array(4 * count), areas = new Int32Array(count);
+    const out: Uint8Array[] | undefined = masks ? new Array<Uint8Array>(count) : undefined;
+    const parts: Promise<void>[] = [];
     for (let first = 0; first < count; first += chunk) {
-      const m = Math.min(chunk, count - first);
-      const task: LungTask = shared
-        ? { id: 0, buffer: pixels.buffer, offset: pixels.byteOffset / 2 + first * n, count: m, h, w, options }
-        : { id: 0, buffer: pixels.slice(first * n, (first + m) * n).buffer, offset: 0, count: m, h, w, options };
-      parts.push(this.submit(task, shared ? [] : [task.buffer as ArrayBuffer]).then((res) => {
-        for (let i = 0; i < m; i++) {
-          boxes.set(res.subarray(5 * i, 5 * i + 4), 4 * (first + i));
-          areas[first + i] = res[5 * i + 4];
+      const m = Math.min(chunk, count - first), t = task(first, m);
+      const transfer = t.buffer instanceof SharedArrayBuffer ? [] : [t.buffer];
+      parts.push(this.submit({ id: 0, ...t, options, masks }, transfer).then((res) => {
+        for (let i = 0, at = 0; i < m; i++) {
+          const [r0, r1, c0, c1, area] = res.results.subarray(5 * i, 5 * i + 5);
+          boxes.set([r0, r1, c0, c1], 4 * (first + i));
+          areas[first + i] = area;
+          if (out) {
+            const size = (r1 - r0) * (c1 - c0);
+            out[first + i] = res.masks!.subarray(at, at + size);
+            at += size;
+          }
         }
       }));
     }
     await Promise.all(parts);
-    return { boxes, areas };
+    return { boxes, areas, masks: out };
   }
 
   async close(): Promise<void> {
@@ -61,7 +100,7 @@ export class LungPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private submit(task: LungTask, transfer: ArrayBuffer[]): Promise<Int32Array> {
+  private submit(task: LungTask, transfer: ArrayBuffer[]): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ task, transfer, pending: { resolve, reject } });
@@ -74,6 +113,7 @@ export class LungPool {
       const worker = this.idle.pop()!, { task, transfer, pending } = this.queue.shift()!;
       task.id = this.nextId++;
       this.inFlight.set(worker, { id: task.id, pending });
+      if (this.opts.unrefIdle) worker.ref();
       worker.postMessage(task, transfer);
     }
   }
@@ -83,8 +123,9 @@ export class LungPool {
     if (!job || job.id !== m.id) return;
     this.inFlight.delete(worker);
     this.idle.push(worker);
+    if (this.opts.unrefIdle) worker.unref();
     if ('error' in m) job.pending.reject(new Error(`lung worker: ${m.error}`));
-    else job.pending.resolve(m.results);
+    else job.pending.resolve(m);
     this.pump();
   }
 

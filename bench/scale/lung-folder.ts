@@ -1,0 +1,105 @@
+// Lung-area selection from a COV19-CT-DB-shaped JPEG folder (bench/scale/make-folder.ts writes one):
+// the graph as users write it (image-folder → cropper → median-filter, threshold uncached →
+// binary-dilation → area-window) through the ctflow command line on a fresh runs directory, then
+// its no-op rerun, against the OpenCV anchor (jpeg_folder_lung.py, 2 processes) on the same folder
+// in the same run. Prints machine, load and versions of both sides, and the ratios.
+// usage: node dist/bench/scale/lung-folder.js FOLDER [ANCHOR]
+//   ANCHOR: path of jpeg_folder_lung.py (or $CTFLOW_ANCHOR_LUNG); Debian's /usr/bin/python3 with python3-opencv runs it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const [folderArg, anchorArg] = process.argv.slice(2);
+const anchor = anchorArg ?? process.env.CTFLOW_ANCHOR_LUNG;
+if (!folderArg || !anchor) {
+  console.error('usage: node dist/bench/scale/lung-folder.js FOLDER [ANCHOR]   (ANCHOR: jpeg_folder_lung.py, or set $CTFLOW_ANCHOR_LUNG)');
+  process.exit(2);
+}
+const folder = resolve(folderArg);
+const python = process.env.CTFLOW_BENCH_PYTHON ?? '/usr/bin/python3';
+
+/** Slice files and bytes under the folder. */
+function census(dir: string): { files: number; bytes: number } {
+  let files = 0, bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      const c = census(p);
+      files += c.files;
+      bytes += c.bytes;
+    } else if (/\.jpe?g$/i.test(e.name)) {
+      files++;
+      bytes += statSync(p).size;
+    }
+  }
+  return { files, bytes };
+}
+
+/** Run a command under /usr/bin/time: wall seconds, peak RSS (MiB), output. */
+function timed(cmd: string, args: string[]): { s: number; rssMiB: number; out: string } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss-kib %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const rss = /maxrss-kib (\d+)/.exec(r.stderr);
+  return { s, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, out: r.stdout + r.stderr };
+}
+
+const { files, bytes } = census(folder);
+const version = (args: string[]) => spawnSync(args[0], args.slice(1), { encoding: 'utf8' }).stdout.trim();
+const { default: sharp } = await import('sharp');
+console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`ctflow: Node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`);
+console.log(`anchor: ${version([python, '-c', 'import sys, cv2, numpy; print("Python", sys.version.split()[0], "OpenCV", cv2.__version__, "numpy", numpy.__version__)'])}`);
+console.log(`folder: ${folder}: ${files} JPEG slices, ${(bytes / 1e6).toFixed(0)} MB`);
+
+const dir = mkdtempSync(join(tmpdir(), 'ctflow-bench-scale-'));
+const graph = join(dir, 'lung-folder.yaml');
+writeFileSync(graph, `name: lung-folder
+nodes:
+  scans:  { kind: image-folder, params: { path: ${JSON.stringify(folder)} } }
+  crop:   { kind: cropper, in: { slices: scans } }
+  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: false }
+  mask:   { kind: threshold, in: { slices: median }, params: { t: -400 }, cache: false }
+  lung:   { kind: binary-dilation, in: { masks: mask } }
+  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
+`);
+const cli = resolve('bin/ctflow.cjs');
+const ctflow = (runs: string) => timed(process.execPath, [cli, 'run', graph, '--runs', runs, '--no-report', '--quiet']);
+const duOf = (p: string) => Number(spawnSync('du', ['-sb', p], { encoding: 'utf8' }).stdout.split('\t')[0]);
+
+try {
+  const lean = join(dir, 'lean.yaml');
+  writeFileSync(lean, `name: lung-folder-lean
+nodes:
+  scans:  { kind: image-folder, params: { path: ${JSON.stringify(folder)} }, cache: false }
+  crop:   { kind: cropper, in: { slices: scans }, cache: false }
+  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: false }
+  mask:   { kind: threshold, in: { slices: median }, params: { t: -400 }, cache: false }
+  lung:   { kind: binary-dilation, in: { masks: mask }, cache: false }
+  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
+`);
+  const rows: [string, { s: number; rssMiB: number }][] = [];
+  const a = timed(python, [anchor, folder, '2']);
+  const m = /in ([\d.]+) s: (\d+) slices\/s/.exec(a.out);
+  const anchorRate = m ? Number(m[2]) : NaN;
+  console.log(`anchor (OpenCV, 2 processes): ${a.out.split('\n')[0]}; whole command ${a.s.toFixed(1)} s, ${(files / a.s).toFixed(0)} slices/s, peak RSS ${a.rssMiB.toFixed(0)} MiB (one process)`);
+  const first = ctflow(join(dir, 'runs'));
+  rows.push(['ctflow, graph as in docs/lung-area.md (scans, crop, lung, window stored), first run', first]);
+  const cache = duOf(join(dir, 'runs', 'cache'));
+  const noop = ctflow(join(dir, 'runs'));
+  rows.push(['ctflow, the same, no-op rerun', noop]);
+  rmSync(join(dir, 'runs'), { recursive: true, force: true });
+  const leanRun = timed(process.execPath, [cli, 'run', lean, '--runs', join(dir, 'runs-lean'), '--no-report', '--quiet']);
+  rows.push(['ctflow, only the windows stored, first run', leanRun]);
+  for (const [what, r] of rows) {
+    console.log(`${what}: ${r.s.toFixed(2)} s, ${(files / r.s).toFixed(0)} slices/s (whole command), peak RSS ${r.rssMiB.toFixed(0)} MiB; ` +
+      `${(files / r.s / anchorRate).toFixed(2)}× the anchor's ${anchorRate} slices/s`);
+  }
+  console.log(`cache after the first run: ${(cache / 1e9).toFixed(2)} GB = ${(cache / bytes).toFixed(1)}× the folder`);
+  console.log(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,42 @@
+// Read a slice file safely: only a regular file (not a directory, FIFO or device: opened
+// non-blocking, so a FIFO cannot hang the read), at most MAX_SLICE_BYTES, and whole: a file that
+// shrinks or grows while it is read is an error naming it.
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+/** Largest slice file read (a 4096² JPEG at quality 100 is under 20 MB). */
+export const MAX_SLICE_BYTES = 64 * 1024 * 1024;
+
+/** The dataset changed under a running read: the result would not match the key it is stored under. */
+export class DatasetChanged extends Error {}
+
+/** What a non-regular file is, for messages. */
+function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The bytes of `file`, or an error saying why it is not read (the caller names the file; DatasetChanged names it). */
+export async function readSliceFile(file: string, cap = MAX_SLICE_BYTES): Promise<Buffer> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`${kindOf(st)}, not a regular file: only regular files are read`);
+    if (st.size > cap) throw new Error(`${st.size} bytes, over the ${cap}-byte limit for one slice`);
+    const bytes = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const { bytesRead } = await fh.read(bytes, got, st.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    const extra = got === st.size ? (await fh.read(Buffer.alloc(1), 0, 1, got)).bytesRead : 0;
+    if (got !== st.size || extra !== 0) throw new DatasetChanged(`${file} changed while it was read (${st.size} bytes when opened)`);
+    return bytes;
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,134 @@
+// The lung-area chain as the kinds run it. cropper, median-filter and threshold return batches whose
+// pixels (or mask) column is computed only when something reads it (lazy.ts), and remember how
+// they were derived from the last real batch: crop → filter → threshold, each at most once, in that
+// order. binary-dilation, given such masks, runs the whole chain in one fused pass on LungPool's
+// worker threads (lungArea: boxes, areas and filled masks) without computing any intermediate.
+// Whatever else reads a lazy column (the writer of a cached node, another kind) gets it from the
+// plain kernels, the reference the fused kernel is tested against, so a graph's results do not
+// depend on which path ran — only its speed does.
+import type { RecordBatch } from 'apache-arrow';
+import { makeBatch } from '../../../engine/ports.js';
+import { Areas, Boxes, Masks, Slices } from '../../tables.js';
+import { bytesOf, column, images, scanColumns, type Image } from './batch.js';
+import type { Edge } from './bits.js';
+import type { Box } from './components.js';
+import { cropBox, cropPixels } from './crop.js';
+import { fillHoles } from './fill.js';
+import { lazyBatch } from './lazy.js';
+import { sharedPool } from './shared-pool.js';
+import { rankFilter, type Rank } from './rank-filter.js';
+import { threshold, type ThresholdOp } from './threshold.js';
+
+export interface CropStep { air: number; margin: number }
+export interface FilterStep { size: number; edge: Edge; filter: Rank }
+export interface ThresholdStep { t: number; op: ThresholdOp }
+
+interface Chain {
+  /** The real Slices batch the chain starts from. */
+  base: RecordBatch;
+  /** Its images, checked against their sizes (by the node that started the chain). */
+  baseImages: Image<Int16Array>[];
+  crop?: CropStep & { boxes: Box[] };
+  filter?: FilterStep;
+  threshold?: ThresholdStep;
+}
+
+const chains = new WeakMap<RecordBatch, Chain>();
+
+/** The chain a Slices batch extends: its own when it is a lazy chain batch that `can` extend, else a new one from its (real) pixels. */
+function chainFrom(slices: RecordBatch, who: string, can: (c: Chain) => boolean): Chain {
+  const c = chains.get(slices);
+  if (c && can(c)) return c;
+  return { base: slices, baseImages: images(slices, 'pixels', who) };
+}
+
+/** The images at the end of the chain, by the plain kernels (what each node would have computed). */
+function materialise(c: Chain): Image<Int16Array | Uint8Array>[] {
+  let out: Image<Int16Array>[] = c.baseImages;
+  if (c.crop) {
+    const { boxes } = c.crop;
+    out = out.map(({ w, data }, i) => ({ h: boxes[i].r1 - boxes[i].r0, w: boxes[i].c1 - boxes[i].c0, data: cropPixels(data, w, boxes[i]) }));
+  }
+  if (c.filter) {
+    const { size, filter, edge } = c.filter;
+    if (size !== 1) out = out.map(({ h, w, data }) => ({ h, w, data: rankFilter(data, h, w, size, filter, edge) }));
+  }
+  if (!c.threshold) return out;
+  const { t, op } = c.threshold;
+  return out.map(({ h, w, data }) => ({ h, w, data: threshold(data, t, op) }));
+}
+
+/** A Slices (or, with a threshold, Masks) batch of the chain's end, its pixel column lazy. */
+function chainBatch(c: Chain, who: string, dims: { h: number; w: number }[]): RecordBatch {
+  const port = c.threshold ? Masks : Slices, field = c.threshold ? 'mask' : 'pixels', bytes = c.threshold ? 1 : 2;
+  const columns: Record<string, unknown[]> = {
+    ...scanColumns(c.base, who), height: dims.map((d) => d.h), width: dims.map((d) => d.w),
+  };
+  if (!c.threshold) {
+    columns.position_mm = column(c.base, 'position_mm', who);
+    columns.pixel_mm = column(c.base, 'pixel_mm', who);
+  }
+  const batch = lazyBatch(port, columns, field, dims.map((d) => d.h * d.w * bytes), () => materialise(c).map((im) => bytesOf(im.data)));
+  chains.set(batch, c);
+  return batch;
+}
+
+const dimsOf = (imgs: readonly { h: number; w: number }[]) => imgs.map(({ h, w }) => ({ h, w }));
+
+/** cropper: the boxes now (they are an output), the cropped pixels when read. */
+export function cropStep(slices: RecordBatch, step: CropStep, who: string): { slices: RecordBatch; boxes: RecordBatch } {
+  const base = chainFrom(slices, who, () => false);
+  const boxes = base.baseImages.map(({ h, w, data }) => cropBox(data, h, w, step.air, step.margin));
+  const c: Chain = { ...base, crop: { ...step, boxes } };
+  const scan = scanColumns(slices, who);
+  return {
+    slices: chainBatch(c, who, boxes.map((b) => ({ h: b.r1 - b.r0, w: b.c1 - b.c0 }))),
+    boxes: makeBatch(Boxes, {
+      ...scan, r0: boxes.map((b) => b.r0), r1: boxes.map((b) => b.r1), c0: boxes.map((b) => b.c0), c1: boxes.map((b) => b.c1),
+    }),
+  };
+}
+
+/** median-filter: extends a chain that has no filter or threshold yet. */
+export function filterStep(slices: RecordBatch, step: FilterStep, who: string): RecordBatch {
+  const c = chainFrom(slices, who, (x) => !x.filter && !x.threshold);
+  return chainBatch({ ...c, filter: step }, who, dimsAt(c, slices, who));
+}
+
+/** threshold: extends a chain that has no threshold yet. */
+export function thresholdStep(slices: RecordBatch, step: ThresholdStep, who: string): RecordBatch {
+  const c = chainFrom(slices, who, (x) => !x.threshold);
+  return chainBatch({ ...c, threshold: step }, who, dimsAt(c, slices, who));
+}
+
+/** Slice sizes at the chain's end: the input batch's height and width columns (the input is that end). */
+function dimsAt(c: Chain, slices: RecordBatch, who: string): { h: number; w: number }[] {
+  if (c.base === slices) return dimsOf(c.baseImages);
+  const hs = column(slices, 'height', who) as number[], ws = column(slices, 'width', who) as number[];
+  return hs.map((h, i) => ({ h, w: ws[i] }));
+}
+
+/**
+ * binary-dilation: filled masks and lung areas. Masks from a chain run fused on every core from
+ * the chain's real batch; real masks are filled by the plain kernel.
+ */
+export async function fillStep(masks: RecordBatch, who: string): Promise<{ masks: RecordBatch; areas: RecordBatch }> {
+  const c = chains.get(masks);
+  const scan = scanColumns(masks, who);
+  let filled: Image<Uint8Array>[], areas: number[];
+  if (c?.threshold) {
+    const f = c.filter ?? { size: 1, edge: 'reflect', filter: 'median' };
+    const options = { crop: !!c.crop, air: c.crop?.air ?? 0, margin: c.crop?.margin ?? 0, ...f, ...c.threshold };
+    const r = await sharedPool().runImages(c.baseImages, options, true);
+    filled = r.masks!.map((data, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2], data }));
+    areas = Array.from(r.areas);
+  } else {
+    const out = images(masks, 'mask', who).map(({ h, w, data }) => ({ h, w, ...fillHoles(data, h, w) }));
+    filled = out.map(({ h, w, filled: data }) => ({ h, w, data }));
+    areas = out.map((o) => o.area);
+  }
+  return {
+    masks: makeBatch(Masks, { ...scan, height: filled.map((i) => i.h), width: filled.map((i) => i.w), mask: filled.map((i) => i.data) }),
+    areas: makeBatch(Areas, { ...scan, area: areas }),
+  };
+}

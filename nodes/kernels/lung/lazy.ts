@@ -1,0 +1,40 @@
+// A record batch with one Binary column whose bytes are computed on first read. The column's
+// offsets (each row's size) are known up front, so the batch has its full shape and passes port
+// checks; the values buffer is a getter on the column's Data that runs `compute` once. Arrow reads
+// values through that property (vectors, the IPC writer), so a reader cannot tell the difference.
+import type { RecordBatch } from 'apache-arrow';
+import { Binary, makeData, RecordBatch as Batch, Struct, vectorFromArray, type DataType } from '../../../engine/arrow.js';
+import type { PortType } from '../../../engine/ports.js';
+
+/**
+ * `port`'s batch with `columns` as given and `field` (Binary, non-null) lazy: row i has `sizes[i]`
+ * bytes, which `compute()` returns (checked against the sizes when it runs).
+ */
+export function lazyBatch(port: PortType, columns: Record<string, unknown[]>, field: string, sizes: readonly number[], compute: () => Uint8Array[]): RecordBatch {
+  const n = sizes.length, valueOffsets = new Int32Array(n + 1);
+  sizes.forEach((s, i) => { valueOffsets[i + 1] = valueOffsets[i] + s; });
+  const fields = port.schema.fields;
+  const children = fields.map((f) => {
+    if (f.name !== field) return vectorFromArray(columns[f.name], f.type as DataType).data[0];
+    const data = makeData({ type: new Binary(), length: n, nullCount: 0, valueOffsets, data: new Uint8Array(0) });
+    let values: Uint8Array | undefined;
+    Object.defineProperty(data, 'values', {
+      configurable: true,
+      enumerable: true,
+      get() {
+        if (!values) {
+          const rows = compute();
+          const all = new Uint8Array(valueOffsets[n]);
+          rows.forEach((r, i) => {
+            if (r.byteLength !== sizes[i]) throw new Error(`lazyBatch(${port.name}): row ${i} of "${field}" has ${r.byteLength} bytes, ${sizes[i]} expected`);
+            all.set(r, valueOffsets[i]);
+          });
+          values = all;
+        }
+        return values;
+      },
+    });
+    return data;
+  });
+  return new Batch(port.schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
+}
