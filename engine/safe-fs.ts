@@ -40,7 +40,7 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
 }
 
 /** Make `dir` (and its parents) and check that its real path is inside `root`. */
-export function mkdirInside(root: string, dir: string): void {
+function mkdirInside(root: string, dir: string): void {
   mkdirSync(dir, { recursive: true });
   assertInside(root, dir);
 }
@@ -59,7 +59,7 @@ export function writeInside(root: string, file: string, data: string | Uint8Arra
 }
 
 /** Folders ctflow keeps directly under a runs directory. */
-export const RUNS_FOLDERS = ['cache', 'records', 'latest', 'sweeps', 'scratch', 'checkpoints', 'active'];
+const RUNS_FOLDERS = ['cache', 'records', 'latest', 'sweeps', 'scratch', 'checkpoints', 'active'];
 
 /** Throw if one of the runs directory's own folders leads out of it (a link), before a run writes or gc removes. */
 export function assertRunsContained(root: string): void {
@@ -67,7 +67,7 @@ export function assertRunsContained(root: string): void {
 }
 
 /** Throw unless the real path of `path` lies inside the real path of `root`. */
-export function assertInside(root: string, path: string): void {
+function assertInside(root: string, path: string): void {
   const real = realpathSync(path);
   const rel = relative(realpathSync(root), real);
   if (rel.startsWith('..') || isAbsolute(rel)) {

@@ -7,7 +7,7 @@ import type { Resources } from '../../validate.js';
 
 const GPU_BACKENDS = new Set(['webgpu', 'tensorflow-gpu']);
 
-export function defaultResources(heavy: boolean, backend: string): Required<Omit<Resources, 'time'>> {
+function defaultResources(heavy: boolean, backend: string): Required<Omit<Resources, 'time'>> {
   if (!heavy) return { cpus: 2, mem: '4G', gpus: 0 };
   return { cpus: 2, mem: '8G', gpus: GPU_BACKENDS.has(backend) ? 1 : 0 };
 }

@@ -19,7 +19,7 @@ export function finished(s: JobState): boolean {
   return !ACTIVE.has(s.state);
 }
 
-export function parseJobs(text: string): Map<string, JobState> {
+function parseJobs(text: string): Map<string, JobState> {
   const jobs = new Map<string, JobState>();
   for (const line of text.split('\n')) {
     const field = (name: string) => new RegExp(`(?:^| )${name}=(\\S*)`).exec(line)?.[1] ?? '';

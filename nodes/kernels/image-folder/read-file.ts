@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** Largest slice file read (a 4096² JPEG at quality 100 is under 20 MB). */
-export const MAX_SLICE_BYTES = 64 * 1024 * 1024;
+const MAX_SLICE_BYTES = 64 * 1024 * 1024;
 
 /** The dataset changed under a running read: the result would not match the key it is stored under. */
 export class DatasetChanged extends Error {}
