@@ -3,6 +3,9 @@
 // pid and an expiry renewed as a lease's is), when it started and the cache keys it planned (null
 // while it is still planning). gc keeps every planned key and every entry stored since the
 // earliest live run started; a mark whose holder died is stale and ignored (engine/lease.ts).
+// The mark also carries the run's progress for the run browser (ui/): each node's state (pending,
+// cached, running, ran, failed) and the last progress its node reported, rewritten (atomically,
+// as every mark) at most once a second while nodes change.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -10,29 +13,55 @@ import { join } from 'node:path';
 import { LEASE_MS, stale, type LeaseInfo } from './lease.js';
 import { writeInside } from './safe-fs.js';
 
+export type NodeState = 'pending' | 'cached' | 'running' | 'ran' | 'failed';
+
+export interface NodeProgress {
+  kind: string;
+  /** The nodes it reads from. */
+  in: string[];
+  state: NodeState;
+  /** The last progress the node reported (ctx.progress): done of total, and what it is at. */
+  done?: number;
+  total?: number;
+  info?: string;
+}
+
+export interface LiveProgress { graph: string; nodes: Record<string, NodeProgress>; updatedAt: number }
+
 export interface LiveMark extends LeaseInfo {
   run: string;
   startedAt: number;
   /** Keys the run planned (read or written); null while it is planning. */
   keys: string[] | null;
+  /** Node states, once the run has planned. */
+  progress?: LiveProgress;
 }
+
+/** What watch() needs of a plan: each node's kind and inputs, and whether it runs. */
+interface PlanLike { nodes: Iterable<[string, { runs: boolean; node: { kind: string; inputs: Record<string, { node: string }> } }]> }
+
+/** The execution events whose node states the mark follows. */
+interface StateEvents {
+  started(node: string): void;
+  finished(node: string, ok: boolean): void;
+  progress(node: string, done: number, total: number, info?: string): void;
+}
+
+/** Progress is written at most this often (each write replaces one small file). */
+const PROGRESS_MS = 1000;
 
 export class LiveRun {
   private readonly file: string;
   private mark: LiveMark;
   private readonly timer: NodeJS.Timeout;
+  private lastWrite = 0;
+  private pending?: NodeJS.Timeout;
 
   constructor(private readonly runsDir: string, run: string) {
     this.file = join(runsDir, 'active', `${run}.json`);
     this.mark = { run, startedAt: Date.now(), keys: null, host: hostname(), pid: process.pid, expires: 0, token: randomBytes(8).toString('hex') };
     this.write();
-    this.timer = setInterval(() => {
-      try {
-        this.write();
-      } catch {
-        // the runs directory went away or filled up: the run itself will say so when it writes
-      }
-    }, LEASE_MS / 3);
+    this.timer = setInterval(() => this.renew(), LEASE_MS / 3);
     this.timer.unref();
   }
 
@@ -42,13 +71,54 @@ export class LiveRun {
     this.write();
   }
 
+  /** Follow the node states of an execution of `plan`: returns `events` with each state change
+   * also noted in the mark (written at most once a second). */
+  watch<E extends StateEvents>(graph: string, plan: PlanLike, events: E): E {
+    const nodes: Record<string, NodeProgress> = {};
+    for (const [id, p] of plan.nodes) nodes[id] = { kind: p.node.kind, in: [...new Set(Object.values(p.node.inputs).map((r) => r.node))], state: p.runs ? 'pending' : 'cached' };
+    this.mark.progress = { graph, nodes, updatedAt: Date.now() };
+    this.renew();
+    const note = (id: string, change: Partial<NodeProgress>) => {
+      if (!nodes[id]) return;
+      Object.assign(nodes[id], change);
+      this.mark.progress!.updatedAt = Date.now();
+      this.soon();
+    };
+    return {
+      ...events,
+      started: (id: string) => { events.started(id); note(id, { state: 'running' }); },
+      finished: (id: string, ok: boolean) => { events.finished(id, ok); note(id, { state: ok ? 'ran' : 'failed' }); },
+      progress: (id: string, done: number, total: number, info?: string) => { events.progress(id, done, total, info); note(id, { done, total, info }); },
+    };
+  }
+
   end(): void {
     clearInterval(this.timer);
+    clearTimeout(this.pending);
     rmSync(this.file, { force: true });
+  }
+
+  /** Write the mark once PROGRESS_MS has passed since the last write (one write pending at most). */
+  private soon(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.renew();
+    }, Math.max(0, this.lastWrite + PROGRESS_MS - Date.now()));
+    this.pending.unref();
+  }
+
+  private renew(): void {
+    try {
+      this.write();
+    } catch {
+      // the runs directory went away or filled up: the run itself will say so when it writes
+    }
   }
 
   private write(): void {
     this.mark.expires = Date.now() + LEASE_MS;
+    this.lastWrite = Date.now();
     writeInside(this.runsDir, this.file, JSON.stringify(this.mark));
   }
 }

@@ -184,7 +184,7 @@ export class Session {
         inProcess: this.opts.inProcess,
         maxChildren: this.opts.maxChildren,
         remote: this.opts.remote,
-        events: { ...quietEvents, ...this.opts.events },
+        events: live ? live.watch(graph.name, plan, { ...quietEvents, ...this.opts.events }) : { ...quietEvents, ...this.opts.events },
       });
       for (const [nid, o] of result.outcomes) if (o.status === 'ran') ran.set(nid, o);
       if ((result.corrupt.length === 0 && !result.replan) || attempt === MAX_ATTEMPTS) break;

@@ -13,9 +13,9 @@ import type { Graph } from '../../engine/validate.js';
 import { Refused, type UiContext } from '../server/context.js';
 import { escapeHtml, layout } from '../server/layout.js';
 
-export function graphsPage(ctx: UiContext): string {
+export async function graphsPage(ctx: UiContext): Promise<string> {
   const latest = new Map<string, { run: string; started: string }>();
-  for (const r of ctx.index.list()) if (r.started && !latest.has(r.graph)) latest.set(r.graph, { run: r.id, started: r.started });
+  for (const r of await ctx.index.list()) if (r.started && !latest.has(r.graph)) latest.set(r.graph, { run: r.id, started: r.started });
   const rows = [...latest].sort(([a], [b]) => a.localeCompare(b)).map(([g, l]) => `<tr><td><a href="/graph/${encodeURIComponent(g)}">${escapeHtml(g)}</a></td><td><a href="/run/${encodeURIComponent(l.run)}">${escapeHtml(l.run)}</a></td><td>${escapeHtml(l.started)}</td></tr>`).join('');
   return layout('Graphs', `<table><thead><tr><th>graph</th><th>latest run</th><th>started</th></tr></thead><tbody>${rows}</tbody></table>`, 'Graphs');
 }

@@ -1,5 +1,8 @@
-// Runs: every recorded run, sortable, filterable and paginated on the server (a page of rows is
-// rendered, never all 5,000). Rows are selected with checkboxes for Compare and Scans.
+// Runs: every recorded run and every run in progress, sortable, filterable and paginated on the
+// server (a page of rows is rendered, never all 5,000). Newest first, unfiltered, needs only the
+// page's own records (run ids carry their start time); another sort or a filter waits until the
+// index has read every record once (in the background from the server's start). Rows are
+// selected with checkboxes for Compare and Scans.
 import { byText, type RunIndex, type RunSummary } from '../server/run-index.js';
 import { escapeHtml, layout, query } from '../server/layout.js';
 
@@ -10,16 +13,28 @@ const COLUMNS: [Key, string][] = [['id', 'run'], ['graph', 'graph'], ['started',
 
 export interface RunsQuery { q?: string; status?: string; sort?: string; dir?: string; page?: string }
 
-export function runsPage(index: RunIndex, p: RunsQuery): string {
+export async function runsPage(index: RunIndex, p: RunsQuery): Promise<string> {
   const sort = (COLUMNS.some(([k]) => k === p.sort) ? p.sort : 'started') as Key;
   const dir = p.dir === 'asc' ? 'asc' : 'desc';
   const q = (p.q ?? '').trim().toLowerCase();
-  const all = index.list();
-  const shown = all.filter((r) => (!q || r.id.toLowerCase().includes(q) || r.graph.toLowerCase().includes(q) || (r.commit ?? '').startsWith(q)) && (!p.status || r.status === p.status));
-  shown.sort((a, b) => compareBy(a, b, sort) * (dir === 'asc' ? 1 : -1));
-  const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
-  const page = Math.min(pages, Math.max(1, Number.parseInt(p.page ?? '1', 10) || 1));
-  const rows = shown.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+  const wanted = Math.max(1, Number.parseInt(p.page ?? '1', 10) || 1);
+  let total: number, matching: number, rows: RunSummary[], pages: number, page: number;
+  if (sort === 'started' && dir === 'desc' && !q && !p.status) {
+    const ids = index.ids();
+    total = matching = ids.length;
+    pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    page = Math.min(pages, wanted);
+    rows = index.summaries(ids.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE));
+  } else {
+    const all = await index.list();
+    const found = all.filter((r) => (!q || r.id.toLowerCase().includes(q) || r.graph.toLowerCase().includes(q) || (r.commit ?? '').startsWith(q)) && (!p.status || r.status === p.status));
+    found.sort((a, b) => compareBy(a, b, sort) * (dir === 'asc' ? 1 : -1));
+    total = all.length;
+    matching = found.length;
+    pages = Math.max(1, Math.ceil(found.length / PAGE_SIZE));
+    page = Math.min(pages, wanted);
+    rows = found.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+  }
   const keep = { q: p.q, status: p.status };
   const head = COLUMNS.map(([k, label]) => {
     const next = sort === k && dir === 'desc' ? 'asc' : 'desc';
@@ -27,7 +42,7 @@ export function runsPage(index: RunIndex, p: RunsQuery): string {
     return `<th><a href="/${query({ ...keep, sort: k, dir: next })}">${label}${mark}</a></th>`;
   }).join('');
   const body = rows.map((r) => {
-    const broken = r.status === 'corrupt' || r.status === 'incomplete';
+    const broken = r.status !== 'ok' && r.status !== 'failed';
     const check = broken ? '' : `<input type="checkbox" name="run" value="${escapeHtml(r.id)}" aria-label="select ${escapeHtml(r.id)}">`;
     const commit = r.commit ? `<code title="${escapeHtml(r.commit)}">${escapeHtml(r.commit.slice(0, 8))}</code>${r.dirty ? '<span class="muted" title="uncommitted changes">+</span>' : ''}` : '';
     const f1 = r.headline ? `${r.headline.value.toFixed(3)} <span class="muted">${escapeHtml(r.headline.model)}, ${r.headline.split}</span>` : '';
@@ -39,11 +54,11 @@ export function runsPage(index: RunIndex, p: RunsQuery): string {
   const pager = pages > 1
     ? `<p class="pager">${page > 1 ? `<a rel="prev" href="/${query({ ...keep, sort, dir, page: String(page - 1) })}">← newer</a>` : ''} page ${page} of ${pages} ${page < pages ? `<a rel="next" href="/${query({ ...keep, sort, dir, page: String(page + 1) })}">older →</a>` : ''}</p>`
     : '';
-  const statuses = ['', 'ok', 'failed', 'corrupt', 'incomplete'].map((s) => `<option value="${s}"${s === (p.status ?? '') ? ' selected' : ''}>${s || 'any status'}</option>`).join('');
+  const statuses = ['', 'ok', 'failed', 'running', 'corrupt', 'incomplete'].map((s) => `<option value="${s}"${s === (p.status ?? '') ? ' selected' : ''}>${s || 'any status'}</option>`).join('');
   const html = `<form class="filters" method="get" action="/">
 <input type="search" name="q" value="${escapeHtml(p.q ?? '')}" placeholder="run, graph or commit"> <select name="status">${statuses}</select>
 <input type="hidden" name="sort" value="${sort}"><input type="hidden" name="dir" value="${dir}"> <button>Filter</button>
-<span class="muted" id="count">${shown.length} of ${all.length} runs</span></form>
+<span class="muted" id="count">${matching} of ${total} runs</span></form>
 <form method="get" action="/compare" id="selection">
 <p class="actions"><button type="submit">Compare selected</button> <button type="submit" formaction="/scans">Scans of selected</button> <span class="muted">select 2–50 runs</span></p>
 <table class="runs"><thead><tr><th></th>${head}<th>commit</th></tr></thead><tbody>

@@ -35,11 +35,11 @@ export function createApp(ctx: UiContext): Hono {
     return c.body(new Uint8Array(found.body), 200, { 'content-type': found.type, 'cache-control': cache });
   });
 
-  app.get('/', (c) => c.html(runsPage(ctx.index, { q: c.req.query('q'), status: c.req.query('status'), sort: c.req.query('sort'), dir: c.req.query('dir'), page: c.req.query('page') })));
+  app.get('/', async (c) => c.html(await runsPage(ctx.index, { q: c.req.query('q'), status: c.req.query('status'), sort: c.req.query('sort'), dir: c.req.query('dir'), page: c.req.query('page') })));
   app.get('/sweeps', (c) => c.html(sweepsPage(ctx)));
   app.get('/run/:id', async (c) => c.html(await runPage(ctx, runId(c.req.param('id')))));
   app.get('/run/:id/state', (c) => c.json(runState(ctx, runId(c.req.param('id')))));
-  app.get('/graphs', (c) => c.html(graphsPage(ctx)));
+  app.get('/graphs', async (c) => c.html(await graphsPage(ctx)));
   app.get('/graph/:name', async (c) => c.html(await graphPage(ctx, c.req.param('name'))));
   app.get('/graph/:name/state', async (c) => c.json(await graphState(ctx, c.req.param('name'))));
   app.get('/compare', async (c) => c.html(await comparePage(ctx, c.req.queries('run'))));

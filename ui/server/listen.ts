@@ -15,7 +15,6 @@ export interface Serving { url: string; server: Server; close(): Promise<void> }
 
 export async function serve(opts: ServeOptions): Promise<Serving> {
   const ctx = new UiContext(opts.runsDir, opts.registry);
-  ctx.index.list(); // read every record once now, so the first page costs stats only
   const app = createApp(ctx);
   const listener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
@@ -39,6 +38,7 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     server.once('error', fail);
     server.listen(opts.port, opts.host, () => done());
   });
+  void ctx.index.indexed(); // every record read once, in the background, for sorts and filters
   const { port } = server.address() as AddressInfo;
   const shown = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${shown}:${port}/${opts.token ? `?token=${encodeURIComponent(opts.token)}` : ''}`;

@@ -1,13 +1,18 @@
-// The runs directory as the run browser lists it: one summary per record directory. A readable
-// record is final (ctflow writes record.json once, by rename), so it is read once; a directory
-// without one, or with a corrupt one, is looked at again (size and mtime) on each listing. Listing
-// 5,000 runs costs a readdir. A record that cannot be read (half-written, corrupt JSON, missing
+// The runs directory as the run browser lists it: one summary per record directory, plus the runs
+// in progress (their marks in <runs>/active, engine/live-runs.ts). A readable record is final
+// (ctflow writes record.json once, by rename), so it is read once; a directory without one, or
+// with a corrupt one, is looked at again (size and mtime) on each listing. Records are read
+// lazily: a page of the newest runs needs only its own records (run ids carry their start time),
+// while `indexed()` reads the rest in the background, a chunk at a time, for the sorts and filters
+// that need every summary. A record that cannot be read (half-written, corrupt JSON, missing
 // fields) is a summary with status "corrupt" or "incomplete" and the reason; it never throws.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { liveRuns, type LiveMark } from '../../engine/live-runs.js';
 import { isRunId, recordDir, type RunRecord, reviveMetrics } from '../../engine/runs.js';
 
-export type RunState = 'ok' | 'failed' | 'corrupt' | 'incomplete';
+export type RunState = 'ok' | 'failed' | 'corrupt' | 'incomplete' | 'running';
 
 export interface RunSummary {
   id: string;
@@ -30,24 +35,74 @@ export interface SweepSummary { id: string; file: string; started: string; runs:
 
 interface Cached { stamp: string; summary: RunSummary; record?: RunRecord }
 
+/** Records read per turn of the event loop while indexing in the background. */
+const CHUNK = 64;
+
 export class RunIndex {
   private readonly cache = new Map<string, Cached>();
+  private indexing?: Promise<void>;
+  private counts = { read: 0, of: 0, done: false };
 
   constructor(readonly runsDir: string) {}
 
-  /** Every record directory, newest first. */
-  list(): RunSummary[] {
+  /** Ids of every record directory and live run, newest first (by the start time in the id). */
+  ids(): string[] {
     const dir = join(this.runsDir, 'records');
     const ids = existsSync(dir) ? readdirSync(dir).filter(isRunId) : [];
     const seen = new Set(ids);
     for (const id of this.cache.keys()) if (!seen.has(id)) this.cache.delete(id);
-    return ids.map((id) => this.load(id).summary).sort((a, b) => byText(b.started, a.started) || byText(a.id, b.id));
+    for (const m of this.live().keys()) if (!seen.has(m)) ids.push(m);
+    return ids.sort((a, b) => byText(stampOf(b), stampOf(a)) || byText(a, b));
   }
 
-  /** A run's summary, and its record when it could be read; undefined for an unknown id. */
-  get(id: string): { summary: RunSummary; record?: RunRecord } | undefined {
-    if (!isRunId(id) || !existsSync(recordDir(this.runsDir, id))) return undefined;
-    return this.load(id);
+  /** Summaries of these ids (records read now where not read yet). */
+  summaries(ids: string[]): RunSummary[] {
+    const live = this.live();
+    return ids.map((id) => (live.has(id) && !existsSync(recordDir(this.runsDir, id)) ? liveSummary(live.get(id)!) : this.load(id).summary));
+  }
+
+  /** Every run, newest first; waits until every record has been read once. */
+  async list(): Promise<RunSummary[]> {
+    await this.indexed();
+    return this.summaries(this.ids());
+  }
+
+  /** Read every record not read yet, a chunk at a time (other requests are served between chunks). */
+  indexed(): Promise<void> {
+    this.indexing ??= (async () => {
+      const ids = this.ids().filter((id) => !this.cache.has(id));
+      this.counts.of = ids.length;
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        await Promise.all(ids.slice(i, i + CHUNK).map(async (id) => {
+          const file = join(recordDir(this.runsDir, id), 'record.json');
+          const st = await stat(file).catch(() => undefined);
+          const text = st && await readFile(file, 'utf8').catch(() => undefined);
+          if (st && text !== undefined && !this.cache.has(id)) this.cache.set(id, { stamp: `${st.size}:${st.mtimeMs}`, ...read(id, text) });
+        }));
+        this.counts.read = Math.min(ids.length, i + CHUNK);
+      }
+      this.counts.done = true;
+    })();
+    return this.indexing;
+  }
+
+  /** How far the background indexing is: records read of those it found unread when it began. */
+  progress(): { read: number; of: number; done: boolean } {
+    return { ...this.counts };
+  }
+
+  /** A run's summary, and its record when it could be read; undefined for an unknown id. A run in
+   * progress without a record directory has its live mark. */
+  get(id: string): { summary: RunSummary; record?: RunRecord; live?: LiveMark } | undefined {
+    if (!isRunId(id)) return undefined;
+    const live = this.live().get(id);
+    if (!existsSync(recordDir(this.runsDir, id))) return live ? { summary: liveSummary(live), live } : undefined;
+    return { ...this.load(id), live };
+  }
+
+  /** Marks of the runs in progress, by run id. */
+  private live(): Map<string, LiveMark> {
+    return new Map(liveRuns(this.runsDir).filter((m) => isRunId(m.run)).map((m) => [m.run, m]));
   }
 
   sweeps(): SweepSummary[] {
@@ -75,20 +130,40 @@ export class RunIndex {
       stamp = `${st.size}:${st.mtimeMs}`;
     } catch { /* no record.json yet: incomplete */ }
     if (hit && hit.stamp === stamp) return hit;
-    const entry = { stamp, ...read(id, file, stamp === 'missing') };
+    let text: string | undefined;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch { /* gone since the stat: incomplete */ }
+    const entry = { stamp, ...read(id, text) };
     this.cache.set(id, entry);
     return entry;
   }
 }
 
-function read(id: string, file: string, missing: boolean): { summary: RunSummary; record?: RunRecord } {
-  const broken = (status: RunState, problem: string): { summary: RunSummary } => ({
-    summary: { id, graph: id.replace(/-\d{8}T\d{6}-[0-9a-f]{4}$/, ''), started: '', seconds: null, status, problem, commit: null, dirty: null, ran: 0, cached: 0, headline: null },
-  });
-  if (missing) return broken('incomplete', 'no record.json (the run is in progress, or was stopped before it was recorded)');
+/** The start time a run id carries (YYYYMMDDTHHMMSS), or "" for an id without one. */
+function stampOf(id: string): string {
+  return /-(\d{8}T\d{6})-[0-9a-f]{4}$/.exec(id)?.[1] ?? '';
+}
+
+function brokenSummary(id: string, status: RunState, problem: string): RunSummary {
+  return { id, graph: id.replace(/-\d{8}T\d{6}-[0-9a-f]{4}$/, ''), started: '', seconds: null, status, problem, commit: null, dirty: null, ran: 0, cached: 0, headline: null };
+}
+
+function liveSummary(m: LiveMark): RunSummary {
+  const nodes = Object.values(m.progress?.nodes ?? {});
+  return {
+    ...brokenSummary(m.run, 'running', `in progress on ${m.host} (pid ${m.pid})`),
+    started: new Date(m.startedAt).toISOString(),
+    ran: nodes.filter((n) => n.state === 'ran').length, cached: nodes.filter((n) => n.state === 'cached').length,
+  };
+}
+
+function read(id: string, text: string | undefined): { summary: RunSummary; record?: RunRecord } {
+  const broken = (status: RunState, problem: string) => ({ summary: brokenSummary(id, status, problem) });
+  if (text === undefined) return broken('incomplete', 'no record.json (the run is in progress, or was stopped before it was recorded)');
   let record: RunRecord;
   try {
-    record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+    record = JSON.parse(text) as RunRecord;
   } catch (e) {
     return broken('corrupt', `record.json is not valid JSON (${(e as Error).message})`);
   }
