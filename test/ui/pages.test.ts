@@ -1,10 +1,12 @@
 // The run browser in headless Chromium on runs made by the test: the Runs page loads without
 // console errors or requests leaving the server, sorts and filters; pages of a run being recorded
-// and of a graph whose file changes update themselves by polling.
+// and of a graph whose file changes update themselves by polling; a run in progress shows each
+// node's state and progress as it changes, then its report.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'puppeteer-core';
+import { liveRuns } from '../../engine/live-runs.js';
 import { readRecord } from '../../engine/runs.js';
 import { Session } from '../../engine/session.js';
 import type { Serving } from '../../ui/server/listen.js';
@@ -12,6 +14,7 @@ import { requireChromium } from '../report/chromium.js';
 import { launch, watchedPage } from './browser.js';
 import { serveRuns, uiFixture } from './fixture.js';
 import { uiRegistry } from './kinds.js';
+import { runFile, tempDir, writeGraph } from '../helpers/engine.js';
 
 describe('ctflow ui in headless Chromium', function () {
   let browser: Browser;
@@ -81,6 +84,56 @@ describe('ctflow ui: pages that follow a run in progress', function () {
       expect(w.problems).to.deep.equal([]);
     } finally {
       rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('a run in progress shows its nodes pending, running with their progress, ran; updates in place, then shows its report', async () => {
+    const { runsDir } = await uiFixture();
+    const dir = tempDir('ctflow-ui-live-');
+    const gateFile = join(dir, 'gate');
+    const file = writeGraph(dir, 'live.yaml', `name: ui-live
+seed: 5
+nodes:
+  hist:  { kind: toy-history, params: { epochs: 6 } }
+  gate:  { kind: toy-gate, in: { history: hist }, params: { gate: ${JSON.stringify(gateFile)}, steps: 2 } }
+  after: { kind: toy-gate, in: { history: gate } }
+`);
+    const running = runFile(new Session({ runsDir, registry: uiRegistry }), file);
+    let mark = liveRuns(runsDir).find((m) => m.progress?.graph === 'ui-live');
+    for (let i = 0; i < 600 && mark?.progress?.nodes.gate.state !== 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      mark = liveRuns(runsDir).find((m) => m.progress?.graph === 'ui-live');
+    }
+    expect(mark?.progress?.nodes.gate.state, 'the run never reached its gate').to.equal('running');
+    const id = mark!.run;
+    const w = await watchedPage(browser, new URL(server.url).origin);
+    try {
+      const listed = await (await fetch(server.url)).text();
+      expect(listed).to.match(new RegExp(`<tr data-run="${id}">.*class="status-running"`));
+      await w.page.goto(new URL(`/run/${id}`, server.url).href, { waitUntil: 'load' });
+      const states = () => w.page.$$eval('table.status tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-node'), tr.querySelector('[data-field]')!.textContent])));
+      expect(await states()).to.deep.equal({ hist: 'cached', gate: 'running: 0 of 2 (waiting for the gate)', after: 'pending' });
+      const live = () => w.page.$$eval('svg.dag .dag-node', (gs) => Object.fromEntries(gs.map((g) => [g.getAttribute('data-node'), g.getAttribute('data-live')])));
+      expect(await live()).to.deep.equal({ hist: 'cached', gate: 'computing', after: 'pending' });
+      expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 3 nodes done (0 ran, 1 cached), 1 running, 1 pending');
+      await w.page.evaluate('window.notReloaded = true');
+      writeFileSync(`${gateFile}.1`, '');
+      await w.page.waitForFunction(() => document.querySelector('[data-field="node:gate"]')!.textContent!.startsWith('running: 1 of 2'), { timeout: 15_000 });
+      expect(await w.page.evaluate('window.notReloaded')).to.equal(true); // updated in place
+      expect(await w.page.$eval('svg.dag [data-node=gate] [data-field="node:gate"]', (t) => t.textContent)).to.equal('running: 1 of 2 (waiting for the gate)');
+      writeFileSync(`${gateFile}.2`, '');
+      const outcome = await running;
+      expect(outcome.record.status).to.equal('ok');
+      expect(outcome.record.id).to.equal(id);
+      await w.page.waitForSelector('section#dag', { timeout: 15_000 }); // reloaded once recorded: the report
+      expect(await w.page.$$eval('section#dag .dag-node', (gs) => gs.map((g) => `${g.getAttribute('data-node')}:${g.getAttribute('data-status')}`))).to.deep.equal(['hist:cached', 'gate:ran', 'after:ran']);
+      expect(liveRuns(runsDir).map((m) => m.run)).to.not.include(id);
+      expect(w.problems).to.deep.equal([]);
+    } finally {
+      writeFileSync(`${gateFile}.1`, '');
+      writeFileSync(`${gateFile}.2`, '');
+      await running.catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

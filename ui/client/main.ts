@@ -23,10 +23,12 @@ function poll(): void {
           const v = state[f.dataset.field!];
           if (v !== undefined) f.textContent = String(v);
         }
-        // DAG boxes (svg.dag) of a graph page: recoloured by what the node would do now.
+        // DAG boxes (svg.dag): recoloured by the state given for them (live:ID), else, on a
+        // graph page, by what the node would do now.
         for (const g of el.querySelectorAll<SVGGElement>('.dag-node')) {
-          const v = state[`node:${g.dataset.node}`];
-          if (typeof v === 'string') g.dataset.live = v.startsWith('cached') ? 'cached' : v.startsWith('computing') ? 'computing' : 'run';
+          const live = state[`live:${g.dataset.node}`], v = state[`node:${g.dataset.node}`];
+          if (typeof live === 'string') g.dataset.live = live;
+          else if (typeof v === 'string') g.dataset.live = v.startsWith('cached') ? 'cached' : v.startsWith('computing') ? 'computing' : 'run';
         }
       }
       setTimeout(tick, 2000);

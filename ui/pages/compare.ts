@@ -1,12 +1,15 @@
 // Compare: 2–50 runs (sweep replicates grouped as engine/compare.ts groups them) — the params that
 // differ (a toggle shows all), every metric side by side as `ctflow compare` computes it (mean ±
-// sd [bootstrap 95% CI] over replicates, best marked), the nodes whose cache keys differ, and
-// training and ROC curves of every run overlaid.
+// sd [bootstrap 95% CI] over replicates, best marked), the DAGs side by side with the nodes whose
+// cache keys differ highlighted (and a table of the keys), and training and ROC curves of every
+// run overlaid.
 import { canonicalJson } from '../../engine/canonical.js';
 import { columnsOf, compare, formatSummary, type Column } from '../../engine/compare.js';
-import { RunData } from '../../engine/report/run-data.js';
+import type { RunData } from '../../engine/report/run-data.js';
 import type { RunRecord } from '../../engine/runs.js';
 import type { UiContext } from '../server/context.js';
+import { dagFigure } from '../server/dag.js';
+import { runData } from '../server/scan-data.js';
 import { escapeHtml, layout, query } from '../server/layout.js';
 import { runLabels, selectedRuns } from '../server/selection.js';
 import { rocOverlay, trainingOverlay } from './curves.js';
@@ -33,11 +36,12 @@ export async function comparePage(ctx: UiContext, ids: string[] | undefined): Pr
     ? `<h2 id="metrics">Metrics</h2><p class="muted">mean ± sd [bootstrap 95% CI] over replicates; * best (${result.metrics.some((m) => !m.higherIsBetter) ? 'lowest for losses and times, ' : ''}highest otherwise).</p><table class="metrics"><thead>${head}</thead><tbody>${metricRows}</tbody></table>`
     : '<h2 id="metrics">Metrics</h2><p class="muted">No metrics in these runs.</p>';
 
-  const data = runs.map((r) => loadData(ctx, r));
+  const data = runs.map((r) => runData(ctx, r));
   const labels = runLabels(runs);
   const curves = [await trainingOverlay(data, labels), await rocOverlay(data, labels)].filter(Boolean).join('');
   const scans = `<p class="actions"><a href="/scans${query({ run: runs.map((r) => r.id) })}">Scans of these runs →</a></p>`;
-  return layout(`Compare ${columns.length} columns`, scans + params + metrics + keysTable(runs, labels) + (curves ? `<h2 id="curves">Curves</h2><div class="charts">${curves}</div>` : ''));
+  const dags = await dagFigures(ctx, runs, data, labels);
+  return layout(`Compare ${columns.length} columns`, scans + params + metrics + keysTable(runs, labels, dags) + (curves ? `<h2 id="curves">Curves</h2><div class="charts">${curves}</div>` : ''));
 }
 
 /** Every param of each column's first run, path → value per column (compare() keeps those that differ). */
@@ -49,7 +53,7 @@ function allParams(columns: Column[]): { path: string; values: string[] }[] {
 }
 
 /** The two (or more) DAGs side by side as one table: each node's cache key per run, rows whose keys differ marked. */
-function keysTable(runs: RunRecord[], labels: string[]): string {
+function keysTable(runs: RunRecord[], labels: string[], dags: string): string {
   const ids = [...new Set(runs.flatMap((r) => Object.keys(r.nodes)))];
   const rows = ids.map((id) => {
     const keys = runs.map((r) => r.nodes[id]?.key);
@@ -60,14 +64,30 @@ function keysTable(runs: RunRecord[], labels: string[]): string {
     }).join('')}</tr>`;
   }).join('\n');
   const n = ids.filter((id) => new Set(runs.map((r) => r.nodes[id]?.key)).size > 1).length;
-  return `<h2 id="dags">Graphs</h2><p class="muted">${n} of ${ids.length} nodes differ in cache key (marked): they or something upstream changed.</p>`
+  return `<h2 id="dags">Graphs</h2><p class="muted">${n} of ${ids.length} nodes differ in cache key (marked): they or something upstream changed.</p>${dags}`
     + `<table class="keys"><thead><tr><th>node</th>${labels.map((l) => `<th>${escapeHtml(l)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function loadData(ctx: UiContext, r: RunRecord): RunData | undefined {
-  try {
-    return RunData.load(ctx.runsDir, r, ctx.store, ctx.registry);
-  } catch {
-    return undefined;
-  }
+/** Graphs drawn side by side at most (runs with the same cache keys share one drawing). */
+const MAX_DAGS = 6;
+
+/** The runs' DAGs, one per distinct set of cache keys, each node outlined where the runs differ:
+ * orange where its cache key is not the same in every run, purple dashed where some run lacks it. */
+async function dagFigures(ctx: UiContext, runs: RunRecord[], data: (RunData | undefined)[], labels: string[]): Promise<string> {
+  const ids = [...new Set(runs.flatMap((r) => Object.keys(r.nodes)))];
+  const diff = new Map(ids.map((id) => {
+    const keys = runs.map((r) => r.nodes[id]?.key);
+    return [id, keys.some((k) => k === undefined) ? 'absent' : new Set(keys).size > 1 ? 'differs' : 'same'];
+  }));
+  const drawn = new Map<string, { i: number; names: string[] }>();
+  runs.forEach((r, i) => {
+    const sig = Object.entries(r.nodes).map(([id, n]) => `${id}=${n.key}`).sort().join(',');
+    if (drawn.has(sig)) drawn.get(sig)!.names.push(labels[i]);
+    else if (data[i]) drawn.set(sig, { i, names: [labels[i]] });
+  });
+  const shown = [...drawn.values()].slice(0, MAX_DAGS);
+  const figures = await Promise.all(shown.map(async ({ i, names }) => `<div class="dag-of" data-run="${escapeHtml(runs[i].id)}"><h3>${escapeHtml(names.join(', '))}</h3>`
+    + await dagFigure(ctx, runs[i], data[i]!.graph, { attrs: (id) => ({ 'data-diff': diff.get(id)! }) }) + '</div>'));
+  const more = drawn.size > MAX_DAGS ? `<p class="muted">${drawn.size - MAX_DAGS} more distinct graphs not drawn (see the table).</p>` : '';
+  return figures.length ? `<p class="muted">Outlined orange: the node's cache key differs between the runs (it or something upstream changed); purple dashed: not every run has the node.</p><div class="dags">${figures.join('')}</div>${more}` : '';
 }

@@ -1,18 +1,22 @@
 // Run: the run's report content (the sections of engine/report, drawn from the record, graph.json
 // and the cache entries it names) under its facts. A run without a readable record says why; one
-// still being recorded polls /run/ID/state and reloads when its record lands.
+// still being recorded polls /run/ID/state and reloads when its record lands; a run in progress
+// (a live mark, no record yet) shows its nodes' progress (live-run.ts).
 import { escapeHtml } from '../../engine/report/html.js';
-import { RunData } from '../../engine/report/run-data.js';
+import type { RunData } from '../../engine/report/run-data.js';
 import { reportSections } from '../../engine/report/run-report.js';
 import { Refused, type UiContext } from '../server/context.js';
 import { layout } from '../server/layout.js';
+import { loadRunData } from '../server/scan-data.js';
 import type { RunSummary } from '../server/run-index.js';
+import { liveRunPage, liveState } from './live-run.js';
 
 export async function runPage(ctx: UiContext, id: string): Promise<string> {
   const found = ctx.index.get(id);
   if (!found) throw new Refused(404, `no run "${id}" in ${ctx.runsDir}`);
   const { summary, record } = found;
   const title = `Run ${id}`;
+  if (!record && found.live) return liveRunPage(ctx, found.live);
   if (!record) {
     const live = summary.status === 'incomplete' ? ` data-poll="/run/${encodeURIComponent(id)}/state" data-poll-until="recorded"` : '';
     const graph = `<p>While it runs, <a href="/graph/${encodeURIComponent(summary.graph)}">graph ${escapeHtml(summary.graph)}</a> shows its nodes as they are computed.</p>`;
@@ -21,7 +25,7 @@ export async function runPage(ctx: UiContext, id: string): Promise<string> {
   const facts = factsOf(summary, record.sweep ? `${record.sweep.id}, variant ${record.sweep.variant}, seed ${record.sweep.seed}` : undefined);
   let data: RunData;
   try {
-    data = RunData.load(ctx.runsDir, record, ctx.store, ctx.registry);
+    data = loadRunData(ctx, record);
   } catch (e) {
     return layout(title, facts + `<p class="problem">${escapeHtml((e as Error).message)}</p>`);
   }
@@ -47,9 +51,11 @@ function factsOf(s: RunSummary, sweep: string | undefined): string {
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
 }
 
-/** What a poll of an unrecorded run learns: whether its record is readable yet. */
-export function runState(ctx: UiContext, id: string): { status: string; recorded: boolean; problem?: string } {
+/** What a poll of an unrecorded run learns: whether its record is readable yet, and while it
+ * runs, its nodes' states. */
+export function runState(ctx: UiContext, id: string): Record<string, string | boolean> {
   const found = ctx.index.get(id);
-  if (!found) throw new Refused(404, `no run "${id}"`);
-  return { status: found.summary.status, recorded: found.record !== undefined, problem: found.summary.problem };
+  const recorded = found?.record !== undefined;
+  if (!found) return liveState(undefined, false); // a mark gone with no record: settled
+  return { ...liveState(found.live, recorded), status: found.summary.status, ...(found.summary.problem ? { problem: found.summary.problem } : {}) };
 }

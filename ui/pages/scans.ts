@@ -1,12 +1,12 @@
 // Scans: one row per scan, each run's probability per model (mean over draws) and whether it is
 // right at 0.5; filters "runs disagree" (the predicted classes differ), "all wrong", split and
-// label; sorted by the spread of the probabilities, widest first. A scan opens its detail.
+// label; sorted by the spread of the probabilities, widest first. A scan opens its detail. Every
+// matching row is shown, the table streamed as it is written (thousands of scans).
 import type { UiContext } from '../server/context.js';
-import { escapeHtml, layout, query } from '../server/layout.js';
+import { escapeHtml, query } from '../server/layout.js';
 import { probColumns, runData, type ProbColumn } from '../server/scan-data.js';
 import { runLabels, selectedRuns } from '../server/selection.js';
-
-const SHOWN = 500;
+import { streamedPage } from '../server/stream.js';
 
 export interface ScansQuery { run?: string[]; filter?: string; split?: string; label?: string }
 
@@ -36,7 +36,7 @@ async function scanTable(ctx: UiContext, ids: string[] | undefined): Promise<{ c
   return { columns, rows };
 }
 
-export async function scansPage(ctx: UiContext, q: ScansQuery): Promise<string> {
+export async function scansPage(ctx: UiContext, q: ScansQuery): Promise<Response> {
   const { columns, rows } = await scanTable(ctx, q.run);
   const runs = [...new Set(q.run)];
   const shown = rows.filter((r) => (q.filter !== 'disagree' || r.disagree) && (q.filter !== 'all-wrong' || r.allWrong)
@@ -48,14 +48,17 @@ export async function scansPage(ctx: UiContext, q: ScansQuery): Promise<string> 
 <select name="split">${option('', 'any split', q.split)}${splits.map((s) => option(s, s, q.split)).join('')}</select>
 <select name="label">${option('', 'any label', q.label)}${option('1', 'positive', q.label)}${option('0', 'negative', q.label)}</select>
 <button>Filter</button> <span class="muted" id="count">${shown.length} of ${rows.length} scans</span></form>`;
-  if (!columns.length) return layout('Scans', form + '<p class="muted">These runs have no stored predictions.</p>');
+  if (!columns.length) return streamedPage('Scans', [form, '<p class="muted">These runs have no stored predictions.</p>']);
   const head = `<tr><th>scan</th><th>split</th><th>label</th>${columns.map((c) => `<th>${escapeHtml(c.label)}</th>`).join('')}<th class="num">spread</th></tr>`;
-  const body = shown.slice(0, SHOWN).map((r) => `<tr data-scan="${escapeHtml(r.scan)}"${r.disagree ? ' class="disagree"' : ''}><td><a href="/scan${query({ run: runs, scan: r.scan })}">${escapeHtml(r.scan)}</a></td>`
+  const row = (r: ScanRow) => `<tr data-scan="${escapeHtml(r.scan)}"${r.disagree ? ' class="disagree"' : ''}><td><a href="/scan${query({ run: runs, scan: r.scan })}">${escapeHtml(r.scan)}</a></td>`
     + `<td>${escapeHtml(r.split)}</td><td>${r.label === null ? '—' : r.label === 1 ? 'positive' : 'negative'}</td>`
     + r.probs.map((p) => (p === null ? '<td class="muted">—</td>' : cell(p, r.label))).join('')
-    + `<td class="num">${r.spread.toFixed(3)}</td></tr>`).join('\n');
-  const more = shown.length > SHOWN ? `<p class="muted">The ${SHOWN} widest of ${shown.length} shown; narrow the filters for the rest.</p>` : '';
-  return layout('Scans', `${form}<p class="muted">Probability of "positive" (mean over draws); ✓ right, ✗ wrong at 0.5.</p><table class="scans"><thead>${head}</thead><tbody>${body}</tbody></table>${more}`);
+    + `<td class="num">${r.spread.toFixed(3)}</td></tr>\n`;
+  return streamedPage('Scans', (function* () {
+    yield `${form}<p class="muted">Probability of "positive" (mean over draws); ✓ right, ✗ wrong at 0.5.</p><table class="scans"><thead>${head}</thead><tbody>\n`;
+    for (const r of shown) yield row(r);
+    yield '</tbody></table>';
+  })());
 }
 
 function cell(p: number, label: number | null): string {

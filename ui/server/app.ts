@@ -43,7 +43,7 @@ export function createApp(ctx: UiContext): Hono {
   app.get('/graph/:name', async (c) => c.html(await graphPage(ctx, c.req.param('name'))));
   app.get('/graph/:name/state', async (c) => c.json(await graphState(ctx, c.req.param('name'))));
   app.get('/compare', async (c) => c.html(await comparePage(ctx, c.req.queries('run'))));
-  app.get('/scans', async (c) => c.html(await scansPage(ctx, { run: c.req.queries('run'), filter: c.req.query('filter'), split: c.req.query('split'), label: c.req.query('label') })));
+  app.get('/scans', (c) => scansPage(ctx, { run: c.req.queries('run'), filter: c.req.query('filter'), split: c.req.query('split'), label: c.req.query('label') }));
   app.get('/scan', async (c) => c.html(await scanPage(ctx, c.req.queries('run'), c.req.query('scan'), { level: c.req.query('level'), width: c.req.query('width') })));
   app.get('/thumb', async (c) => {
     const [record] = selectedRuns(ctx, c.req.queries('run'), 1);

@@ -42,6 +42,7 @@ export class RunIndex {
   private readonly cache = new Map<string, Cached>();
   private indexing?: Promise<void>;
   private counts = { read: 0, of: 0, done: false };
+  private times?: { size: number; map: Map<string, number> };
 
   constructor(readonly runsDir: string) {}
 
@@ -84,6 +85,17 @@ export class RunIndex {
       this.counts.done = true;
     })();
     return this.indexing;
+  }
+
+  /** How long the run that computed cache entry `key` took for it, from the records indexed so
+   * far (the report's cache-hit times, without reading every record per page). */
+  computedMs(key: string): number | undefined {
+    if (this.times?.size !== this.cache.size) {
+      const map = new Map<string, number>();
+      for (const { record } of this.cache.values()) for (const n of Object.values(record?.nodes ?? {})) if (n.status === 'ran' && n.ms !== undefined) map.set(n.key, n.ms);
+      this.times = { size: this.cache.size, map };
+    }
+    return this.times.map.get(key);
   }
 
   /** How far the background indexing is: records read of those it found unread when it began. */

@@ -12,9 +12,25 @@ export interface ScanProb { scan: string; split: string; label: number | null; p
 /** One column of the Scans page: a model's per-scan probabilities in one run. */
 export interface ProbColumn { run: string; model: string; node: string; probs: Map<string, ScanProb> }
 
+/** A run's data for the pages, with cache-hit times from the run index (RunData's own reads every record). */
+class IndexedRunData extends RunData {
+  constructor(private readonly ctx: UiContext, record: RunRecord, graph: RunData['graph']) {
+    super(ctx.runsDir, record, graph, ctx.store, ctx.registry);
+  }
+
+  override computedMs(key: string): number | undefined {
+    return this.ctx.index.computedMs(key);
+  }
+}
+
+/** The run's data (record, graph.json, its cache entries); throws when its graph.json is missing. */
+export function loadRunData(ctx: UiContext, record: RunRecord): RunData {
+  return new IndexedRunData(ctx, record, RunData.load(ctx.runsDir, record, ctx.store, ctx.registry).graph);
+}
+
 export function runData(ctx: UiContext, record: RunRecord): RunData | undefined {
   try {
-    return RunData.load(ctx.runsDir, record, ctx.store, ctx.registry);
+    return loadRunData(ctx, record);
   } catch {
     return undefined;
   }

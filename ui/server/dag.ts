@@ -1,0 +1,36 @@
+// DAG figures for pages other than a run's report: the report's drawing of a record's nodes
+// (engine/report/sections/dag.ts), each box given attributes a page chooses (data-live, data-diff:
+// coloured by the stylesheet) and its status line marked data-field="node:ID", so a polling page
+// can rewrite it. Cache hits are drawn without the time of the run that computed them (finding it
+// reads every record).
+import { RunData, type ResolvedGraph } from '../../engine/report/run-data.js';
+import { dagSection } from '../../engine/report/sections/dag.js';
+import type { RunRecord } from '../../engine/runs.js';
+import type { UiContext } from './context.js';
+import { escapeHtml } from './layout.js';
+
+class Untimed extends RunData {
+  override computedMs(): number | undefined {
+    return undefined;
+  }
+}
+
+export interface DagMarks {
+  /** Attributes of a node's box. */
+  attrs?(node: string): Record<string, string>;
+  /** Its status line, instead of the record's status. */
+  label?(node: string): string;
+}
+
+export async function dagFigure(ctx: UiContext, record: RunRecord, graph: ResolvedGraph, marks: DagMarks = {}): Promise<string> {
+  const html = (await dagSection(new Untimed(ctx.runsDir, record, graph, ctx.store, ctx.registry))).html;
+  const byEscaped = new Map(Object.keys(record.nodes).map((id) => [escapeHtml(id), id]));
+  const svg = (html.match(/<svg class="dag"[\s\S]*?<\/svg>/)?.[0] ?? '')
+    .replace(/(<g class="dag-node" data-node="([^"]*)"[\s\S]*?)<text ([^>]*)>([^<]*)<\/text><\/g>/g, (_, head: string, id: string, attrs: string, text: string) => {
+      const node = byEscaped.get(id) ?? id;
+      const extra = Object.entries(marks.attrs?.(node) ?? {}).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('');
+      const label = marks.label ? escapeHtml(marks.label(node)) : text;
+      return `${head.replace(/^<g class="dag-node" data-node="[^"]*"/, (g) => g + extra)}<text ${attrs} data-field="node:${id}">${label}</text></g>`;
+    });
+  return `<figure>${svg}</figure>`;
+}
