@@ -86,7 +86,17 @@ describe('ctflow ui: runs → compare → scans → a scan, in headless Chromium
     expect(cli.params.map((p) => p.path)).to.include.members(['window.fraction', 'weak.skill', 'hist.epochs']);
     await w.page.click('#show-all');
     expect((await visible()).length).to.be.greaterThan(cli.params.length + 10);
-    expect(await w.page.$$eval('table.keys tr.differs', (trs) => trs.map((tr) => tr.getAttribute('data-node')))).to.include.members(['window', 'good', 'weak', 'hist', 'evaluate']);
+    const differing = await w.page.$$eval('table.keys tr.differs', (trs) => trs.map((tr) => tr.getAttribute('data-node')));
+    expect(differing).to.include.members(['window', 'good', 'weak', 'hist', 'evaluate']);
+    // The two DAGs, each node outlined where the runs' cache keys differ: the same nodes as the table.
+    expect(await w.page.$$eval('.dag-of', (ds) => ds.map((d) => d.getAttribute('data-run')))).to.deep.equal(ticked);
+    for (const run of ticked) {
+      const marked = await w.page.$$eval(`.dag-of[data-run="${run}"] .dag-node`, (gs) => gs.map((g) => [g.getAttribute('data-node'), g.getAttribute('data-diff')]));
+      expect(marked.filter(([, d]) => d === 'differs').map(([n]) => n), run).to.have.members(differing);
+      expect(Object.fromEntries(marked).scans, run).to.equal('same');
+    }
+    expect(await w.page.$eval('.dag-of .dag-node[data-node=window] rect', (r) => getComputedStyle(r).stroke)).to.equal('rgb(217, 72, 15)');
+    expect(await w.page.$eval('.dag-of .dag-node[data-node=scans] rect', (r) => getComputedStyle(r).stroke)).to.not.equal('rgb(217, 72, 15)');
     await w.page.waitForSelector('body[data-charts=drawn]');
     expect(await w.page.$$eval('.vl svg', (svgs) => svgs.length)).to.be.at.least(4); // loss, ROC per split
     await shot(w.page, 'compare');

@@ -1,21 +1,23 @@
 // The run browser's safety checks over plain HTTP, with request targets sent exactly as written:
 // climbing or absolute paths are refused with 400, a token server refuses requests without its
 // token, a loopback server refuses foreign Host names, and nothing but GET is answered.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { serveRuns, uiFixture } from './fixture.js';
 import type { Serving } from '../../ui/server/listen.js';
 
-interface Reply { status: number; body: string; cookie?: string }
+interface Reply { status: number; body: string; cookie?: string; headers: Record<string, unknown>; chunks: number }
 
 function get(url: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
   const { hostname, port } = new URL(url);
   return new Promise((done, fail) => {
     const req = request({ host: hostname, port, path, method, headers }, (res) => {
-      let body = '';
+      let body = '', chunks = 0;
       res.setEncoding('utf8');
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => done({ status: res.statusCode!, body, cookie: res.headers['set-cookie']?.[0] }));
+      res.on('data', (c) => { body += c; chunks++; });
+      res.on('end', () => done({ status: res.statusCode!, body, cookie: res.headers['set-cookie']?.[0], headers: res.headers, chunks }));
     });
     req.on('error', fail);
     req.end();
@@ -81,5 +83,34 @@ describe('ctflow ui: safety', () => {
     const live = await get(server.url, `/run/${incomplete}`);
     expect(live.body).to.include(`data-poll="/run/${incomplete}/state"`);
     expect(JSON.parse((await get(server.url, `/run/${incomplete}/state`)).body)).to.deep.include({ status: 'incomplete', recorded: false });
+  });
+
+  it('lists a corrupt record as such on the first page too (read there without the index), and ignores damaged or hostile live marks', async () => {
+    const { corrupt } = await uiFixture();
+    const active = join(runsDir, 'active');
+    mkdirSync(active, { recursive: true });
+    writeFileSync(join(active, 'ui-torn-20990101T000000-0000.json'), '{"run": "ui-torn-2099');
+    writeFileSync(join(active, 'evil.json'), JSON.stringify({ run: '../../etc', startedAt: Date.now(), keys: null, host: 'h', pid: process.pid, expires: Date.now() + 60_000, token: 't' }));
+    try {
+      const first = await get(server.url, '/');
+      expect(first.status).to.equal(200);
+      expect(first.body).to.match(new RegExp(`${corrupt}[\\s\\S]*?status-corrupt`));
+      expect(first.body).to.not.include('ui-torn');
+      expect(first.body).to.not.include('etc');
+      expect((await get(server.url, '/run/ui-torn-20990101T000000-0000')).status).to.equal(404);
+    } finally {
+      rmSync(join(active, 'ui-torn-20990101T000000-0000.json'));
+      rmSync(join(active, 'evil.json'));
+    }
+  });
+
+  it('streams the Scans table: chunked, without a length, every scan, the page complete', async () => {
+    const { runs } = await uiFixture();
+    const r = await get(server.url, `/scans?run=${runs[0]}&run=${runs[1]}`);
+    expect(r.status).to.equal(200);
+    expect(r.headers['transfer-encoding']).to.equal('chunked');
+    expect(r.headers['content-length']).to.equal(undefined);
+    expect(r.body.match(/<tr data-scan=/g)).to.have.length(8);
+    expect(r.body.trimEnd()).to.match(/<\/table>\s*<\/main>\s*<\/body>\s*<\/html>$/);
   });
 });
