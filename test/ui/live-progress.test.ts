@@ -24,7 +24,7 @@ describe('ctflow ui: the progress of a live run', () => {
     const seen: string[] = [];
     const events = live.watch('g', plan, {
       started: (n: string) => seen.push(`started ${n}`), finished: (n: string, ok: boolean) => seen.push(`finished ${n} ${ok}`),
-      progress: (n: string, d: number, t: number) => seen.push(`progress ${n} ${d}/${t}`), log: () => {},
+      progress: (n: string, d: number, t: number, info?: string) => seen.push(`progress ${n} ${d}/${t} ${info}`), log: () => {},
     });
     const mark = () => JSON.parse(readFileSync(join(runsDir, 'active', `${id}.json`), 'utf8')) as LiveMark;
     expect(mark().progress!.nodes).to.deep.equal({
