@@ -100,6 +100,7 @@ describe('ctflow ui: runs → compare → scans → a scan, in headless Chromium
     await w.page.waitForSelector('body[data-charts=drawn]');
     expect(await w.page.$$eval('.vl svg', (svgs) => svgs.length)).to.be.at.least(4); // loss, ROC per split
     await shot(w.page, 'compare');
+    if (SHOTS) await (await w.page.$('.dags'))!.screenshot({ path: join(SHOTS, 'ui-compare-dags.png') });
   });
 
   it('Scans filtered to "runs disagree" shows each run\'s mean probability, widest spread first', async () => {

@@ -116,11 +116,12 @@ nodes:
       const live = () => w.page.$$eval('svg.dag .dag-node', (gs) => Object.fromEntries(gs.map((g) => [g.getAttribute('data-node'), g.getAttribute('data-live')])));
       expect(await live()).to.deep.equal({ hist: 'cached', gate: 'computing', after: 'pending' });
       expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 3 nodes done (0 ran, 1 cached), 1 running, 1 pending');
+      if (process.env.CTFLOW_UI_SCREENSHOTS) await w.page.screenshot({ path: join(process.env.CTFLOW_UI_SCREENSHOTS, 'ui-live.png') });
       await w.page.evaluate('window.notReloaded = true');
       writeFileSync(`${gateFile}.1`, '');
       await w.page.waitForFunction(() => document.querySelector('[data-field="node:gate"]')!.textContent!.startsWith('running: 1 of 2'), { timeout: 15_000 });
       expect(await w.page.evaluate('window.notReloaded')).to.equal(true); // updated in place
-      expect(await w.page.$eval('svg.dag [data-node=gate] [data-field="node:gate"]', (t) => t.textContent)).to.equal('running: 1 of 2 (waiting for the gate)');
+      expect(await w.page.$eval('svg.dag [data-node=gate] [data-field="dag:gate"]', (t) => t.textContent)).to.equal('running 1/2');
       writeFileSync(`${gateFile}.2`, '');
       const outcome = await running;
       expect(outcome.record.status).to.equal('ok');

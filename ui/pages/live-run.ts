@@ -18,15 +18,15 @@ export async function liveRunPage(ctx: UiContext, mark: LiveMark): Promise<strin
   const nodes = mark.progress?.nodes;
   if (!nodes) return layout(`Run ${mark.run}`, `${facts}<div ${poll}><p><b data-field="summary">${escapeHtml(state.summary as string)}</b></p></div>`);
   const { record, graph } = drawable(mark, nodes);
-  const svg = await dagFigure(ctx, record, graph, { attrs: (id) => ({ 'data-live': String(state[`live:${id}`]) }), label: (id) => String(state[`node:${id}`]) });
+  const svg = await dagFigure(ctx, record, graph, { attrs: (id) => ({ 'data-live': String(state[`live:${id}`]) }), label: (id) => String(state[`dag:${id}`]) });
   const rows = Object.entries(nodes).map(([id, n]) => `<tr data-node="${escapeHtml(id)}"><td>${escapeHtml(id)}</td><td>${escapeHtml(n.kind)}</td><td data-field="node:${escapeHtml(id)}">${escapeHtml(String(state[`node:${id}`]))}</td></tr>`).join('');
   const body = `${facts}<div ${poll}><p><b data-field="summary">${escapeHtml(state.summary as string)}</b> <span class="muted">(updated every 2 s; grey: pending, amber: running, blue: ran, green: cached, red: failed)</span></p>${svg}`
     + `<table class="status"><thead><tr><th>node</th><th>kind</th><th>now</th></tr></thead><tbody>${rows}</tbody></table></div>`;
   return layout(`Run ${mark.run}`, body);
 }
 
-/** What a poll of a live run learns: per node its state in words (node:ID) and for the DAG
- * (live:ID), a summary, and whether the run has settled (recorded, or its mark gone). */
+/** What a poll of a live run learns: per node its state in words (node:ID), in short for its DAG
+ * box (dag:ID) and as the box's colour (live:ID), a summary, and whether the run has settled (recorded, or its mark gone). */
 export function liveState(mark: LiveMark | undefined, recorded: boolean): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = { recorded, settled: recorded || !mark };
   const nodes = mark?.progress?.nodes;
@@ -37,6 +37,7 @@ export function liveState(mark: LiveMark | undefined, recorded: boolean): Record
   const all = Object.values(nodes);
   for (const [id, n] of Object.entries(nodes)) {
     out[`node:${id}`] = words(n);
+    out[`dag:${id}`] = n.state === 'running' && n.total !== undefined ? `running ${n.done}/${n.total}` : n.state;
     out[`live:${id}`] = n.state === 'running' ? 'computing' : n.state;
   }
   const count = (s: NodeProgress['state']) => all.filter((n) => n.state === s).length;

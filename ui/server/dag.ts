@@ -1,6 +1,6 @@
 // DAG figures for pages other than a run's report: the report's drawing of a record's nodes
 // (engine/report/sections/dag.ts), each box given attributes a page chooses (data-live, data-diff:
-// coloured by the stylesheet) and its status line marked data-field="node:ID", so a polling page
+// coloured by the stylesheet) and its status line marked data-field="dag:ID", so a polling page
 // can rewrite it. Cache hits are drawn without the time of the run that computed them (finding it
 // reads every record).
 import { RunData, type ResolvedGraph } from '../../engine/report/run-data.js';
@@ -30,7 +30,7 @@ export async function dagFigure(ctx: UiContext, record: RunRecord, graph: Resolv
       const node = byEscaped.get(id) ?? id;
       const extra = Object.entries(marks.attrs?.(node) ?? {}).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('');
       const label = marks.label ? escapeHtml(marks.label(node)) : text;
-      return `${head.replace(/^<g class="dag-node" data-node="[^"]*"/, (g) => g + extra)}<text ${attrs} data-field="node:${id}">${label}</text></g>`;
+      return `${head.replace(/^<g class="dag-node" data-node="[^"]*"/, (g) => g + extra)}<text ${attrs} data-field="dag:${id}">${label}</text></g>`;
     });
   return `<figure>${svg}</figure>`;
 }
