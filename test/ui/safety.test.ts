@@ -104,6 +104,16 @@ describe('ctflow ui: safety', () => {
     }
   });
 
+  it('a sweep\'s id (live while it runs) leads, once it has ended, to its runs; another unknown id is 404', async () => {
+    const { sweepId, sweepRuns } = await uiFixture();
+    const page = await get(server.url, `/run/${sweepId}`);
+    expect(page.status).to.equal(200);
+    for (const r of sweepRuns) expect(page.body).to.include(`<a href="/run/${r}">`);
+    expect(page.body).to.include(`/compare?run=${sweepRuns[0]}&amp;run=${sweepRuns[1]}`);
+    expect((await get(server.url, '/run/ui-none-20990101T000000-0000')).status).to.equal(404);
+    expect(JSON.parse((await get(server.url, '/run/ui-none-20990101T000000-0000/state')).body)).to.deep.include({ recorded: false, settled: true });
+  });
+
   it('streams the Scans table: chunked, without a length, every scan, the page complete', async () => {
     const { runs } = await uiFixture();
     const r = await get(server.url, `/scans?run=${runs[0]}&run=${runs[1]}`);

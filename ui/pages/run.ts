@@ -6,14 +6,14 @@ import { escapeHtml } from '../../engine/report/html.js';
 import type { RunData } from '../../engine/report/run-data.js';
 import { reportSections } from '../../engine/report/run-report.js';
 import { Refused, type UiContext } from '../server/context.js';
-import { layout } from '../server/layout.js';
+import { layout, query } from '../server/layout.js';
 import { loadRunData } from '../server/scan-data.js';
 import type { RunSummary } from '../server/run-index.js';
 import { liveRunPage, liveState } from './live-run.js';
 
 export async function runPage(ctx: UiContext, id: string): Promise<string> {
   const found = ctx.index.get(id);
-  if (!found) throw new Refused(404, `no run "${id}" in ${ctx.runsDir}`);
+  if (!found) return sweepEnded(ctx, id);
   const { summary, record } = found;
   const title = `Run ${id}`;
   if (!record && found.live) return liveRunPage(ctx, found.live);
@@ -40,6 +40,16 @@ export async function runPage(ctx: UiContext, id: string): Promise<string> {
   }
   const links = `<p class="actions"><a href="/scans?run=${encodeURIComponent(id)}">Scans of this run</a> · <a href="/graph/${encodeURIComponent(record.graph)}">Graph ${escapeHtml(record.graph)} now</a></p>`;
   return layout(title, facts + links + parts.join('\n'));
+}
+
+/** A sweep is live under its own id, but recorded as one run per variant: once it ends, its page
+ * (reloaded by the live page) links them. Any other unknown id is refused. */
+function sweepEnded(ctx: UiContext, id: string): string {
+  const sweep = ctx.index.sweeps().find((s) => s.id === id && !s.problem);
+  if (!sweep) throw new Refused(404, `no run "${id}" in ${ctx.runsDir}`);
+  const runs = sweep.runs.map((r) => `<li><a href="/run/${encodeURIComponent(r)}">${escapeHtml(r)}</a></li>`).join('');
+  const some = sweep.runs.slice(0, 50);
+  return layout(`Sweep ${id}`, `<p>This sweep of <code>${escapeHtml(sweep.file)}</code> has ended; its ${sweep.runs.length} runs: <a href="${escapeHtml(`/compare${query({ run: some })}`)}">compare</a> · <a href="${escapeHtml(`/scans${query({ run: some })}`)}">scans</a></p><ul>${runs}</ul>`);
 }
 
 function factsOf(s: RunSummary, sweep: string | undefined): string {

@@ -58,7 +58,7 @@ export async function runsPage(index: RunIndex, p: RunsQuery): Promise<string> {
   const html = `<form class="filters" method="get" action="/">
 <input type="search" name="q" value="${escapeHtml(p.q ?? '')}" placeholder="run, graph or commit"> <select name="status">${statuses}</select>
 <input type="hidden" name="sort" value="${sort}"><input type="hidden" name="dir" value="${dir}"> <button>Filter</button>
-<span class="muted" id="count">${matching} of ${total} runs</span></form>
+<span class="muted" id="count">${matching} of ${total} runs</span>${indexing(index)}</form>
 <form method="get" action="/compare" id="selection">
 <p class="actions"><button type="submit">Compare selected</button> <button type="submit" formaction="/scans">Scans of selected</button> <span class="muted">select 2–50 runs</span></p>
 <table class="runs"><thead><tr><th></th>${head}<th>commit</th></tr></thead><tbody>
@@ -66,6 +66,12 @@ ${body}
 </tbody></table></form>
 ${pager}`;
   return layout('Runs', html, 'Runs');
+}
+
+/** While the background index is still reading records: how far, since another sort or a filter waits for it. */
+function indexing(index: RunIndex): string {
+  const { read, of, done } = index.progress();
+  return done ? '' : `<span class="muted" id="indexing">(reading records for other sorts and filters: ${read} of ${of})</span>`;
 }
 
 function compareBy(a: RunSummary, b: RunSummary, key: Key): number {
