@@ -9,7 +9,7 @@ import type { RunData } from '../../engine/report/run-data.js';
 import type { RunRecord } from '../../engine/runs.js';
 import type { UiContext } from '../server/context.js';
 import { dagFigure } from '../server/dag.js';
-import { runData } from '../server/scan-data.js';
+import { runData } from '../server/run-data.js';
 import { escapeHtml, layout, query } from '../server/layout.js';
 import { runLabels, selectedRuns } from '../server/selection.js';
 import { rocOverlay, trainingOverlay } from './curves.js';

@@ -5,13 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../../engine/plan.js';
-import { RunData, type ResolvedGraph } from '../../engine/report/run-data.js';
+import type { ResolvedGraph } from '../../engine/report/run-data.js';
 import { dagSection } from '../../engine/report/sections/dag.js';
 import { isRunId, latestRun, type RunRecord } from '../../engine/runs.js';
 import { resolved, Session } from '../../engine/session.js';
 import type { Graph } from '../../engine/validate.js';
 import { Refused, type UiContext } from '../server/context.js';
 import { escapeHtml, layout } from '../server/layout.js';
+import { indexedRunData } from '../server/run-data.js';
 
 export async function graphsPage(ctx: UiContext): Promise<string> {
   const latest = new Map<string, { run: string; started: string }>();
@@ -64,7 +65,7 @@ export async function graphPage(ctx: UiContext, name: string): Promise<string> {
     const p = plan.nodes.get(id)!;
     nodes[id] = { kind: p.node.kind, key: p.key, material: p.material, status: p.runs ? 'ran' : 'cached', reason: p.reason };
   }
-  const data = new RunData(ctx.runsDir, { ...record, nodes }, resolved(graph) as ResolvedGraph, ctx.store, ctx.registry);
+  const data = indexedRunData(ctx, { ...record, nodes }, resolved(graph) as ResolvedGraph);
   const svg = ((await dagSection(data)).html.match(/<figure>[\s\S]*?<\/figure>/)?.[0] ?? '').replace(/>ran<\/text>/g, '>would run</text>');
   const rows = graph.order.map((id) => `<tr data-node="${escapeHtml(id)}"><td>${escapeHtml(id)}</td><td>${escapeHtml(plan.nodes.get(id)!.node.kind)}</td><td data-field="node:${escapeHtml(id)}">${escapeHtml(states[`node:${id}`])}</td></tr>`).join('');
   const body = `<p><code>${escapeHtml(record.file)}</code> (the file of run <a href="/run/${encodeURIComponent(record.id)}">${escapeHtml(record.id)}</a>), planned against the cache now, without running. Blue: would run; green: cached.</p>

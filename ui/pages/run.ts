@@ -7,7 +7,7 @@ import type { RunData } from '../../engine/report/run-data.js';
 import { reportSections } from '../../engine/report/run-report.js';
 import { Refused, type UiContext } from '../server/context.js';
 import { layout, query } from '../server/layout.js';
-import { loadRunData } from '../server/scan-data.js';
+import { loadRunData } from '../server/run-data.js';
 import type { RunSummary } from '../server/run-index.js';
 import { liveRunPage, liveState } from './live-run.js';
 

@@ -3,7 +3,8 @@
 // through an HU window; the first run's window marked) and the slices each sequence sampler drew.
 import { Refused, type UiContext } from '../server/context.js';
 import { chart, escapeHtml, layout, query } from '../server/layout.js';
-import { probColumns, runData, scanSequences, scanWindows, type ScanDraws, type ScanWindow } from '../server/scan-data.js';
+import { runData } from '../server/run-data.js';
+import { probColumns, scanSequences, scanWindows, type ScanDraws, type ScanWindow } from '../server/scan-data.js';
 import { runLabels, selectedRuns } from '../server/selection.js';
 import { LUNG_WINDOW } from '../server/thumbs.js';
 

@@ -4,7 +4,8 @@
 // matching row is shown, the table streamed as it is written (thousands of scans).
 import type { UiContext } from '../server/context.js';
 import { escapeHtml, query } from '../server/layout.js';
-import { probColumns, runData, type ProbColumn } from '../server/scan-data.js';
+import { runData } from '../server/run-data.js';
+import { probColumns, type ProbColumn } from '../server/scan-data.js';
 import { runLabels, selectedRuns } from '../server/selection.js';
 import { streamedPage } from '../server/stream.js';
 

@@ -12,7 +12,7 @@ import { sweepsPage } from '../pages/sweeps.js';
 import { asset } from './assets.js';
 import { Refused, type UiContext } from './context.js';
 import { escapeHtml, layout } from './layout.js';
-import { runData } from './scan-data.js';
+import { runData } from './run-data.js';
 import { runId, selectedRuns } from './selection.js';
 import { LUNG_WINDOW, thumbnail } from './thumbs.js';
 

@@ -1,19 +1,14 @@
 // DAG figures for pages other than a run's report: the report's drawing of a record's nodes
 // (engine/report/sections/dag.ts), each box given attributes a page chooses (data-live, data-diff:
 // coloured by the stylesheet) and its status line marked data-field="dag:ID", so a polling page
-// can rewrite it. Cache hits are drawn without the time of the run that computed them (finding it
-// reads every record).
-import { RunData, type ResolvedGraph } from '../../engine/report/run-data.js';
+// can rewrite it. Cache hits show the time of the run that computed them as far as the run index
+// has read the records.
+import type { ResolvedGraph } from '../../engine/report/run-data.js';
 import { dagSection } from '../../engine/report/sections/dag.js';
 import type { RunRecord } from '../../engine/runs.js';
 import type { UiContext } from './context.js';
 import { escapeHtml } from './layout.js';
-
-class Untimed extends RunData {
-  override computedMs(): number | undefined {
-    return undefined;
-  }
-}
+import { indexedRunData } from './run-data.js';
 
 export interface DagMarks {
   /** Attributes of a node's box. */
@@ -23,7 +18,7 @@ export interface DagMarks {
 }
 
 export async function dagFigure(ctx: UiContext, record: RunRecord, graph: ResolvedGraph, marks: DagMarks = {}): Promise<string> {
-  const html = (await dagSection(new Untimed(ctx.runsDir, record, graph, ctx.store, ctx.registry))).html;
+  const html = (await dagSection(indexedRunData(ctx, record, graph))).html;
   const byEscaped = new Map(Object.keys(record.nodes).map((id) => [escapeHtml(id), id]));
   const svg = (html.match(/<svg class="dag"[\s\S]*?<\/svg>/)?.[0] ?? '')
     .replace(/(<g class="dag-node" data-node="([^"]*)"[\s\S]*?)<text ([^>]*)>([^<]*)<\/text><\/g>/g, (_, head: string, id: string, attrs: string, text: string) => {

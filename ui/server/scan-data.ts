@@ -3,38 +3,12 @@
 // stored slices it came from. Outputs are found by port type (predictions, windows, areas,
 // slices), as the report finds its sections' tables.
 import type { RecordBatch } from '../../engine/arrow.js';
-import { RunData, type PortRef } from '../../engine/report/run-data.js';
-import type { RunRecord } from '../../engine/runs.js';
-import type { UiContext } from './context.js';
+import type { PortRef, RunData } from '../../engine/report/run-data.js';
 
 export interface ScanProb { scan: string; split: string; label: number | null; prob: number }
 
 /** One column of the Scans page: a model's per-scan probabilities in one run. */
 export interface ProbColumn { run: string; model: string; node: string; probs: Map<string, ScanProb> }
-
-/** A run's data for the pages, with cache-hit times from the run index (RunData's own reads every record). */
-class IndexedRunData extends RunData {
-  constructor(private readonly ctx: UiContext, record: RunRecord, graph: RunData['graph']) {
-    super(ctx.runsDir, record, graph, ctx.store, ctx.registry);
-  }
-
-  override computedMs(key: string): number | undefined {
-    return this.ctx.index.computedMs(key);
-  }
-}
-
-/** The run's data (record, graph.json, its cache entries); throws when its graph.json is missing. */
-export function loadRunData(ctx: UiContext, record: RunRecord): RunData {
-  return new IndexedRunData(ctx, record, RunData.load(ctx.runsDir, record, ctx.store, ctx.registry).graph);
-}
-
-export function runData(ctx: UiContext, record: RunRecord): RunData | undefined {
-  try {
-    return loadRunData(ctx, record);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Prediction outputs of the run's models (not the evaluator's decided copies), one column per model name. */
 export async function probColumns(data: RunData): Promise<ProbColumn[]> {
