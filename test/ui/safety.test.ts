@@ -91,6 +91,8 @@ describe('ctflow ui: safety', () => {
     mkdirSync(active, { recursive: true });
     writeFileSync(join(active, 'ui-torn-20990101T000000-0000.json'), '{"run": "ui-torn-2099');
     writeFileSync(join(active, 'evil.json'), JSON.stringify({ run: '../../etc', startedAt: Date.now(), keys: null, host: 'h', pid: process.pid, expires: Date.now() + 60_000, token: 't' }));
+    const odd = 'ui-odd-20990101T000000-0000';
+    writeFileSync(join(active, `${odd}.json`), JSON.stringify({ run: odd, startedAt: Date.now(), keys: null, host: 'h', pid: process.pid, expires: Date.now() + 60_000, token: 't', progress: { graph: 'g', nodes: { a: null, b: { kind: 1 } } } }));
     try {
       const first = await get(server.url, '/');
       expect(first.status).to.equal(200);
@@ -98,9 +100,14 @@ describe('ctflow ui: safety', () => {
       expect(first.body).to.not.include('ui-torn');
       expect(first.body).to.not.include('etc');
       expect((await get(server.url, '/run/ui-torn-20990101T000000-0000')).status).to.equal(404);
+      expect(first.body).to.match(new RegExp(`<tr data-run="${odd}">.*class="status-running"`)); // listed, its malformed progress left out
+      const oddPage = await get(server.url, `/run/${odd}`);
+      expect(oddPage.status).to.equal(200);
+      expect(oddPage.body).to.include('planning…');
     } finally {
       rmSync(join(active, 'ui-torn-20990101T000000-0000.json'));
       rmSync(join(active, 'evil.json'));
+      rmSync(join(active, 'ui-odd-20990101T000000-0000.json'));
     }
   });
 

@@ -112,9 +112,9 @@ export class RunIndex {
     return { ...this.load(id), live };
   }
 
-  /** Marks of the runs in progress, by run id. */
+  /** Marks of the runs in progress, by run id (a mark whose progress is malformed keeps no progress). */
   private live(): Map<string, LiveMark> {
-    return new Map(liveRuns(this.runsDir).filter((m) => isRunId(m.run)).map((m) => [m.run, m]));
+    return new Map(liveRuns(this.runsDir).filter((m) => isRunId(m.run)).map((m) => [m.run, wellFormed(m.progress) ? m : { ...m, progress: undefined }]));
   }
 
   sweeps(): SweepSummary[] {
@@ -150,6 +150,12 @@ export class RunIndex {
     this.cache.set(id, entry);
     return entry;
   }
+}
+
+function wellFormed(p: LiveMark['progress']): boolean {
+  if (p === undefined) return true;
+  if (!p || typeof p.graph !== 'string' || !p.nodes || typeof p.nodes !== 'object') return false;
+  return Object.values(p.nodes).every((n) => n && typeof n.kind === 'string' && typeof n.state === 'string' && Array.isArray(n.in) && n.in.every((x) => typeof x === 'string'));
 }
 
 /** The start time a run id carries (YYYYMMDDTHHMMSS), or "" for an id without one. */
