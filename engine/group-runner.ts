@@ -26,7 +26,8 @@ export interface NodeOutcome {
 
 export interface GroupEvents extends NodeEvents {
   started(node: string): void;
-  finished(node: string, ok: boolean): void;
+  /** `rows`: rows written per output port, when it succeeded. */
+  finished(node: string, ok: boolean, rows?: Record<string, number>): void;
 }
 
 /** Where and how a group runs: the same for every group of one execution. */
@@ -116,7 +117,7 @@ export async function runGroup(group: GroupInput, env: GroupEnv): Promise<GroupR
       }
       await rm(m.ctx.checkpoints, { recursive: true, force: true });
       result.outcomes.set(id, { status: 'ran', stats: m.stats, notes: notes.get(id)! });
-      env.events.finished(id, true);
+      env.events.finished(id, true, m.stats.rows);
     }
     await rm(scratch, { recursive: true, force: true });
     return result;

@@ -4,7 +4,7 @@
 // while it is still planning). gc keeps every planned key and every entry stored since the
 // earliest live run started; a mark whose holder died is stale and ignored (engine/lease.ts).
 // The mark also carries the run's progress for the run browser (ui/): each node's state (pending,
-// cached, running, ran, failed) and the last progress its node reported, rewritten (atomically,
+// cached, running, ran, failed), the last progress it reported and the rows it wrote, rewritten (atomically,
 // as every mark) at most once a second while nodes change.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +24,8 @@ export interface NodeProgress {
   done?: number;
   total?: number;
   info?: string;
+  /** Rows written per output port, once it ran. */
+  rows?: Record<string, number>;
 }
 
 export interface LiveProgress { graph: string; nodes: Record<string, NodeProgress>; updatedAt: number }
@@ -43,7 +45,7 @@ interface PlanLike { nodes: Iterable<[string, { runs: boolean; node: { kind: str
 /** The execution events whose node states the mark follows. */
 interface StateEvents {
   started(node: string): void;
-  finished(node: string, ok: boolean): void;
+  finished(node: string, ok: boolean, rows?: Record<string, number>): void;
   progress(node: string, done: number, total: number, info?: string): void;
 }
 
@@ -87,7 +89,7 @@ export class LiveRun {
     return {
       ...events,
       started: (id: string) => { events.started(id); note(id, { state: 'running' }); },
-      finished: (id: string, ok: boolean) => { events.finished(id, ok); note(id, { state: ok ? 'ran' : 'failed' }); },
+      finished: (id: string, ok: boolean, rows?: Record<string, number>) => { events.finished(id, ok, rows); note(id, { state: ok ? 'ran' : 'failed', ...(rows ? { rows: { ...rows } } : {}) }); },
       progress: (id: string, done: number, total: number, info?: string) => { events.progress(id, done, total, info); note(id, { done, total, info }); },
     };
   }

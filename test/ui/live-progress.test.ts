@@ -23,7 +23,7 @@ describe('ctflow ui: the progress of a live run', () => {
     const live = new LiveRun(runsDir, id);
     const seen: string[] = [];
     const events = live.watch('g', plan, {
-      started: (n: string) => seen.push(`started ${n}`), finished: (n: string, ok: boolean) => seen.push(`finished ${n} ${ok}`),
+      started: (n: string) => seen.push(`started ${n}`), finished: (n: string, ok: boolean, rows?: Record<string, number>) => seen.push(`finished ${n} ${ok} ${JSON.stringify(rows)}`),
       progress: (n: string, d: number, t: number, info?: string) => seen.push(`progress ${n} ${d}/${t} ${info}`), log: () => {},
     });
     const mark = () => JSON.parse(readFileSync(join(runsDir, 'active', `${id}.json`), 'utf8')) as LiveMark;
@@ -34,13 +34,13 @@ describe('ctflow ui: the progress of a live run', () => {
     });
     events.started('crop');
     for (let i = 1; i <= 50; i++) events.progress('crop', i, 50, `scan ${i}`);
-    events.finished('crop', true);
+    events.finished('crop', true, { slices: 640 });
     events.started('train');
     expect(seen).to.have.length(53); // the events still reach the run's own handlers
     expect(mark().progress!.nodes.crop.state).to.equal('pending'); // written within the second before: not yet
     await sleep(1300);
     const after = mark().progress!.nodes;
-    expect(after.crop).to.deep.include({ state: 'ran', done: 50, total: 50, info: 'scan 50' });
+    expect(after.crop).to.deep.include({ state: 'ran', done: 50, total: 50, info: 'scan 50', rows: { slices: 640 } });
     expect(after.train.state).to.equal('running');
     expect(liveRuns(runsDir).map((m) => m.run)).to.deep.equal([id]);
     events.finished('train', false);

@@ -95,6 +95,7 @@ describe('ctflow ui: pages that follow a run in progress', function () {
 seed: 5
 nodes:
   hist:  { kind: toy-history, params: { epochs: 6 } }
+  more:  { kind: toy-history, params: { epochs: 3 } }
   gate:  { kind: toy-gate, in: { history: hist }, params: { gate: ${JSON.stringify(gateFile)}, steps: 2 } }
   after: { kind: toy-gate, in: { history: gate } }
 `);
@@ -112,10 +113,10 @@ nodes:
       expect(listed).to.match(new RegExp(`<tr data-run="${id}">.*class="status-running"`));
       await w.page.goto(new URL(`/run/${id}`, server.url).href, { waitUntil: 'load' });
       const states = () => w.page.$$eval('table.status tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-node'), tr.querySelector('[data-field]')!.textContent])));
-      expect(await states()).to.deep.equal({ hist: 'cached', gate: 'running: 0 of 2 (waiting for the gate)', after: 'pending' });
+      expect(await states()).to.deep.equal({ hist: 'cached', more: 'ran: 3 history', gate: 'running: 0 of 2 (waiting for the gate)', after: 'pending' });
       const live = () => w.page.$$eval('svg.dag .dag-node', (gs) => Object.fromEntries(gs.map((g) => [g.getAttribute('data-node'), g.getAttribute('data-live')])));
-      expect(await live()).to.deep.equal({ hist: 'cached', gate: 'computing', after: 'pending' });
-      expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('1 of 3 nodes done (0 ran, 1 cached), 1 running, 1 pending');
+      expect(await live()).to.deep.equal({ hist: 'cached', more: 'ran', gate: 'computing', after: 'pending' });
+      expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('2 of 4 nodes done (1 ran, 1 cached), 1 running, 1 pending');
       if (process.env.CTFLOW_UI_SCREENSHOTS) await w.page.screenshot({ path: join(process.env.CTFLOW_UI_SCREENSHOTS, 'ui-live.png') });
       await w.page.evaluate('window.notReloaded = true');
       writeFileSync(`${gateFile}.1`, '');
@@ -127,7 +128,7 @@ nodes:
       expect(outcome.record.status).to.equal('ok');
       expect(outcome.record.id).to.equal(id);
       await w.page.waitForSelector('section#dag', { timeout: 15_000 }); // reloaded once recorded: the report
-      expect(await w.page.$$eval('section#dag .dag-node', (gs) => gs.map((g) => `${g.getAttribute('data-node')}:${g.getAttribute('data-status')}`))).to.deep.equal(['hist:cached', 'gate:ran', 'after:ran']);
+      expect(await w.page.$$eval('section#dag .dag-node', (gs) => gs.map((g) => `${g.getAttribute('data-node')}:${g.getAttribute('data-status')}`))).to.deep.equal(['hist:cached', 'more:ran', 'gate:ran', 'after:ran']);
       expect(liveRuns(runsDir).map((m) => m.run)).to.not.include(id);
       expect(w.problems).to.deep.equal([]);
     } finally {
