@@ -9,6 +9,7 @@
 // parameters and hands them back on resume).
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
+import { keepsOnDevice, splitOnDevice } from '../tf/on-device.js';
 import { tensorEntries, type WeightEntry } from '../tf/weights.js';
 
 type T = TFJS.Tensor;
@@ -96,7 +97,7 @@ export async function flatAdamUpdate(tf: TF, o: AdamOptions, s: FlatAdamState, p
   else if (names.join() !== s.layout.map((l) => l.name).join()) throw new Error('Adam: the gradients are not for the tensors of the earlier steps');
   s.step += 1;
   const [theta, m, v] = tf.tidy(() => adamMath(tf, o, s.step, flat(tf, names.map((n) => params.get(n)!)), flat(tf, names.map((n) => grads.get(n)!)), s.m, s.v));
-  const parts = await unflatten(tf, theta as TFJS.Tensor1D, s.layout);
+  const parts = keepsOnDevice(tf) ? splitOnDevice(tf, theta as TFJS.Tensor1D, s.layout.map((l) => l.shape)) : await unflatten(tf, theta as TFJS.Tensor1D, s.layout);
   theta.dispose();
   s.layout.forEach(({ name }, i) => {
     params.get(name)!.dispose();
