@@ -1,10 +1,13 @@
-// The stock WebGPU backend's convolution, depthwise convolution and matmul kernels, forward and
-// gradients, against the WebAssembly backend (with ctflow's wasm gradient kernels): max error
-// relative to the largest value ≤ 1e-4. Runs where Dawn finds an adapter (lavapipe in CI).
+// The WebGPU backend's convolution, depthwise convolution and matmul kernels (ctflow's WGSL ones,
+// nodes/kernels/webgpu, where they cover the case), forward and gradients, against the WebAssembly
+// backend (with ctflow's wasm gradient kernels): max error relative to the largest value ≤ 1e-4,
+// and the number of ctflow programs that ran (so a silent fallback to the stock kernel fails).
+// Runs where Dawn finds an adapter (lavapipe in CI).
 import { expect } from 'chai';
 import type * as TFJS from '@tensorflow/tfjs';
 import { rngFrom } from '../../../engine/rng.js';
-import type { TF } from '../../../nodes/kernels/tf/backend.js';
+import { useBackend, type TF } from '../../../nodes/kernels/tf/backend.js';
+import { countWebgpu } from '../../../nodes/kernels/tf/webgpu-counters.js';
 import { on, relErr, webgpuOrSkip } from './webgpu-env.js';
 
 type T4 = TFJS.Tensor4D;
@@ -26,8 +29,12 @@ function withGrads(op: (tf: TF, x: TFJS.Tensor, w: TFJS.Tensor) => TFJS.Tensor, 
   };
 }
 
-async function compare(name: string, fn: ReturnType<typeof withGrads>) {
-  const [gpu, ref] = [await on('webgpu', fn), await on('wasm', fn)];
+/** Compare webgpu with wasm; `ours`: how many ctflow programs at least must have run on webgpu. */
+async function compare(name: string, fn: ReturnType<typeof withGrads>, ours: number) {
+  const counter = countWebgpu((await useBackend('webgpu')).tf);
+  const gpu = await on('webgpu', fn);
+  expect(counter.stop().ctflowDispatches, `${name}: ctflow kernels that ran`).to.be.at.least(ours);
+  const ref = await on('wasm', fn);
   ['forward', 'dx', 'dw'].forEach((part, i) => {
     expect(gpu[i].length, `${name} ${part} size`).to.equal(ref[i].length);
     expect(relErr(gpu[i], ref[i]), `${name} ${part}`).to.be.at.most(TOL);
@@ -40,20 +47,37 @@ describe('webgpu kernels equal wasm (forward and gradients, rel. err ≤ 1e-4)',
 
   for (const [stride, pad] of [[1, 'same'], [2, 'same'], [2, 'valid'], [1, 'valid']] as const) {
     it(`conv2d 3×3 stride ${stride} ${pad}: forward, dx, dW`, () =>
-      compare('conv2d', withGrads((tf, x, w) => tf.conv2d(x as T4, w as T4, stride, pad), [2, 9, 9, 3], [3, 3, 3, 4])));
+      compare('conv2d', withGrads((tf, x, w) => tf.conv2d(x as T4, w as T4, stride, pad), [2, 9, 9, 3], [3, 3, 3, 4]), 3));
   }
   it('conv2d 1×1 (pointwise): forward, dx, dW', () =>
-    compare('conv2d 1×1', withGrads((tf, x, w) => tf.conv2d(x as T4, w as T4, 1, 'same'), [2, 6, 6, 8], [1, 1, 8, 5])));
+    compare('conv2d 1×1', withGrads((tf, x, w) => tf.conv2d(x as T4, w as T4, 1, 'same'), [2, 6, 6, 8], [1, 1, 8, 5]), 3));
+  it('conv2d 3×3 over a long batch (the filter gradient split over workgroups): forward, dx, dW', () =>
+    compare('conv2d split-K', withGrads((tf, x, w) => tf.conv2d(x as T4, w as T4, 1, 'same'), [4, 24, 24, 3], [3, 3, 3, 8]), 4));
+  it('conv2d 5×5 stride 2 with 40 output channels (several tiles): forward, dx, dW', () =>
+    compare('conv2d 5×5', withGrads((tf, x, w) => tf.conv2d(x as T4, w as T4, 2, 'same'), [1, 11, 11, 6], [5, 5, 6, 40]), 3));
   for (const [k, stride, mult] of [[3, 1, 1], [3, 2, 1], [5, 2, 1], [3, 1, 2]] as const) {
     it(`depthwise ${k}×${k} stride ${stride} multiplier ${mult}: forward, dx, dW`, () =>
-      compare('depthwise', withGrads((tf, x, w) => tf.depthwiseConv2d(x as T4, w as T4, stride, 'same'), [2, 9, 9, 4], [k, k, 4, mult])));
+      compare('depthwise', withGrads((tf, x, w) => tf.depthwiseConv2d(x as T4, w as T4, stride, 'same'), [2, 9, 9, 4], [k, k, 4, mult]), 3));
   }
+  it('depthwise 3×3 stride 2 valid over 24 channels, batch 3 (many workgroups, split filter gradient): forward, dx, dW', () =>
+    compare('depthwise valid', withGrads((tf, x, w) => tf.depthwiseConv2d(x as T4, w as T4, 2, 'valid'), [3, 12, 12, 24], [3, 3, 24, 1]), 3));
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
     it(`matMul ${ta ? 'aᵀ' : 'a'}·${tb ? 'bᵀ' : 'b'}: forward and both gradients`, () =>
-      compare('matMul', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor2D, b as TFJS.Tensor2D, ta, tb), ta ? [7, 5] : [5, 7], tb ? [6, 7] : [7, 6])));
+      compare('matMul', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor2D, b as TFJS.Tensor2D, ta, tb), ta ? [7, 5] : [5, 7], tb ? [6, 7] : [7, 6]), 3));
   }
+  it('matMul [70,45]·[45,40] (several tiles, ragged edges): forward and both gradients', () =>
+    compare('matMul tiles', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor2D, b as TFJS.Tensor2D), [70, 45], [45, 40]), 3));
+  it('matMul aᵀ·b with K = 3000 (split over workgroups, summed): forward and both gradients', () =>
+    compare('matMul split-K', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor2D, b as TFJS.Tensor2D, true, false), [3000, 5], [3000, 6]), 4));
+  it('fused matMul + bias + relu: forward and gradients', () =>
+    compare('fused', withGrads((tf, a, b) => tf.fused.matMul({ a: a as TFJS.Tensor2D, b: b as TFJS.Tensor2D, bias: tf.linspace(-0.5, 0.5, 6), activation: 'relu' }), [5, 7], [7, 6]), 1));
   // (A broadcast batch, [3,4,5]·[5,6], is left out: tfjs-core's BatchMatMul gradient returns b's
   // gradient unreduced, [3,5,6], on every backend.)
   it('batched matMul [3,4,5]·[3,5,6]: forward and both gradients', () =>
-    compare('batched matMul', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor3D, b as TFJS.Tensor3D), [3, 4, 5], [3, 5, 6])));
+    compare('batched matMul', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor3D, b as TFJS.Tensor3D), [3, 4, 5], [3, 5, 6]), 3));
+  it('matMul broadcast of b over a batch: forward and a\'s gradient', () =>
+    compare('broadcast matMul', (tf) => {
+      const a = tf.tensor(values('a', 60), [3, 4, 5]), b = tf.tensor(values('b', 30), [5, 6]);
+      return [tf.matMul(a, b), tf.grad((t: TFJS.Tensor) => tf.sum(tf.matMul(t, b)))(a), tf.sum(tf.matMul(a, b), 0)];
+    }, 2));
 });
