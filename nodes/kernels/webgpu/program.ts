@@ -25,7 +25,8 @@ export interface Args { inputs: Record<string, TensorInfo | undefined>; backend:
 
 /** What our kernels use of the WebGPU backend instance. */
 export interface WebgpuBackend {
-  runWebGPUProgram(p: Program, inputs: TensorInfo[], dtype: 'float32', uniforms?: { type: 'int32' | 'float32'; data: number[] }[]): TensorInfo;
+  runWebGPUProgram(p: Program, inputs: TensorInfo[], dtype: 'float32', uniforms?: { type: 'int32' | 'float32'; data: number[] }[], output?: TensorInfo): TensorInfo;
+  makeTensorInfo(shape: number[], dtype: 'float32', values?: Float32Array): TensorInfo;
   disposeData(dataId: object): void;
   device: { limits: { maxComputeWorkgroupsPerDimension: number } };
 }
@@ -46,6 +47,8 @@ export interface Run {
   /** f32 uniforms by name, after the ints. */
   floats?: Record<string, number>;
   code: string;
+  /** Write into this tensor (read_write: the program may read what earlier dispatches wrote) instead of a new one. */
+  output?: TensorInfo;
 }
 
 /** Dispatch `r` on `backend`; a dispatch beyond the device's per-dimension limit is not covered. */
@@ -71,7 +74,7 @@ export function run(backend: WebgpuBackend, r: Run): TensorInfo {
     ...Object.values(r.ints).map((v) => ({ type: 'int32' as const, data: [v] })),
     ...Object.values(floats).map((v) => ({ type: 'float32' as const, data: [v] })),
   ];
-  return backend.runWebGPUProgram(program, r.inputs, 'float32', uniforms);
+  return backend.runWebGPUProgram(program, r.inputs, 'float32', uniforms, r.output);
 }
 
 /** Workgroups of `size` threads covering `n` items, as x × y within the per-dimension limit (index = (y·X + x)·size + local). */

@@ -26,7 +26,7 @@ const EVERY = 4;
 /** Upper bounds (ctflowDispatches: a lower bound): today's figures of one step after two warm-up steps. */
 const BOUNDS: Record<string, WebgpuFigures> = {
   cnn: { dispatches: 2051, ctflowDispatches: 178, readbacks: 0, readbackBytes: 0, buffersCreated: 315, bytesCreated: 32_664 },
-  lstm: { dispatches: 3448, ctflowDispatches: 153, readbacks: 0, readbackBytes: 0, buffersCreated: 669, bytesCreated: 4120 },
+  lstm: { dispatches: 752, ctflowDispatches: 141, readbacks: 0, readbackBytes: 0, buffersCreated: 304, bytesCreated: 2792 },
   swin: { dispatches: 2245, ctflowDispatches: 120, readbacks: 0, readbackBytes: 0, buffersCreated: 824, bytesCreated: 36_972 },
 };
 

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import type * as TFJS from '@tensorflow/tfjs';
 import { rngFrom } from '../../../engine/rng.js';
+import { fusedRecurrence } from '../../../nodes/kernels/seq/lstm-kernel.js';
 import { useBackend, type TF } from '../../../nodes/kernels/tf/backend.js';
 import { countWebgpu } from '../../../nodes/kernels/tf/webgpu-counters.js';
 import { on, relErr, webgpuOrSkip } from './webgpu-env.js';
@@ -80,4 +81,23 @@ describe('webgpu kernels equal wasm (forward and gradients, rel. err ≤ 1e-4)',
       const a = tf.tensor(values('a', 60), [3, 4, 5]), b = tf.tensor(values('b', 30), [5, 6]);
       return [tf.matMul(a, b), tf.grad((t: TFJS.Tensor) => tf.sum(tf.matMul(t, b)))(a), tf.sum(tf.matMul(a, b), 0)];
     }, 2));
+  it('bi-LSTM recurrence (fused: one product and one cell program per step), padded rows: y and the gradients of p, bias, W_hh both ways', async () => {
+    const [B, T, H] = [3, 5, 8];
+    const lengths = [5, 3, 4];
+    const fn = (tf: TF) => {
+      const p = tf.tensor(values('p', B * T * 8 * H), [B, T, 8 * H]), bias = tf.tensor(values('bias', 8 * H), [8 * H]);
+      const [wf, wb] = ['wf', 'wb'].map((l) => tf.tensor(values(l, H * 4 * H).map((v) => 0.5 * v), [H, 4 * H]));
+      const rec = (...a: TFJS.Tensor[]) => fusedRecurrence(tf, a[0], a[1], a[2], a[3], lengths);
+      const r = tf.tensor(values('r', B * T * 2 * H), [B, T, 2 * H]);
+      return [rec(p, bias, wf, wb), ...tf.grads((...a: TFJS.Tensor[]) => tf.sum(tf.mul(rec(...a), r)))([p, bias, wf, wb])];
+    };
+    const counter = countWebgpu((await useBackend('webgpu')).tf);
+    const gpu = await on('webgpu', fn);
+    expect(counter.stop().ctflowDispatches, 'ctflow programs: 2 per step forward and backward').to.be.at.least(4 * T);
+    const ref = await on('wasm', fn);
+    ['y', 'dp', 'dbias', 'dW_hh forward', 'dW_hh backward'].forEach((part, i) => {
+      expect(gpu[i].length, `lstm ${part} size`).to.equal(ref[i].length);
+      expect(relErr(gpu[i], ref[i]), `lstm ${part}`).to.be.at.most(TOL);
+    });
+  });
 });
