@@ -27,7 +27,7 @@ const EVERY = 4;
 const BOUNDS: Record<string, WebgpuFigures> = {
   cnn: { dispatches: 2051, ctflowDispatches: 178, readbacks: 0, readbackBytes: 0, buffersCreated: 315, bytesCreated: 32_664 },
   lstm: { dispatches: 752, ctflowDispatches: 141, readbacks: 0, readbackBytes: 0, buffersCreated: 304, bytesCreated: 2792 },
-  swin: { dispatches: 2245, ctflowDispatches: 120, readbacks: 0, readbackBytes: 0, buffersCreated: 824, bytesCreated: 36_972 },
+  swin: { dispatches: 2129, ctflowDispatches: 114, readbacks: 0, readbackBytes: 0, buffersCreated: 821, bytesCreated: 37_272 },
 };
 
 describe('webgpu: dispatches, readbacks and allocations per training step (upper bounds)', function () {

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type * as TFJS from '@tensorflow/tfjs';
 import { rngFrom } from '../../../engine/rng.js';
 import { fusedRecurrence } from '../../../nodes/kernels/seq/lstm-kernel.js';
+import { windowAttention } from '../../../nodes/kernels/seq/swin-attention.js';
 import { useBackend, type TF } from '../../../nodes/kernels/tf/backend.js';
 import { countWebgpu } from '../../../nodes/kernels/tf/webgpu-counters.js';
 import { on, relErr, webgpuOrSkip } from './webgpu-env.js';
@@ -98,6 +99,24 @@ describe('webgpu kernels equal wasm (forward and gradients, rel. err ≤ 1e-4)',
     ['y', 'dp', 'dbias', 'dW_hh forward', 'dW_hh backward'].forEach((part, i) => {
       expect(gpu[i].length, `lstm ${part} size`).to.equal(ref[i].length);
       expect(relErr(gpu[i], ref[i]), `lstm ${part}`).to.be.at.most(TOL);
+    });
+  });
+  it('window attention (2 images × 4 windows of 9 tokens, 2 heads of 4, shift mask): output and the gradients of qkv and the bias', async () => {
+    const [G, N, heads, windows, C] = [8, 9, 2, 4, 8];
+    const fn = (tf: TF) => {
+      const qkv = tf.tensor(values('qkv', G * N * 3 * C), [G * N, 3 * C]), bias = tf.tensor(values('attn-bias', heads * N * N), [heads, N, N]);
+      const mask = tf.tensor(values('mask', windows * N * N).map((v) => (v > 0.3 ? -100 : 0)), [windows, 1, N, N]);
+      const att = (x: TFJS.Tensor, b: TFJS.Tensor) => windowAttention(tf, x, b, mask, { windows, tokens: N, heads });
+      const r = tf.tensor(values('r', G * N * C), [G * N, C]);
+      return [att(qkv, bias), ...tf.grads((x: TFJS.Tensor, b: TFJS.Tensor) => tf.sum(tf.mul(att(x, b), r)))([qkv, bias])];
+    };
+    const counter = countWebgpu((await useBackend('webgpu')).tf);
+    const gpu = await on('webgpu', fn);
+    expect(counter.stop().ctflowDispatches, 'ctflow programs: 2 forward, 3 backward').to.be.at.least(5);
+    const ref = await on('wasm', fn);
+    ['output', 'dqkv', 'dbias'].forEach((part, i) => {
+      expect(gpu[i].length, `attention ${part} size`).to.equal(ref[i].length);
+      expect(relErr(gpu[i], ref[i]), `attention ${part}`).to.be.at.most(TOL);
     });
   });
 });
