@@ -1,10 +1,11 @@
 // ctflow's WGSL kernels registered over TensorFlow.js's own for the 'webgpu' backend: the tiled
 // matrix product (BatchMatMul, _FusedMatMul), the implicit-GEMM convolution and the depthwise
 // convolution, each with both gradients; the fused bi-LSTM recurrence (lstm.ts) and window
-// attention (attention.ts).
+// attention (attention.ts); one tensor's Adam step (adam.ts).
 // Each keeps the stock kernel for the cases it does not cover (NotCovered) and runs it then.
 // Call after @tensorflow/tfjs-backend-webgpu is imported (its kernels registered); idempotent.
 import type * as TFJS from '@tensorflow/tfjs';
+import { adamStep } from './adam.js';
 import { windowAttention, windowAttentionGrad } from './attention.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
 import { depthwise, depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise.js';
@@ -26,12 +27,13 @@ export const KERNELS: Record<string, (a: Args) => TFJS.TensorInfo> = {
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
 };
 
-/** Kernels TensorFlow.js does not have: seq/lstm-kernel.ts's fused bi-LSTM recurrence and seq/swin-attention.ts's window attention (their names, inputs and outputs). */
+/** Kernels TensorFlow.js does not have: seq/lstm-kernel.ts's fused bi-LSTM recurrence, seq/swin-attention.ts's window attention (their names, inputs and outputs), and one tensor's Adam step (tf/on-device.ts). */
 export const ADDED: Record<string, (a: Args) => TFJS.TensorInfo[]> = {
   CtflowLstmForward: lstmForward,
   CtflowLstmBackward: lstmBackward,
   CtflowWindowAttention: windowAttention,
   CtflowWindowAttentionGrad: windowAttentionGrad,
+  CtflowAdam: adamStep,
 };
 
 /** Kernel functions made here, so that registering twice changes nothing. */

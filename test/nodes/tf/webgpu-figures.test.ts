@@ -25,9 +25,9 @@ const EVERY = 4;
 
 /** Upper bounds (ctflowDispatches: a lower bound): today's figures of one step after two warm-up steps. */
 const BOUNDS: Record<string, WebgpuFigures> = {
-  cnn: { dispatches: 2051, ctflowDispatches: 178, readbacks: 0, readbackBytes: 0, buffersCreated: 315, bytesCreated: 32_664 },
-  lstm: { dispatches: 752, ctflowDispatches: 141, readbacks: 0, readbackBytes: 0, buffersCreated: 304, bytesCreated: 2792 },
-  swin: { dispatches: 2129, ctflowDispatches: 114, readbacks: 0, readbackBytes: 0, buffersCreated: 821, bytesCreated: 37_272 },
+  cnn: { dispatches: 2039, ctflowDispatches: 181, readbacks: 0, readbackBytes: 0, buffersCreated: 307, bytesCreated: 132_376 },
+  lstm: { dispatches: 320, ctflowDispatches: 249, readbacks: 0, readbackBytes: 0, buffersCreated: 16, bytesCreated: 3544 },
+  swin: { dispatches: 1025, ctflowDispatches: 390, readbacks: 0, readbackBytes: 0, buffersCreated: 83, bytesCreated: 50_388 },
 };
 
 describe('webgpu: dispatches, readbacks and allocations per training step (upper bounds)', function () {

@@ -8,6 +8,7 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { rngFrom } from '../../../engine/rng.js';
 import { fusedRecurrence } from '../../../nodes/kernels/seq/lstm-kernel.js';
 import { windowAttention } from '../../../nodes/kernels/seq/swin-attention.js';
+import { adamState, adamUpdate } from '../../../nodes/kernels/train/adam.js';
 import { useBackend, type TF } from '../../../nodes/kernels/tf/backend.js';
 import { countWebgpu } from '../../../nodes/kernels/tf/webgpu-counters.js';
 import { on, relErr, webgpuOrSkip } from './webgpu-env.js';
@@ -118,5 +119,26 @@ describe('webgpu kernels equal wasm (forward and gradients, rel. err ≤ 1e-4)',
       expect(gpu[i].length, `attention ${part} size`).to.equal(ref[i].length);
       expect(relErr(gpu[i], ref[i]), `attention ${part}`).to.be.at.most(TOL);
     });
+  });
+  it('Adam (coupled weight decay), two steps of two tensors: parameters and both moments', async () => {
+    const o = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 };
+    const run = async (backend: string) => {
+      const { tf } = await useBackend(backend);
+      const params = new Map([['a', tf.tensor(values('adam-a', 30), [5, 6])], ['b', tf.tensor(values('adam-b', 7), [7])]]);
+      const s = adamState();
+      for (const step of [1, 2]) {
+        const grads = new Map([...params].map(([n, t]) => [n, tf.tensor(values(`adam-g${step}${n}`, t.size), t.shape)]));
+        adamUpdate(tf, o, s, params, grads);
+        tf.dispose([...grads.values()]);
+      }
+      const out = await Promise.all([...params.values(), ...s.m.values(), ...s.v.values()].map(async (t) => Float32Array.from(await t.data())));
+      tf.dispose([...params.values(), ...s.m.values(), ...s.v.values()]);
+      return out;
+    };
+    const counter = countWebgpu((await useBackend('webgpu')).tf);
+    const gpu = await run('webgpu');
+    expect(counter.stop().ctflowDispatches, 'CtflowAdam: 3 programs per tensor and step').to.equal(12);
+    const ref = await run('wasm');
+    gpu.forEach((g, i) => expect(relErr(g, ref[i]), `adam output ${i}`).to.be.at.most(TOL));
   });
 });
