@@ -20,6 +20,13 @@ const MODELS: Record<string, (tf: TF) => ModelStep> = {
   swin: (tf) => swinModelStep(tf, rngFrom, { ...SWIN_PRESETS['small-cpu'], patch: 2, dim: 16, window: 4, height: 32, width: 32 }, 2),
 };
 
+/**
+ * Buffers return to the pool when the GPU has finished the work that used them, which nothing in a
+ * step waits for any more: how many a step creates varies a little with timing (307 or 308 for the
+ * CNN here), so these two get 10 % headroom (at least 2 buffers); the others are exact.
+ */
+const CREATED: (keyof WebgpuFigures)[] = ['buffersCreated', 'bytesCreated'];
+
 /** Steps per loss readback. */
 const EVERY = 4;
 
@@ -53,7 +60,7 @@ describe('webgpu: dispatches, readbacks and allocations per training step (upper
       expect([got.readbacks, got.readbackBytes], 'nothing read back inside a step').to.deep.equal([0, 0]);
       for (const k of Object.keys(got) as (keyof WebgpuFigures)[]) {
         if (k === 'ctflowDispatches') expect(got[k], `${name}: ctflow's kernels ran`).to.be.at.least(BOUNDS[name][k]);
-        else expect(got[k], `${name} ${k}`).to.be.at.most(BOUNDS[name][k]);
+        else expect(got[k], `${name} ${k}`).to.be.at.most(CREATED.includes(k) ? Math.max(BOUNDS[name][k] * 1.1, BOUNDS[name][k] + 2) : BOUNDS[name][k]);
       }
       // The 4th step ends the interval: the four losses are read in one readback of 4 floats.
       expect(last.length).to.equal(EVERY);
