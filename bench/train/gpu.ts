@@ -1,5 +1,5 @@
-// Samples/s of the paper's models on ctflow's WebGPU backend (stock tfjs-backend-webgpu through
-// Dawn) against PyTorch CUDA on the same GPU, in one run: the CNN (EfficientNet b0 and b3 at 224²,
+// Samples/s of the paper's models on ctflow's WebGPU backend (tfjs-backend-webgpu through Dawn,
+// with ctflow's WGSL kernels, nodes/kernels/webgpu) against PyTorch CUDA on the same GPU, in one run: the CNN (EfficientNet b0 and b3 at 224²,
 // batch 16 and 64, training and inference), the 4×bi-LSTM-128 over 120×224 and the Swin-T over
 // 224×224 (batch 8, training and inference). Each model: one warm-up step (shader compilation),
 // then steps until --steps are done or --seconds have passed; then the same on gpu_torch.py.
@@ -121,7 +121,7 @@ async function ours(tf: TF, c: Case): Promise<{ perS: number; n: number; figures
   const ms = (performance.now() - t0) / n;
   reader.dispose();
   m.dispose();
-  return { perS: (m.batch * 1000) / ms, n, figures: f ? `${f.dispatches} dispatches, ${f.readbacks} readbacks (${f.readbackBytes} B), ${f.buffersCreated} buffers created` : '' };
+  return { perS: (m.batch * 1000) / ms, n, figures: f ? `${f.dispatches} dispatches (${f.ctflowDispatches} ctflow), ${f.readbacks} readbacks (${f.readbackBytes} B), ${f.buffersCreated} buffers created` : '' };
 }
 
 const { tf, backend } = await useBackend(a.backend!);
