@@ -5,7 +5,8 @@
 // 32×16 of A and 16×32 of B in workgroup memory. Where the tiles of C are few and K is long (weight
 // gradients: K = batch·height·width) K is split over the z dimension into partial products, summed
 // by a second program (reduce.ts); the epilogue (bias, activation) runs wherever the final value
-// is written. C is written row-major [batch, M, N].
+// is written. Row tiles beyond the device's per-dimension workgroup limit continue in z. C is
+// written row-major [batch, M, N].
 import type * as TFJS from '@tensorflow/tfjs';
 import { IDENTITY, type Epilogue } from './epilogue.js';
 import { run, type WebgpuBackend } from './program.js';
@@ -44,9 +45,10 @@ fn main() {
   let tx = i32(localId.x);
   let ty = i32(localId.y);
   let lid = ty * 8 + tx;
-  let row0 = i32(workgroupId.x) * ${TILE};
+  let mPart = i32(workgroupId.z) % uniforms.mParts;
+  let z = i32(workgroupId.z) / uniforms.mParts;
+  let row0 = (mPart * i32(numWorkgroups.x) + i32(workgroupId.x)) * ${TILE};
   let col0 = i32(workgroupId.y) * ${TILE};
-  let z = i32(workgroupId.z);
   let b = z / uniforms.splits;
   let split = z - b * uniforms.splits;
   let kBegin = split * uniforms.kChunk;
@@ -96,14 +98,16 @@ export function gemm(backend: WebgpuBackend, g: Gemm): TensorInfo {
   const { splits, kChunk } = splitK(Math.ceil(M / TILE) * Math.ceil(N / TILE) * batch, K);
   const epi = g.epilogue ?? IDENTITY;
   const fused = splits === 1;
+  // Row tiles beyond the per-dimension limit (products of more than ~2.1 M rows) go on in z.
+  const tilesM = Math.ceil(M / TILE), mParts = Math.ceil(tilesM / backend.device.limits.maxComputeWorkgroupsPerDimension);
   const out = run(backend, {
     key: `gemm_${g.key}_${fused ? epi.key : 'partial'}`,
     inputs: fused ? [...g.inputs, ...epi.inputs] : g.inputs,
     names: fused ? [...g.names, ...epi.names] : g.names,
     outputShape: fused ? g.outputShape : [splits, batch * M * N],
-    dispatch: [Math.ceil(M / TILE), Math.ceil(N / TILE), batch * splits],
+    dispatch: [Math.ceil(tilesM / mParts), Math.ceil(N / TILE), batch * splits * mParts],
     workgroupSize: [8, 8, 1],
-    ints: { M, N, K, kChunk, splits, batches: batch, ...g.ints, ...(fused ? epi.ints : {}) },
+    ints: { M, N, K, kChunk, splits, mParts, batches: batch, ...g.ints, ...(fused ? epi.ints : {}) },
     floats: fused ? epi.floats : undefined,
     code: `${g.loaders}\n${fused ? epi.code : IDENTITY.code}\n${core('epilogue(acc[i][j], c)')}`,
   });

@@ -72,6 +72,8 @@ describe('webgpu kernels equal wasm (forward and gradients, rel. err ≤ 1e-4)',
     compare('matMul tiles', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor2D, b as TFJS.Tensor2D), [70, 45], [45, 40]), 3));
   it('matMul aᵀ·b with K = 3000 (split over workgroups, summed): forward and both gradients', () =>
     compare('matMul split-K', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor2D, b as TFJS.Tensor2D, true, false), [3000, 5], [3000, 6]), 4));
+  it('matMul of 2.1 M rows (65 625 row tiles: beyond the 65 535-workgroup limit they continue in z): forward and both gradients', () =>
+    compare('matMul 2.1 M rows', withGrads((tf, a, b) => tf.matMul(a as TFJS.Tensor2D, b as TFJS.Tensor2D), [2_100_000, 1], [1, 2]), 3));
   it('fused matMul + bias + relu: forward and gradients', () =>
     compare('fused', withGrads((tf, a, b) => tf.fused.matMul({ a: a as TFJS.Tensor2D, b: b as TFJS.Tensor2D, bias: tf.linspace(-0.5, 0.5, 6), activation: 'relu' }), [5, 7], [7, 6]), 1));
   // (A broadcast batch, [3,4,5]·[5,6], is left out: tfjs-core's BatchMatMul gradient returns b's
