@@ -1,17 +1,21 @@
-// Samples/s of the paper's models on ctflow's WebGPU backend (stock tfjs-backend-webgpu through
-// Dawn) against PyTorch CUDA on the same GPU, in one run: the CNN (EfficientNet b0 and b3 at 224²,
+// Samples/s of the paper's models on ctflow's WebGPU backend (tfjs-backend-webgpu through Dawn,
+// with ctflow's WGSL kernels, nodes/kernels/webgpu) against PyTorch CUDA on the same GPU, in one run: the CNN (EfficientNet b0 and b3 at 224²,
 // batch 16 and 64, training and inference), the 4×bi-LSTM-128 over 120×224 and the Swin-T over
 // 224×224 (batch 8, training and inference). Each model: one warm-up step (shader compilation),
 // then steps until --steps are done or --seconds have passed; then the same on gpu_torch.py.
+// Training reads the loss back every --read-every steps (LossReader: nothing else is read inside a
+// step), and the timed span ends with that read, so the GPU work queued is all counted.
 // Prints each side's samples/s and the ratio (ours / PyTorch), the WebGPU dispatches and readback
-// bytes of the warm-up step, the adapter and the versions. Without PyTorch CUDA it says the anchor
+// bytes of the warm-up step, the adapter, the host and the versions. Without PyTorch CUDA it says the anchor
 // is missing and prints our side alone. Command (docs/backends.md; ~10 min on one H100):
 //
 //   npm run build && node dist/bench/train/gpu.js [--tiny] [--backend webgpu] [--steps 3]
-//     [--seconds 15] [--only REGEX] [--python python3]
+//     [--seconds 15] [--read-every 10] [--only REGEX] [--python python3]
 //
 // --tiny: toy sizes that run on lavapipe in a minute (checks the bench runs; its speed means nothing).
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +24,7 @@ import { architecture, PRESETS, type Backbone } from '../../nodes/kernels/cnn/ar
 import { SWIN_PRESETS, type SwinConfig } from '../../nodes/kernels/seq/swin-model.js';
 import type { LstmConfig } from '../../nodes/kernels/seq/lstm-model.js';
 import { useBackend, type TF } from '../../nodes/kernels/tf/backend.js';
+import { LossReader } from '../../nodes/kernels/tf/loss-reader.js';
 import { cnnModelStep, lstmModelStep, swinModelStep, type ModelStep } from '../../nodes/kernels/tf/model-steps.js';
 import { countWebgpu } from '../../nodes/kernels/tf/webgpu-counters.js';
 import { describeAdapter, webgpuAdapter } from '../../nodes/kernels/tf/webgpu.js';
@@ -27,10 +32,10 @@ import { describeAdapter, webgpuAdapter } from '../../nodes/kernels/tf/webgpu.js
 const { values: a } = parseArgs({
   options: {
     tiny: { type: 'boolean', default: false }, backend: { type: 'string', default: 'webgpu' }, steps: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '15' }, only: { type: 'string' }, python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
+    seconds: { type: 'string', default: '15' }, 'read-every': { type: 'string', default: '10' }, only: { type: 'string' }, python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
   },
 });
-const steps = Number(a.steps), seconds = Number(a.seconds);
+const steps = Number(a.steps), seconds = Number(a.seconds), readEvery = Number(a['read-every']);
 type Mode = 'train' | 'infer';
 interface Case { name: string; mode: Mode; build: (tf: TF) => ModelStep; torch: Record<string, unknown> }
 
@@ -97,9 +102,14 @@ async function startTorch(): Promise<{ run(job: object): Promise<{ samples_per_s
 /** Our side: warm-up (counted: dispatches and readback bytes of one step), then the timed steps. */
 async function ours(tf: TF, c: Case): Promise<{ perS: number; n: number; figures: string }> {
   const m = c.build(tf);
-  const once = () => (c.mode === 'train' ? m.step().then(() => undefined) : m.infer());
+  const reader = new LossReader(tf, readEvery);
+  const once = async () => {
+    if (c.mode === 'train') await reader.add(await m.step());
+    else await m.infer();
+  };
   const counter = tf.getBackend() === 'webgpu' ? countWebgpu(tf) : null;
   await once();
+  await reader.flush();
   const f = counter?.stop();
   let n = 0;
   const t0 = performance.now();
@@ -107,17 +117,22 @@ async function ours(tf: TF, c: Case): Promise<{ perS: number; n: number; figures
     await once();
     n++;
   }
+  await reader.flush();
   const ms = (performance.now() - t0) / n;
+  reader.dispose();
   m.dispose();
-  return { perS: (m.batch * 1000) / ms, n, figures: f ? `${f.dispatches} dispatches, ${f.readbacks} readbacks (${f.readbackBytes} B), ${f.buffersCreated} buffers created` : '' };
+  return { perS: (m.batch * 1000) / ms, n, figures: f ? `${f.dispatches} dispatches (${f.ctflowDispatches} ctflow), ${f.readbacks} readbacks (${f.readbackBytes} B), ${f.buffersCreated} buffers created` : '' };
 }
 
 const { tf, backend } = await useBackend(a.backend!);
 const adapter = backend === 'webgpu' ? describeAdapter(await webgpuAdapter()) : 'no WebGPU adapter (not webgpu)';
 const torch = await startTorch();
-console.log(`ctflow ${backend} (TensorFlow.js ${tf.version.tfjs}, Node ${process.version}) on ${adapter}`);
+const require = createRequire(import.meta.url);
+const version = (pkg: string) => { try { return require(`${pkg}/package.json`).version as string; } catch { return 'not installed'; } };
+console.log(`ctflow ${backend} (TensorFlow.js ${tf.version.tfjs}, tfjs-backend-webgpu ${version('@tensorflow/tfjs-backend-webgpu')}, Dawn npm webgpu ${version('webgpu')}, Node ${process.version}) on ${adapter}`);
+console.log(`host: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES ?? '(unset)'}`);
 console.log('info' in torch ? `anchor: ${torch.info}` : `anchor missing: ${torch.missing} — printing ctflow's side alone`);
-console.log(`${a.tiny ? 'TINY sizes (a check that the bench runs, not a measurement); ' : ''}one warm-up step, then ${steps} steps or ${seconds} s per case`);
+console.log(`${a.tiny ? 'TINY sizes (a check that the bench runs, not a measurement); ' : ''}one warm-up step, then ${steps} steps or ${seconds} s per case; training reads the loss every ${readEvery} steps`);
 console.log(`${'case'.padEnd(42)} ${'mode'.padEnd(5)} ${'ours/s'.padStart(9)} ${'torch/s'.padStart(9)} ${'ratio'.padStart(8)}  warm-up step on ${backend}`);
 for (const c of cases) {
   const mine = await ours(tf, c);

@@ -45,6 +45,14 @@ const input = (tf: TF, x: Float32Array, n: number, r: number) => tf.tensor4d(x, 
  * mean binary cross-entropy of the sigmoid outputs, backward, Adam, running statistics. Returns the loss.
  */
 export async function trainStep(tf: TF, m: Model, opt: AdamOptions, state: FlatAdamState, x: Float32Array, y: Float32Array): Promise<number> {
+  const loss = await trainStepOnDevice(tf, m, opt, state, x, y);
+  const value = (await loss.data())[0];
+  loss.dispose();
+  return value;
+}
+
+/** trainStep leaving the loss where the backend keeps it (on WebGPU nothing waits for the GPU); the caller disposes it. */
+export async function trainStepOnDevice(tf: TF, m: Model, opt: AdamOptions, state: FlatAdamState, x: Float32Array, y: Float32Array): Promise<TFJS.Scalar> {
   const n = y.length;
   const tape = new Tape(tf);
   const stats: BatchStats[] = [];
@@ -54,14 +62,12 @@ export async function trainStep(tf: TF, m: Model, opt: AdamOptions, state: FlatA
       const { logit } = forward(tf, m.arch, m.params, input(tf, x, n, m.cfg.resolution), tape, stats);
       // BCE from logits: max(z, 0) − z·y + log(1 + e^−|z|); its gradient is (σ(z) − y)/n
       const l = tf.mean(tf.add(tf.sub(tf.relu(logit), tf.mul(logit, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(logit))))));
-      return [l, tf.reshape(tf.div(tf.sub(tf.sigmoid(logit), labels), n), [n, 1])];
+      return [l as TFJS.Scalar, tf.reshape(tf.div(tf.sub(tf.sigmoid(logit), labels), n), [n, 1])];
     });
     tape.backward(dLogit);
     await flatAdamUpdate(tf, opt, state, m.params, tape.grads);
     updateRunningStats(tf, m, stats);
-    const value = (await loss.data())[0];
-    loss.dispose();
-    return value;
+    return loss;
   } finally {
     tape.dispose();
     for (const s of stats) tf.dispose([s.mean, s.variance]);

@@ -75,8 +75,8 @@ export const opsRecurrence: Recurrence = (tf, p, bias, whhF, whhB, lengths) => {
   return tf.concat(out, 2) as TFJS.Tensor3D;
 };
 
-/** The fused kernels where the backend has them, else the ops. */
-export const recurrence: Recurrence = (tf, ...args) => (onHost(tf) ? fusedRecurrence : opsRecurrence)(tf, ...args);
+/** The fused kernels where the backend has them (host backends; webgpu: nodes/kernels/webgpu/lstm.ts), else the ops. */
+export const recurrence: Recurrence = (tf, ...args) => (onHost(tf) || tf.getBackend() === 'webgpu' ? fusedRecurrence : opsRecurrence)(tf, ...args);
 
 /**
  * Hidden states [B, T, 2H] of the last layer and the final states [B, 2H] (forward at the last

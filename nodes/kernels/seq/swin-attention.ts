@@ -5,7 +5,8 @@
 // the qkv projection wrote them and write each head's output into its columns: per window and head
 // two SIMD products and a SIMD softmax forward, four products and the softmax gradient backward
 // (simd.ts). Score rows are padded to a multiple of 4 columns; the padding's bias is −1e30, so its
-// probability is 0. Elsewhere it is TensorFlow.js ops (reshape, transpose, batched matMul, softmax).
+// probability is 0. On WebGPU the same two kernels are WGSL (nodes/kernels/webgpu/attention.ts).
+// Elsewhere it is TensorFlow.js ops (reshape, transpose, batched matMul, softmax).
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
 import { registerHostKernel, type Host, type Info } from './host.js';
@@ -109,7 +110,7 @@ function opsAttention(tf: TF, qkv: T, bias: T, mask: T | null, a: Attrs): TFJS.T
  */
 export function windowAttention(tf: TF, qkv: T, bias: T, mask: T | null, dims: AttentionDims): TFJS.Tensor2D {
   const attrs: Attrs = { ...dims, scale: (qkv.shape[1]! / 3 / dims.heads) ** -0.5 };
-  const fused = tf.getBackend() === 'wasm' && ((qkv.shape[1]! / 3 / dims.heads) % 4 === 0) && simdKernels(tf.backend()) !== null;
+  const fused = tf.getBackend() === 'webgpu' || (tf.getBackend() === 'wasm' && ((qkv.shape[1]! / 3 / dims.heads) % 4 === 0) && simdKernels(tf.backend()) !== null);
   if (!fused) return opsAttention(tf, qkv, bias, mask, attrs);
   registerHostKernel<Attrs>(tf, FORWARD, (h, i, a) => forward(h, i.qkv, i.bias, i.mask, a), ['wasm']);
   registerHostKernel<Attrs>(tf, BACKWARD, (h, i, a) => backward(h, i.dy, i.qkv, i.probs, a), ['wasm']);

@@ -2,8 +2,9 @@
 // the top level of a module the node registry imports: a fully cached run does not load it.
 // 'auto' prefers the native bindings (@tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node: both
 // optional, their install step downloads libtensorflow), then WebAssembly, then plain JS. WebGPU
-// (Dawn, through the optional npm package `webgpu`, webgpu.ts) runs when asked for, and `auto`
-// tries it after tensorflow-gpu only where Dawn finds a hardware adapter (never lavapipe). See docs/backends.md.
+// (Dawn, through the optional npm package `webgpu`, webgpu.ts; ctflow's WGSL kernels over the stock
+// ones, ../webgpu/) runs when asked for, and `auto` tries it after tensorflow-gpu only where Dawn
+// finds a hardware adapter (never lavapipe). See docs/backends.md and docs/gpu.md.
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type * as TFJS from '@tensorflow/tfjs';
@@ -97,8 +98,11 @@ async function prepare(tf: TF, name: Concrete): Promise<void> {
     }
     case 'cpu':
       return;
-    case 'webgpu':
+    case 'webgpu': {
       await prepareWebgpu();
+      const { registerWebgpuKernels } = await import('../webgpu/index.js');
+      registerWebgpuKernels(tf);
+    }
   }
 }
 

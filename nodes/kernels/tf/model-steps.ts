@@ -1,17 +1,19 @@
 // A training step and an inference pass of each model kind (CNN, LSTM, Swin) on random inputs of a
-// given size, exactly as the nodes run them (cnn/model.ts trainStep/predict, seq/train.ts trainStep,
-// seq/predict.ts predictLogits): what the WebGPU structural test counts and bench/train/gpu.ts times.
+// given size, as the nodes run them (cnn/model.ts trainStepOnDevice/predict; for the sequence
+// models seq/pass.ts passGrads over the whole batch and train/adam.ts adamUpdate, as seq/train.ts
+// trainStep runs one pass; seq/predict.ts predictLogits), the loss left on the device: what the
+// WebGPU structural test counts and bench/train/gpu.ts times (reading the loss every N steps).
 import type * as TFJS from '@tensorflow/tfjs';
 import type { Rng } from '../../../engine/rng.js';
 import { initialWeights, paramSpecs, architecture, PRESETS, type Backbone } from '../cnn/architecture.js';
-import { createModel, disposeModel, predict, trainStep as cnnTrainStep } from '../cnn/model.js';
+import { createModel, disposeModel, predict, trainStepOnDevice as cnnTrainStep } from '../cnn/model.js';
 import { initialEntries } from '../seq/init.js';
 import { lstmNet, type LstmConfig } from '../seq/lstm-model.js';
 import type { SeqNet } from '../seq/net.js';
+import { passGrads } from '../seq/pass.js';
 import { predictLogits } from '../seq/predict.js';
 import { swinNet, type SwinConfig } from '../seq/swin-model.js';
-import { trainStep as seqTrainStep } from '../seq/train.js';
-import { adamState, flatAdamState } from '../train/adam.js';
+import { adamState, adamUpdate, flatAdamState } from '../train/adam.js';
 import type { TF } from './backend.js';
 
 export interface ModelStep {
@@ -19,8 +21,8 @@ export interface ModelStep {
   tf: TF;
   /** Samples per step (the batch). */
   batch: number;
-  /** One Adam step; resolves to the loss (read back once). */
-  step(): Promise<number>;
+  /** One Adam step; resolves to the loss, still on the device (the caller reads and disposes it). */
+  step(): Promise<TFJS.Scalar>;
   /** One inference pass over the batch (outputs read back). */
   infer(): Promise<void>;
   dispose(): void;
@@ -57,7 +59,12 @@ function seqModelStep(tf: TF, rngFor: RngFor, name: string, net: SeqNet, length:
   const adam = adamState();
   return {
     name, tf, batch,
-    step: () => seqTrainStep(tf, net, params, adam, OPT, inputs, y),
+    step: async () => {
+      const { value, grads } = passGrads(tf, net, params, { x: inputs.x, y, lengths: inputs.lengths, L: length, E: width, batch });
+      adamUpdate(tf, OPT, adam, params, new Map(net.specs.map((s, i) => [s.name, grads[i]])));
+      tf.dispose(grads);
+      return value;
+    },
     infer: async () => { await predictLogits(tf, net, params, inputs); },
     dispose: () => {
       tf.dispose([...params.values(), ...adam.m.values(), ...adam.v.values()]);

@@ -7,6 +7,8 @@ import type { TF } from './backend.js';
 export interface WebgpuFigures {
   /** runWebGPUProgram → recordAndSubmit calls: one compute dispatch each. */
   dispatches: number;
+  /** Of those, ctflow's own WGSL programs (nodes/kernels/webgpu: shader keys ctflow_…). */
+  ctflowDispatches: number;
   /** getBufferData calls (each maps a staging buffer and waits for the GPU). */
   readbacks: number;
   readbackBytes: number;
@@ -16,18 +18,19 @@ export interface WebgpuFigures {
 }
 
 interface Pool { acquireBuffer(size: number, usage: number, mapped?: boolean, reuse?: boolean): unknown; numBytesAllocated: number }
-interface Backend { recordAndSubmit(...a: unknown[]): unknown; getBufferData(b: { size: number }): Promise<unknown>; bufferManager: Pool }
+interface Backend { recordAndSubmit(program: { shaderKey: string }, ...a: unknown[]): unknown; getBufferData(b: { size: number }): Promise<unknown>; bufferManager: Pool }
 
 /** Start counting on the current backend (which must be webgpu); `stop()` returns the figures and unwraps. */
 export function countWebgpu(tf: TF): { read(): WebgpuFigures; stop(): WebgpuFigures } {
   if (tf.getBackend() !== 'webgpu') throw new Error(`countWebgpu needs the webgpu backend, not ${tf.getBackend()}`);
   const b = tf.backend() as unknown as Backend;
   const pool = b.bufferManager;
-  const f: WebgpuFigures = { dispatches: 0, readbacks: 0, readbackBytes: 0, buffersCreated: 0, bytesCreated: 0 };
+  const f: WebgpuFigures = { dispatches: 0, ctflowDispatches: 0, readbacks: 0, readbackBytes: 0, buffersCreated: 0, bytesCreated: 0 };
   const record = b.recordAndSubmit, read = b.getBufferData, acquire = pool.acquireBuffer;
-  b.recordAndSubmit = function (this: Backend, ...a: unknown[]) {
+  b.recordAndSubmit = function (this: Backend, program: { shaderKey: string }, ...a: unknown[]) {
     f.dispatches++;
-    return record.apply(this, a);
+    if (program.shaderKey.startsWith('ctflow_')) f.ctflowDispatches++;
+    return record.call(this, program, ...a);
   };
   b.getBufferData = function (this: Backend, buffer: { size: number }) {
     f.readbacks++;

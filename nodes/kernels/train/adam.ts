@@ -9,6 +9,7 @@
 // parameters and hands them back on resume).
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
+import { adamOnDevice, keepsOnDevice, splitOnDevice } from '../tf/on-device.js';
 import { tensorEntries, type WeightEntry } from '../tf/weights.js';
 
 type T = TFJS.Tensor;
@@ -20,6 +21,7 @@ export interface AdamOptions { lr: number; beta1: number; beta2: number; eps: nu
  * v ← β2·v + (1−β2)·g²; θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). Null moments are zeros.
  */
 function adamMath(tf: TF, o: AdamOptions, t: number, theta: T, g0: T, m0: T | null, v0: T | null): [T, T, T] {
+  if (keepsOnDevice(tf)) return adamOnDevice(tf, o, t, theta, g0, m0, v0);
   return tf.tidy(() => {
     const g = o.weightDecay ? tf.add(g0, tf.mul(theta, o.weightDecay)) : g0;
     const m = m0 ? tf.add(tf.mul(m0, o.beta1), tf.mul(g, 1 - o.beta1)) : tf.mul(g, 1 - o.beta1);
@@ -96,7 +98,7 @@ export async function flatAdamUpdate(tf: TF, o: AdamOptions, s: FlatAdamState, p
   else if (names.join() !== s.layout.map((l) => l.name).join()) throw new Error('Adam: the gradients are not for the tensors of the earlier steps');
   s.step += 1;
   const [theta, m, v] = tf.tidy(() => adamMath(tf, o, s.step, flat(tf, names.map((n) => params.get(n)!)), flat(tf, names.map((n) => grads.get(n)!)), s.m, s.v));
-  const parts = await unflatten(tf, theta as TFJS.Tensor1D, s.layout);
+  const parts = keepsOnDevice(tf) ? splitOnDevice(tf, theta as TFJS.Tensor1D, s.layout.map((l) => l.shape)) : await unflatten(tf, theta as TFJS.Tensor1D, s.layout);
   theta.dispose();
   s.layout.forEach(({ name }, i) => {
     params.get(name)!.dispose();
