@@ -37,18 +37,17 @@ const bceOf = (z: number, y: number) => Math.max(z, 0) - z * y + Math.log1p(Math
 export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, adam: AdamState, opt: AdamOptions, inputs: Inputs, y: Float32Array, micro = inputs.shape[0], replicas?: Replicas): Promise<number> {
   const names = net.specs.map((s) => s.name);
   const [B, L, E] = inputs.shape;
-  const size = micro;
   const job = (at: number): PassJob => {
-    const n = Math.min(size, B - at);
+    const n = Math.min(micro, B - at);
     return { x: inputs.x.subarray(at * L * E, (at + n) * L * E), y: y.subarray(at, at + n), lengths: inputs.lengths.slice(at, at + n), L, E, batch: B };
   };
-  const values = replicas && B > size ? await paramValues(net, params) : [];
+  const values = replicas && B > micro ? await paramValues(net, params) : [];
   const remote = new Map<number, ReturnType<Replicas['pass']>>();
-  for (let at = 0, i = 0; at < B; at += size, i++) if (i % (replicas?.threads ?? 1)) remote.set(at, replicas!.pass(i % replicas!.threads, values, job(at)));
+  for (let at = 0, i = 0; at < B; at += micro, i++) if (i % (replicas?.threads ?? 1)) remote.set(at, replicas!.pass(i % replicas!.threads, values, job(at)));
   let grads: T[] = [];
   let loss = 0;
   try {
-    for (let at = 0; at < B; at += size) {
+    for (let at = 0; at < B; at += micro) {
       const r = remote.get(at);
       const pass = r ? await r.then((p) => ({ value: p.loss, grads: p.grads.map((g, k) => tf.tensor(g, net.specs[k].shape, 'float32')) })) : passGrads(tf, net, params, job(at));
       loss += typeof pass.value === 'number' ? pass.value : (await pass.value.data())[0];
