@@ -35,7 +35,7 @@ async function run(job: ChildJob) {
   const def = Object.values(mod).find((v): v is NodeDef => (v as NodeDef)?.kind === job.kind);
   if (!def || def.mode !== 'barrier') throw new Error(`${job.module} exports no barrier kind "${job.kind}"`);
   const ctx: NodeContext = {
-    id: job.id, params: job.params, seed: job.seed, rng: rngFrom(job.seedKey), rngFor: (label) => rngFrom(`${job.seedKey}:${label}`), scratch: job.scratch, checkpoints: job.checkpoints, artifacts: job.artifacts, backend: job.backend,
+    id: job.id, params: job.params, seed: job.seed, rng: rngFrom(job.seedKey), rngFor: (label) => rngFrom(`${job.seedKey}:${label}`), scratch: job.scratch, checkpoints: job.checkpoints, artifacts: job.artifacts, backend: job.backend, threads: job.threads,
     log: (message) => void send({ type: 'log', message }),
     progress: (done, total, info) => void send({ type: 'progress', done, total, info }),
     note: (key, value) => void send({ type: 'note', key, value }),

@@ -20,6 +20,8 @@ export interface ChildJob {
   params: Record<string, unknown>;
   seed: number;
   backend: string;
+  /** Cores it may use (ctx.threads). */
+  threads: number;
   scratch: string;
   checkpoints: string;
   artifacts: string;

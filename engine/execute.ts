@@ -10,12 +10,14 @@ import type { Available, GroupInput } from './group.js';
 import { runGroup, type GroupEnv, type NodeOutcome } from './group-runner.js';
 import { Leases } from './lease.js';
 import type { Plan } from './plan.js';
-import { Slots } from './slots.js';
+import { CoreBudget, Slots } from './slots.js';
 import type { EntryWriter } from './store.js';
 
 /** Where and how groups run (engine/group-runner.ts GroupEnv), and how many child processes at most. */
-export interface ExecuteOptions extends Omit<GroupEnv, 'signal' | 'children'> {
+export interface ExecuteOptions extends Omit<GroupEnv, 'signal' | 'children' | 'cores'> {
   signal?: AbortSignal;
+  /** Cores the model nodes share (--threads; default: the number of CPU cores). */
+  threads?: number;
   /** At most this many child processes at once (default: the number of CPU cores). */
   maxChildren?: number;
   /** Run the groups on other machines (engine/scale) instead of in this process. */
@@ -86,7 +88,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     }
   };
 
-  const env: GroupEnv = { ...opts, signal, children: new Slots(opts.maxChildren ?? availableParallelism()) };
+  const env: GroupEnv = { ...opts, signal, children: new Slots(opts.maxChildren ?? availableParallelism()), cores: new CoreBudget(opts.threads ?? availableParallelism()) };
   /** Run one group here; returns the failures of members that failed while the rest finished. */
   const runHere = async (ids: string[]): Promise<NodeFailure[]> => {
     const result = await runGroup(groupInput(plan, ids, available), env);

@@ -13,7 +13,7 @@ import type { Available, GroupInput, GroupMember } from './group.js';
 import { metricsSummaries } from './metrics.js';
 import { makeContext, type NodeEvents } from './node-context.js';
 import { runBarrier } from './run-barrier.js';
-import type { Slots } from './slots.js';
+import type { CoreBudget, Slots } from './slots.js';
 import { ARTIFACTS, type EntryWriter, type Store } from './store.js';
 import { runStreamGroup, type External, type Member, type NodeStats } from './stream-group.js';
 
@@ -46,6 +46,8 @@ export interface GroupEnv {
   inProcess?: boolean;
   /** The bound on child processes, shared by the groups of one execution. */
   children: Slots;
+  /** The cores model nodes share (--threads), by the groups of one execution. */
+  cores: CoreBudget;
 }
 
 export interface GroupResult {
@@ -72,7 +74,7 @@ export async function runGroup(group: GroupInput, env: GroupEnv): Promise<GroupR
       notes.set(g.node.id, n);
       const entry = g.node.cache || g.readOutside ? await env.store.begin(g.key, g.node.kind, metricsSummaries(g.node.def)) : undefined;
       const artifacts = entry ? join(entry.dir, ARTIFACTS) : join(scratch, g.node.id, ARTIFACTS);
-      const ctx = makeContext({ member: g, scratchRoot: scratch, checkpointRoot: env.checkpointDir, artifacts, backend: env.backend, events: env.events, notes: n, signal: env.signal });
+      const ctx = makeContext({ member: g, scratchRoot: scratch, checkpointRoot: env.checkpointDir, artifacts, backend: env.backend, threads: 1, events: env.events, notes: n, signal: env.signal });
       const m: Member = { p: g, ctx, writers: new Map(), stats: { ms: 0, rows: {}, batches: 0 } };
       if (entry) {
         writers.set(g.node.id, entry);
@@ -92,9 +94,9 @@ export async function runGroup(group: GroupInput, env: GroupEnv): Promise<GroupR
     }
     let dead = new Map<string, NodeFailure>();
     if (members.length === 1 && inChild(members[0].p, env)) {
-      await runChild(members[0], group, writers.get(members[0].p.node.id)!, notes.get(members[0].p.node.id)!, env);
+      await withCores(members[0], env, () => runChild(members[0], group, writers.get(members[0].p.node.id)!, notes.get(members[0].p.node.id)!, env));
     } else if (members.length === 1 && members[0].p.node.def.mode === 'barrier') {
-      await runBarrier(members[0], external);
+      await withCores(members[0], env, () => runBarrier(members[0], external));
     } else {
       dead = await runStreamGroup(members, external, env.concurrency);
     }
@@ -140,11 +142,24 @@ async function runChild(m: Member, group: GroupInput, entry: EntryWriter, notes:
   const { node, key, seedKey } = m.p;
   const job: ChildJob = {
     module: node.def.module, kind: node.kind, id: node.id, key, seedKey, params: node.params,
-    seed: node.seed, backend: m.ctx.backend, scratch: m.ctx.scratch, checkpoints: m.ctx.checkpoints, artifacts: m.ctx.artifacts, inputs, outDir: entry.dir,
+    seed: node.seed, backend: m.ctx.backend, threads: m.ctx.threads, scratch: m.ctx.scratch, checkpoints: m.ctx.checkpoints, artifacts: m.ctx.artifacts, inputs, outDir: entry.dir,
   };
   const done = await env.children.run(() => runInChild(job, env.events, notes, env.signal));
   for (const [port, pm] of Object.entries(done.outputs)) entry.adopt(port, pm);
   m.stats = done.stats;
+}
+
+/**
+ * Run a model barrier with its share of the core budget: a kind that declares `threads` takes up
+ * to all of it (ctx.threads: what it got), another heavy kind one core; a light barrier takes none.
+ */
+async function withCores(m: Member, env: GroupEnv, fn: () => Promise<void>): Promise<void> {
+  const def = m.p.node.def;
+  if (!def.heavy) return fn();
+  await env.cores.run(def.threads ? env.cores.total : 1, (threads) => {
+    m.ctx = { ...m.ctx, threads };
+    return fn();
+  });
 }
 
 function inputEntry(group: GroupInput, member: GroupMember, upstream: string): Available {

@@ -20,6 +20,8 @@ export interface ContextOptions {
   artifacts: string;
   /** The run's backend, used when the node's own is 'auto'. */
   backend: string;
+  /** Cores the node may use (ctx.threads). */
+  threads: number;
   events: NodeEvents;
   /** What ctx.note records (the run record's notes of this node). */
   notes: Record<string, unknown>;
@@ -41,6 +43,7 @@ export function makeContext(o: ContextOptions): NodeContext {
     checkpoints: join(o.checkpointRoot, key),
     artifacts: o.artifacts,
     backend: node.backend === 'auto' ? o.backend : node.backend,
+    threads: o.threads,
     log: (m) => o.events.log(id, m),
     progress: (done, total, info) => o.events.progress(id, done, total, info),
     note: (k, v) => { o.notes[k] = v; },

@@ -28,6 +28,8 @@ export interface SessionOptions {
   inProcess?: boolean;
   /** At most this many model nodes in child processes at once. */
   maxChildren?: number;
+  /** Cores the model nodes share (--threads; default: the number of CPU cores). */
+  threads?: number;
   /** Run node jobs on other machines (engine/scale, `--executor bullmq`). */
   remote?: ExecuteOptions['remote'];
   /** Run command nodes (programs named in the graph); without it such a graph is refused. */
@@ -183,6 +185,7 @@ export class Session {
         backend: this.opts.backend ?? 'auto',
         inProcess: this.opts.inProcess,
         maxChildren: this.opts.maxChildren,
+        threads: this.opts.threads,
         remote: this.opts.remote,
         events: live ? live.watch(graph.name, plan, { ...quietEvents, ...this.opts.events }) : { ...quietEvents, ...this.opts.events },
       });

@@ -53,6 +53,11 @@ export interface NodeContext<P = Record<string, unknown>> {
   readonly artifacts: string;
   /** Model backend chosen for this node ('auto' unless the graph or CLI says otherwise). */
   readonly backend: string;
+  /**
+   * Cores this node may keep busy (a kind that declares `threads`: what the run's core budget gave
+   * it, engine/slots.ts; any other kind: 1). Results must not depend on it: it is not in the key.
+   */
+  readonly threads: number;
   readonly log: (message: string) => void;
   readonly progress: Progress;
   /** Record a fact for the run record (e.g. scans skipped, the backend that ran). */
@@ -76,6 +81,11 @@ interface Common<P> {
   random?: boolean;
   /** Loads heavy modules (TensorFlow.js); such kinds import them lazily inside run. */
   heavy?: boolean;
+  /**
+   * A heavy barrier that computes on several threads (ctx.threads) with results that do not depend
+   * on how many: it takes up to the run's --threads cores of the core budget while it runs.
+   */
+  threads?: boolean;
   /** Files whose content determines the output (fingerprinted into the key). */
   inputFiles?: (params: P) => Promise<string[]>;
   /**

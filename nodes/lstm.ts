@@ -24,6 +24,7 @@ export default defineNode<LstmParams>(import.meta.url, {
   description: 'Train the two-step bidirectional LSTM on slice-embedding draws; outputs the best epoch\'s weights, the history and per-draw predictions.',
   mode: 'barrier',
   heavy: true,
+  threads: true,
   random: true,
   params: {
     length: { type: 'integer', minimum: 1, default: 120, description: 'slices per training draw (paper: 120)' },
@@ -31,6 +32,7 @@ export default defineNode<LstmParams>(import.meta.url, {
     layers: { type: 'integer', minimum: 1, maximum: 16, default: 4, description: 'bidirectional layers (paper: 4)' },
     head: { type: 'integer', minimum: 1, maximum: 4096, default: 64, description: 'units of the Linear layer before the output (paper: 64)' },
     ...TRAIN_PARAMS,
+    microbatch: { ...TRAIN_PARAMS.microbatch, default: 4, description: 'draws per forward/backward pass, gradients summed over the batch in pass order; the passes of a step run on up to --threads threads at once, with the same results on any count (4: batch 8 trains on 2 threads, at the one-thread speed of whole batches; lower it for more cores); null: the whole batch' },
   },
   example: { length: 4, hidden: 4, layers: 1, head: 4, batch: 2, epochs: 1 },
   inputs: { embeddings: Embeddings, sequences: Sequences },

@@ -27,6 +27,7 @@ export default defineNode<SwinParams>(import.meta.url, {
   description: 'Train a Swin Transformer on images of slice embeddings (draw × embedding); outputs the best epoch\'s weights, the history and per-draw predictions.',
   mode: 'barrier',
   heavy: true,
+  threads: true,
   random: true,
   params: {
     length: { type: 'integer', minimum: 1, default: 224, description: 'slices per draw = image rows (paper: 224)' },
@@ -37,7 +38,7 @@ export default defineNode<SwinParams>(import.meta.url, {
     heads: { type: ['array', 'null'], items: { type: 'integer', minimum: 1 }, minItems: 1, default: null, description: "attention heads per stage (null: the preset's)" },
     window: { type: ['integer', 'null'], minimum: 1, default: null, description: "window side in tokens (null: the preset's 7)" },
     ...TRAIN_PARAMS,
-    microbatch: { ...TRAIN_PARAMS.microbatch, default: 4, description: 'draws per forward/backward pass, gradients summed over the batch (memory, not results: Swin-T at 224 × 224 needs about 0.75 GB per draw, the WebAssembly backend has 4 GB); null: the whole batch' },
+    microbatch: { ...TRAIN_PARAMS.microbatch, default: 4, description: 'draws per forward/backward pass, gradients summed over the batch (memory, not results: Swin-T at 224 × 224 needs about 0.75 GB per draw, the WebAssembly backend has 4 GB); the passes of a step run on up to --threads threads at once, with the same results on any count; null: the whole batch' },
   },
   example: { length: 6, preset: 'small-cpu', patch: 1, dim: 8, depths: [2], heads: [2], window: 2, batch: 2, epochs: 1 },
   inputs: { embeddings: Embeddings, sequences: Sequences },

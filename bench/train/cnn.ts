@@ -87,7 +87,7 @@ for (let r = 0; r < rounds; r++) {
 }
 for (const i of info) if (i.params !== trainable) throw new Error(`PyTorch's model has ${i.params} parameters, ours ${trainable}: the two networks differ`);
 for (const line of await hostLines(tf, backend, info[0])) console.log(line);
-console.log(`load average at the end: ${loadNow()}; same ${trainable} parameters on both sides`);
+console.log(`load average at the end: ${loadNow()}; same ${trainable} parameters on both sides; tfjs-wasm on one thread: cnn-trainer has no data-parallel training yet (docs/cnn.md, Threads), so its all-cores figure is its one-thread figure`);
 for (const [i, side] of info.entries()) {
   console.log(`median: tfjs-wasm ${median(ts).toFixed(2)} slices/s, PyTorch (${side.threads} thread${side.threads > 1 ? 's' : ''}) ${median(py[i]).toFixed(2)} slices/s, ratio ${(median(ts) / median(py[i])).toFixed(2)}×`);
 }

@@ -2,11 +2,13 @@
 // process times Adam steps of the lstm and swin nodes' networks on the WebAssembly backend (fused
 // LSTM kernels, SIMD window attention) and seq.py times the same models in PyTorch twice, one
 // process at one thread (torch.set_num_threads(1), OpenBLAS/OpenMP/MKL held to one thread) and one
-// on all cores (PyTorch's default count is printed: Debian's build defaults to 1 on 2 cores), step for step in alternation, so that all see the same load
-// on a shared machine. Prints the machine, load and both sides' builds (host.ts), then sequences
-// per second from the median step's wall time against each PyTorch (medians of the per-step
-// ratios), and against one-thread PyTorch from CPU time (process.cpuUsage / time.process_time).
-// --threads N trains our side data-parallel on N threads (nodes/kernels/seq/replicas.ts; default 1).
+// on all cores (PyTorch's default count is printed: Debian's build defaults to 1 on 2 cores), and our
+// side likewise once on one thread and once on N data-parallel threads (nodes/kernels/seq/replicas.ts;
+// --threads N, default all cores), step for step in alternation, so that all see the same load on a
+// shared machine. Both of ours take the nodes' passes (microbatch 4 of batch 8), so they compute
+// the same bytes. Prints the machine, load and both sides' builds (host.ts), then sequences per
+// second from the median step's wall time (one thread against one-thread PyTorch, N threads against
+// all-core PyTorch: medians of the per-step ratios), and one-thread CPU-time ratios.
 // Run: npx tsc -p tsconfig.json && node dist/bench/train/seq.js [--tiny] [--steps N] [--threads N]
 // The PyTorch side needs python3 with torch (Debian: apt-get install python3-torch); PYTHON picks the interpreter.
 import { spawn } from 'node:child_process';
@@ -28,7 +30,9 @@ import { cores, hostLines, loadNow, type TorchInfo } from './host.js';
 
 const args = process.argv.slice(2);
 const steps = args.includes('--steps') ? Number(args[args.indexOf('--steps') + 1]) : 8;
-const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
+const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : cores;
+/** Draws per pass: the lstm and swin nodes' default microbatch. */
+const MICRO = 4;
 const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 interface Config { name: string; kind: 'lstm' | 'swin'; batch: number; [k: string]: unknown }
@@ -66,8 +70,8 @@ function torchSide(threads: number) {
   };
 }
 
-/** A training loop of the ctflow side on random inputs: one warm-up step, then `step()` times one. */
-async function ours(c: Config) {
+/** A training loop of the ctflow side on `threads` threads on random inputs: one warm-up step, then `step()` times one. */
+async function ours(c: Config, threads: number) {
   const net: SeqNet = c.kind === 'lstm' ? lstmNet(lstm, c.length as number) : swinNet(tf, c as never);
   const rngFor = (label: string) => rngFrom(`bench:${label}`);
   const params = new Map(initialEntries(net.specs, rngFor).map((e) => [e.name, tf.tensor(e.data, e.shape, 'float32') as TFJS.Tensor]));
@@ -78,11 +82,11 @@ async function ours(c: Config) {
   const adam = adamState();
   const opt = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 };
   const replicas = threads > 1 ? await Replicas.start(net, backend, threads) : undefined;
-  await trainStep(tf, net, params, adam, opt, inputs, y, c.batch, replicas);
+  await trainStep(tf, net, params, adam, opt, inputs, y, MICRO, replicas);
   return {
     step: async (): Promise<Step> => {
       const [c0, w0] = [process.cpuUsage(), performance.now()];
-      await trainStep(tf, net, params, adam, opt, inputs, y, c.batch, replicas);
+      await trainStep(tf, net, params, adam, opt, inputs, y, MICRO, replicas);
       const u = process.cpuUsage(c0);
       return { cpu_ms: (u.user + u.system) / 1000, wall_ms: performance.now() - w0 };
     },
@@ -99,28 +103,28 @@ const infos: (TorchInfo & { threads: number })[] = [];
 for (const t of torches) infos.push(await t.next());
 const results: { c: Config; steps: Step[][] }[] = [];
 for (const c of configs) {
-  const mine = await ours(c);
+  const mine = [await ours(c, 1), await ours(c, threads)];
   for (const t of torches) await t.ask({ config: c });
   const rows: Step[][] = [];
   for (let i = 0; i < steps; i++) {
-    const row = [await mine.step()];
+    const row = [await mine[0].step(), await mine[1].step()];
     for (const t of torches) row.push(await t.ask({ step: true }));
     rows.push(row);
-    console.error(`${c.name}: step ${i + 1}: wall ms ctflow ${row[0].wall_ms.toFixed(0)}, torch×1 ${row[1].wall_ms.toFixed(0)}, torch×${infos[1].threads} ${row[2].wall_ms.toFixed(0)}`);
+    console.error(`${c.name}: step ${i + 1}: wall ms ctflow×1 ${row[0].wall_ms.toFixed(0)}, ctflow×${threads} ${row[1].wall_ms.toFixed(0)}, torch×1 ${row[2].wall_ms.toFixed(0)}, torch×${infos[1].threads} ${row[3].wall_ms.toFixed(0)}`);
   }
-  await mine.dispose();
+  for (const m of mine) await m.dispose();
   results.push({ c, steps: rows });
 }
 for (const t of torches) t.close();
 
 for (const line of await hostLines(tf, backend, infos[0])) console.log(line);
-console.log(`ctflow side on ${threads} thread${threads > 1 ? 's (data-parallel replicas)' : ''}; load average at the end: ${loadNow()}; ${steps} alternating steps per side after a warm-up; medians`);
+console.log(`ctflow on 1 thread and on ${threads} (data-parallel replicas, passes of ${MICRO}); load average at the end: ${loadNow()}; ${steps} alternating steps per side after a warm-up; medians`);
 const n = infos[1].threads;
-console.log(`${'model'.padEnd(40)} ${'batch'.padStart(5)}  ${'ctflow seq/s'.padStart(12)}  ${'torch×1'.padStart(8)}  ${`torch×${n}`.padStart(8)}  ${'ratio×1'.padStart(7)}  ${`ratio×${n}`.padStart(7)}   (CPU time: ctflow, torch×1, ratio)`);
+console.log(`${'model'.padEnd(40)} ${'batch'.padStart(5)}  ${'ctflow×1'.padStart(8)}  ${`ctflow×${threads}`.padStart(8)}  ${'torch×1'.padStart(8)}  ${`torch×${n}`.padStart(8)}  ${'ratio×1'.padStart(7)}  ${`ratio×${threads}:${n}`.padStart(9)}   (seq/s; CPU time ×1: ctflow, torch, ratio)`);
 for (const { c, steps: rows } of results) {
   const rate = (ms: number) => (c.batch * 1000) / ms;
   const med = (side: number, key: keyof Step) => median(rows.map((r) => r[side][key]));
-  const ratio = (side: number, key: keyof Step) => median(rows.map((r) => r[side][key] / r[0][key]));
-  const cols = [rate(med(0, 'wall_ms')), rate(med(1, 'wall_ms')), rate(med(2, 'wall_ms'))].map((v, i) => v.toFixed(2).padStart([12, 8, 8][i]));
-  console.log(`${c.name.padEnd(40)} ${String(c.batch).padStart(5)}  ${cols.join('  ')}  ${ratio(1, 'wall_ms').toFixed(2).padStart(7)}  ${ratio(2, 'wall_ms').toFixed(2).padStart(7)}   (${rate(med(0, 'cpu_ms')).toFixed(2)}, ${rate(med(1, 'cpu_ms')).toFixed(2)}, ${ratio(1, 'cpu_ms').toFixed(2)})`);
+  const ratio = (mine: number, side: number, key: keyof Step) => median(rows.map((r) => r[side][key] / r[mine][key]));
+  const cols = [0, 1, 2, 3].map((i) => rate(med(i, 'wall_ms')).toFixed(2).padStart(8));
+  console.log(`${c.name.padEnd(40)} ${String(c.batch).padStart(5)}  ${cols.join('  ')}  ${ratio(0, 2, 'wall_ms').toFixed(2).padStart(7)}  ${ratio(1, 3, 'wall_ms').toFixed(2).padStart(9)}   (${rate(med(0, 'cpu_ms')).toFixed(2)}, ${rate(med(2, 'cpu_ms')).toFixed(2)}, ${ratio(0, 2, 'cpu_ms').toFixed(2)})`);
 }

@@ -6,12 +6,13 @@ import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--executor bullmq --redis URL | --executor slurm [--partition P] [--account A] [--slurm-opt K=V]…] [--no-report] [--quiet|--json]',
+  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--threads N] [--executor bullmq --redis URL | --executor slurm [--partition P] [--account A] [--slurm-opt K=V]…] [--no-report] [--quiet|--json]',
   summary: 'run a graph: cached nodes are reused, the rest run and are stored',
   options: {
     ...graphOptions,
     backend: { type: 'string', arg: 'NAME', help: 'model backend: auto, tensorflow-gpu, tensorflow, wasm, cpu, webgpu' },
     concurrency: { type: 'string', arg: 'N', help: 'scans in flight per stream group (default 2)' },
+    threads: { type: 'string', arg: 'N', help: 'cores the model nodes share; lstm, swin and embedder run on up to N threads (default: CPU cores; results do not depend on it)' },
     'in-process': { type: 'boolean', help: 'run model nodes in this process (default: a child process each)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     json: { type: 'boolean', help: 'progress as JSON lines on stdout' },
@@ -23,7 +24,7 @@ export const runCommand: Command = {
     const concurrency = integerOption(opts, 'concurrency', 1);
     const events = reporter(reporterMode(opts));
     const remote = await scaleExecutor(opts);
-    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, events, inProcess: Boolean(opts['in-process']), remote });
+    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, threads: integerOption(opts, 'threads', 1), events, inProcess: Boolean(opts['in-process']), remote });
     const graph = loadOrThrow(session, file, opts.set);
     const t0 = Date.now();
     const out = await session.run(graph).finally(() => remote?.close());

@@ -9,11 +9,12 @@ import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const sweepCommand: Command = {
   name: 'sweep',
-  usage: 'GRAPH.yaml [--jobs N] [--dry-run] [--format table|md|csv|json] [--executor bullmq --redis URL | --executor slurm [--partition P] [--account A] [--slurm-opt K=V]…] [--no-report]',
+  usage: 'GRAPH.yaml [--jobs N] [--threads N] [--dry-run] [--format table|md|csv|json] [--executor bullmq --redis URL | --executor slurm [--partition P] [--account A] [--slurm-opt K=V]…] [--no-report]',
   summary: "run a graph's sweep: block and replicates as one DAG (shared nodes run once), then compare the variants",
   options: {
     ...graphOptions,
     jobs: { type: 'string', arg: 'N', help: 'model nodes in child processes at once (default: CPU cores)' },
+    threads: { type: 'string', arg: 'N', help: 'cores the model nodes share; lstm, swin and embedder run on up to N threads (default: CPU cores; results do not depend on it)' },
     'dry-run': { type: 'boolean', help: 'show the variants, what they share and the estimate; run nothing' },
     format: { type: 'string', arg: 'FORMAT', help: 'comparison table format: table (default), md, csv, json' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
@@ -24,7 +25,7 @@ export const sweepCommand: Command = {
     const file = oneFile(args);
     const jobs = integerOption(opts, 'jobs', 1);
     const remote = await scaleExecutor(opts);
-    const session = await openSession(opts, { maxChildren: jobs, events: reporter(reporterMode(opts)), remote });
+    const session = await openSession(opts, { maxChildren: jobs, threads: integerOption(opts, 'threads', 1), events: reporter(reporterMode(opts)), remote });
     const { variants, issues } = session.loadSweep(file, (opts.set as string[] | undefined) ?? []);
     if (!variants.length) throw new GraphError(issues);
     const { combined, plan } = await session.planSweep(variants, file);

@@ -3,12 +3,13 @@
 // sink's lease on the shared store, answer from the store when the entry is there already,
 // else run the nodes with the engine and publish the entry. Failures come back as a JobResult
 // the coordinator reads (a failed node, or a corrupt input to evict), or as plain text.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CorruptEntry, NodeFailure } from '../errors.js';
 import { runGroup, type NodeOutcome } from '../group-runner.js';
 import type { Leases } from '../lease.js';
 import type { Registry } from '../registry.js';
-import { Slots } from '../slots.js';
+import { CoreBudget, Slots } from '../slots.js';
 import type { JobResult, NodeJob, WireOutcome } from './jobs.js';
 import { jobGroup } from './job-group.js';
 import type { SharedStore } from './store.js';
@@ -20,6 +21,8 @@ export interface JobEnv {
   /** A scratch directory of this job's own. */
   scratch: string;
   allowCommands?: boolean;
+  /** The cores model nodes share, across the jobs of one worker (default: the machine's, for this job). */
+  cores?: CoreBudget;
   /** A line a node logged; progress of a node (by key). */
   log(node: string, key: string, message: string): void;
   progress(key: string, done: number, total: number, info?: string): void;
@@ -52,7 +55,7 @@ async function attempt(data: NodeJob, env: JobEnv): Promise<JobDone> {
     if ((await env.store.pull(sink.key)).hit) return { status: 'cached', result: cachedResult(data), stored: [] };
     const { outcomes } = await runGroup(group, {
       store: env.store.local, scratchDir: env.scratch, checkpointDir: join(env.store.local.root, 'checkpoints'),
-      concurrency: data.concurrency, backend: data.backend, children: new Slots(1), signal: new AbortController().signal,
+      concurrency: data.concurrency, backend: data.backend, children: new Slots(1), cores: env.cores ?? new CoreBudget(availableParallelism()), signal: new AbortController().signal,
       events: {
         log: (node, message) => env.log(node, keyOf.get(node)!, message),
         progress: (node, done, total, info) => env.progress(keyOf.get(node)!, done, total, info),

@@ -12,6 +12,7 @@ import { Worker, type Job } from 'bullmq';
 import { Leases } from '../lease.js';
 import type { Registry } from '../registry.js';
 import type { JobResult, NodeJob } from './jobs.js';
+import type { CoreBudget } from '../slots.js';
 import { runNodeJob } from './run-job.js';
 import { DEFAULT_PREFIX, DEFAULT_TIMING, QUEUES, type Timing } from './queue.js';
 import { redisConnection } from './redis.js';
@@ -27,6 +28,8 @@ export interface WorkerOptions {
   heavyConcurrency: number;
   /** Run jobs of command nodes (programs named in graphs): off unless the worker's user allows it. */
   allowCommands?: boolean;
+  /** The cores this worker's model jobs share (--threads; default: the machine's). */
+  cores?: CoreBudget;
   timing?: Timing;
   prefix?: string;
   onEvent?: (e: WorkerEvent) => void;
@@ -69,7 +72,7 @@ async function processJob(job: Job<NodeJob, JobResult>, opts: WorkerOptions, lea
   const jobId = job.id!;
   emit({ event: 'active', job: jobId, nodes: job.data.nodes.map((n) => n.id) });
   const done = await runNodeJob(job.data, {
-    store: opts.store, registry: opts.registry, leases, scratch: join(scratch, jobId.slice(0, 16)), allowCommands: opts.allowCommands,
+    store: opts.store, registry: opts.registry, leases, scratch: join(scratch, jobId.slice(0, 16)), allowCommands: opts.allowCommands, cores: opts.cores,
     log: (node, key, message) => {
       emit({ event: 'log', job: jobId, node, message });
       void job.updateProgress({ key, log: message }).catch(() => {}); // the coordinator prints it

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { rngFrom } from '../../engine/rng.js';
 import type { NodeContext } from '../../engine/types.js';
 
-export function testContext<P>(params: P, opts: { id?: string; seed?: number } = {}): NodeContext<P> & { notes: Record<string, unknown>; logs: string[] } {
+export function testContext<P>(params: P, opts: { id?: string; seed?: number; threads?: number } = {}): NodeContext<P> & { notes: Record<string, unknown>; logs: string[] } {
   const notes: Record<string, unknown> = {};
   const logs: string[] = [];
   return {
@@ -18,6 +18,7 @@ export function testContext<P>(params: P, opts: { id?: string; seed?: number } =
     checkpoints: mkdtempSync(join(tmpdir(), 'ctflow-ckpt-')),
     artifacts: mkdtempSync(join(tmpdir(), 'ctflow-art-')),
     backend: 'auto',
+    threads: opts.threads ?? 1,
     log: (m) => logs.push(m),
     progress: () => {},
     note: (k, v) => { notes[k] = v; },

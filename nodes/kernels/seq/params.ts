@@ -9,7 +9,10 @@ export interface SeqTrainParams {
   name: string | null;
   /** Draws per batch. */
   batch: number;
-  /** Draws per forward/backward pass, gradients summed over the batch (memory); null: the whole batch. */
+  /**
+   * Draws per forward/backward pass, gradients summed over the batch in pass order; a step's passes
+   * run on up to ctx.threads threads at once (the same passes and bytes on any count). null: the whole batch.
+   */
   microbatch: number | null;
   /** Most epochs (each: one fresh random draw of every training scan). */
   epochs: number;
@@ -22,7 +25,7 @@ export interface SeqTrainParams {
 export const TRAIN_PARAMS = {
   name: { type: ['string', 'null'], minLength: 1, default: null, description: "the predictions' model name (null: the kind, lstm or swin)" },
   batch: { type: 'integer', minimum: 1, maximum: 1024, default: 8, description: 'draws per batch' },
-  microbatch: { type: ['integer', 'null'], minimum: 1, default: null as number | null, description: 'draws per forward/backward pass, gradients summed over the batch (memory, not results: equal up to rounding); null: the whole batch' },
+  microbatch: { type: ['integer', 'null'], minimum: 1, default: null as number | null, description: 'draws per forward/backward pass, gradients summed over the batch (memory, not results: equal up to rounding); the passes of a step run on up to --threads threads, with the same results on any count; null: the whole batch' },
   epochs: { type: 'integer', minimum: 1, default: 20, description: 'most epochs (each: one fresh random draw of every training scan)' },
   patience: { type: 'integer', minimum: 1, default: 5, description: 'stop after this many epochs without a better validation F1' },
   lr: { type: 'number', exclusiveMinimum: 0, default: 1e-4, description: "Adam learning rate (β 0.9, 0.999; the paper's CNN setting)" },

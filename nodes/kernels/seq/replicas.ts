@@ -2,18 +2,14 @@
 // threads (replica-worker.ts), each with its own WebAssembly instance, take passes of a training step
 // while this thread takes its own; trainStep (train.ts) sums the passes' gradients in pass order,
 // whoever computed them, and takes one Adam step here. A replica computes a pass with the same code
-// and the same WebAssembly build as this thread, so the sum has the bytes of a one-thread step with
-// passes of the same size: the thread count changes results only by how it splits the batch
-// (passSize), and two runs with the same count are byte-identical.
+// and the same WebAssembly build as this thread, and the passes are the same whatever the thread
+// count (params.microbatch sets them), so a step on N threads has the bytes of a one-thread step.
 import { Worker } from 'node:worker_threads';
 import type * as TFJS from '@tensorflow/tfjs';
 import type { SeqNet } from './net.js';
 import type { PassJob } from './pass.js';
 
 interface Reply { ready?: true; loss?: number; grads?: Float32Array[]; error?: string }
-
-/** Draws per pass: at most `microbatch`, and few enough that every thread gets one. */
-export const passSize = (batch: number, microbatch: number, threads: number) => Math.min(microbatch, Math.ceil(batch / threads));
 
 export class Replicas {
   private constructor(private readonly workers: Worker[], private readonly queues: ((r: Reply) => void)[][]) {}

@@ -12,6 +12,7 @@ import { useBackend, type TF } from '../tf/backend.js';
 import { adamEntries, adamState, adamUpdate, restoreAdam, type AdamOptions, type AdamState } from '../train/adam.js';
 import { fit, type Validation } from '../train/fit.js';
 import { historyBatch } from '../train/history.js';
+import { HOST_BACKENDS } from './host.js';
 import { drawsOf, type Draw, type ScanSlices } from './data.js';
 import { assemble, EmbeddingCache, indexEmbeddings, type Inputs } from './embedding-index.js';
 import { initialEntries } from './init.js';
@@ -20,7 +21,7 @@ import type { SeqNet } from './net.js';
 import type { SeqTrainParams } from './params.js';
 import { passGrads, type PassJob } from './pass.js';
 import { drawScorer, entryFinder, predictionBatches } from './predict.js';
-import { paramValues, passSize, type Replicas } from './replicas.js';
+import { paramValues, Replicas } from './replicas.js';
 import { draw, type SeqMode } from './sampling.js';
 
 type T = TFJS.Tensor;
@@ -30,24 +31,23 @@ const bceOf = (z: number, y: number) => Math.max(z, 0) - z * y + Math.log1p(Math
 /**
  * One Adam step on `inputs` with labels `y`, in passes of at most `micro` draws whose gradients are
  * summed in pass order (each pass's loss weighted by its share of the batch); returns the batch's
- * mean loss. With `replicas`, passes are at most passSize(…) draws and pass i runs on thread
- * i mod threads (0: this one), all at once.
+ * mean loss. With `replicas`, pass i runs on thread i mod threads (0: this one), all at once: the
+ * same passes and the same sum, so the same bytes as without.
  */
 export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, adam: AdamState, opt: AdamOptions, inputs: Inputs, y: Float32Array, micro = inputs.shape[0], replicas?: Replicas): Promise<number> {
   const names = net.specs.map((s) => s.name);
   const [B, L, E] = inputs.shape;
-  const size = replicas ? passSize(B, micro, replicas.threads) : micro;
   const job = (at: number): PassJob => {
-    const n = Math.min(size, B - at);
+    const n = Math.min(micro, B - at);
     return { x: inputs.x.subarray(at * L * E, (at + n) * L * E), y: y.subarray(at, at + n), lengths: inputs.lengths.slice(at, at + n), L, E, batch: B };
   };
-  const values = replicas && B > size ? await paramValues(net, params) : [];
+  const values = replicas && B > micro ? await paramValues(net, params) : [];
   const remote = new Map<number, ReturnType<Replicas['pass']>>();
-  for (let at = 0, i = 0; at < B; at += size, i++) if (i % (replicas?.threads ?? 1)) remote.set(at, replicas!.pass(i % replicas!.threads, values, job(at)));
+  for (let at = 0, i = 0; at < B; at += micro, i++) if (i % (replicas?.threads ?? 1)) remote.set(at, replicas!.pass(i % replicas!.threads, values, job(at)));
   let grads: T[] = [];
   let loss = 0;
   try {
-    for (let at = 0; at < B; at += size) {
+    for (let at = 0; at < B; at += micro) {
       const r = remote.get(at);
       const pass = r ? await r.then((p) => ({ value: p.loss, grads: p.grads.map((g, k) => tf.tensor(g, net.specs[k].shape, 'float32')) })) : passGrads(tf, net, params, job(at));
       loss += typeof pass.value === 'number' ? pass.value : (await pass.value.data())[0];
@@ -105,7 +105,13 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
   const params = new Map(initialEntries(net.specs, ctx.rngFor).map((e) => [e.name, tf.tensor(e.data, e.shape, 'float32')]));
   const adam = adamState();
   const opt: AdamOptions = { lr: p.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: p.weightDecay };
+  const micro = p.microbatch ?? p.batch;
+  // passes run on threads only where the backend computes in this thread (wasm, cpu); native and GPU backends have their own
+  const threads = (HOST_BACKENDS as readonly string[]).includes(backend) ? Math.min(ctx.threads, Math.ceil(Math.min(p.batch, train.length) / micro)) : 1;
+  ctx.note('threads', threads);
+  let replicas: Replicas | undefined;
   try {
+    if (threads > 1) replicas = await Replicas.start(net, backend, threads);
     const fingerprint = createHash('sha256').update(JSON.stringify({
       config: net.config, length: net.length, batch: p.batch, opt, backend,
       train: train.map((e) => e.ref.scan), validation: validation.map((d) => [d.scan, d.draw, Array.from(d.slices)]),
@@ -130,9 +136,9 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
           yield async () => {
             const items = group.map((entry) => ({ entry, slices: epochDraw(net.kind, entry.ref, net.length, ctx.rngFor, epoch) }));
             const y = Float32Array.from(group, (e) => e.ref.label!);
-            const loss = await trainStep(tf, net, params, adam, opt, await assemble(items, emb, net, who), y, p.microbatch ?? p.batch).catch((e: Error) => {
+            const loss = await trainStep(tf, net, params, adam, opt, await assemble(items, emb, net, who), y, micro, replicas).catch((e: Error) => {
               throw /Aborted\(\)/.test(e.message)
-                ? new Error(`${who}: the ${backend} backend ran out of memory in a training step of ${Math.min(p.microbatch ?? p.batch, group.length)} draws per pass (${e.message}); lower params.microbatch`)
+                ? new Error(`${who}: the ${backend} backend ran out of memory in a training step of ${Math.min(micro, group.length)} draws per pass (${e.message}); lower params.microbatch`)
                 : e;
             });
             return { loss, weight: group.length };
@@ -151,6 +157,7 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
     }
     yield* predictionBatches(inputs.sequences, score, entryOf, p.name ?? kind, who);
   } finally {
+    await replicas?.close();
     tf.dispose([...params.values(), ...adam.m.values(), ...adam.v.values()]);
     net.dispose();
   }

@@ -66,6 +66,19 @@ describe('embedder', function () {
     va.forEach((row, i) => row.forEach((v, k) => expect(v).to.be.closeTo(vb[i][k], 1e-5)));
   });
 
+  it('on 3 threads (worker replicas, wasm) gives the bytes of 1 thread', async () => {
+    const bytes = async (threads: number) => {
+      const ctx = { ...testContext({ batch: 4 }, { threads }), backend: 'wasm' };
+      const out = await embed({ batch: 4 }, data.slices, [model], ctx);
+      expect(ctx.notes.threads).to.equal(Math.min(threads, data.slices.length));
+      return Buffer.concat(out.flatMap(({ embeddings }) => [embeddings.getChild('embedding')!.data[0].children[0].values, embeddings.getChild('prob')!.data[0].values].map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength))));
+    };
+    const one = await bytes(1);
+    expect(one.length).to.be.above(0);
+    expect((await bytes(3)).equals(one)).to.equal(true);
+    expect((await bytes(2)).equals(one)).to.equal(true);
+  });
+
   it('refuses a weights table that is not a cnn-trainer model, or lists a tensor twice', async () => {
     const entries = batchToEntries(model);
     const noConfig = entriesToBatch(entries.filter((e) => e.name !== CONFIG_ROW));

@@ -33,11 +33,11 @@ function sequences(mode: 'lstm' | 'swin', length: number): RecordBatch[] {
 
 interface Run { outputs: Outputs[]; ctx: NodeContext<unknown> & { notes: Record<string, unknown> }; tensors: number[] }
 
-async function train<P>(def: typeof lstm | typeof swin, params: P, opts: { checkpoints?: string; abortAfter?: number } = {}, seqs: RecordBatch[]): Promise<Run> {
+async function train<P>(def: typeof lstm | typeof swin, params: P, opts: { checkpoints?: string; abortAfter?: number; threads?: number } = {}, seqs: RecordBatch[]): Promise<Run> {
   const { tf } = await useBackend('wasm');
   const { value, errors } = checkParams(def, params as Record<string, unknown>);
   expect(errors).to.deep.equal([]);
-  const base = testContext(value, { id: `my-${def.kind}`, seed: 3 }); // the model name is the kind, not the id
+  const base = testContext(value, { id: `my-${def.kind}`, seed: 3, threads: opts.threads }); // the model name is the kind, not the id
   const abort = new AbortController();
   const tensors: number[] = [];
   const ctx = {
@@ -121,6 +121,22 @@ describe('lstm and swin nodes: training on synthetic embeddings', function () {
     expect(parts.loss).to.be.closeTo(whole.loss, 1e-6);
     expect(relErr(parts.values, whole.values)).to.be.below(1e-6);
     expect(relErr((await after(5)).values, whole.values)).to.equal(0);
+  });
+
+  it('lstm and swin on 2 and 3 threads (worker replicas) give the bytes of 1 thread: weights, history, predictions', async () => {
+    const swinParams: Partial<SwinParams> = { length: 32, preset: 'small-cpu', patch: 2, dim: 8, depths: [2], heads: [2], window: 4, batch: 4, microbatch: 1, epochs: 2, lr: 0.001 };
+    for (const [def, params, seqs] of [[lstm, { ...lstmParams, microbatch: 1, epochs: 2 }, lstmSeqs], [swin, swinParams, sequences('swin', 32)]] as const) {
+      const runs = [];
+      for (const threads of [1, 2, 3]) runs.push(await train(def, params, { threads }, seqs));
+      expect(runs.map((r) => r.ctx.notes.threads), def.kind).to.deep.equal([1, 2, 3]);
+      const predictions = (r: Run) => r.outputs.slice(1).flatMap((o) => Array.from(o.predictions.getChild('prob')!.toArray() as Float32Array));
+      for (const r of runs.slice(1)) {
+        expect(modelBytes(r).equals(modelBytes(runs[0])), def.kind).to.equal(true);
+        const figures = (x: Run) => history(x).map(({ seconds: _s, ...rest }) => rest);
+        expect(figures(r)).to.deep.equal(figures(runs[0]));
+        expect(predictions(r)).to.deep.equal(predictions(runs[0]));
+      }
+    }
   });
 
   it('refuses evaluation draws of the wrong length for the swin image, naming the scan and the fix', async () => {
