@@ -47,32 +47,43 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
     skippedSlices.push({ file, reason });
     ctx.log(`image-folder: skipped slice ${file} (${reason})`);
   };
-  // The next scan decodes (sharp, on libuv's threads) while this one is consumed downstream.
+  /** A scan's batch, or nothing when none of its slices is usable (noted). */
+  const batchOf = (scan: ScanDir, read: Awaited<ReturnType<typeof readScan>>) => {
+    if ('files' in read) {
+      oversizedScans.push({ scan_id: scan.scanId, files: read.files });
+      ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): ${read.files} slice files, more than ${MAX_SLICES} (not one CT series?)`);
+      return undefined;
+    }
+    let slices = read.slices;
+    const sizes = sliceSizes(slices);
+    if (sizes.length > 1) {
+      mixedSizes.push({ scan_id: scan.scanId, sizes, action: ctx.params.mixedSizes });
+      slices = applyMixedSizes(scan.scanId, scan.dir, slices, sizes, ctx.params.mixedSizes);
+      ctx.log(`image-folder: scan ${scan.scanId} has mixed slice sizes; ${ctx.params.mixedSizes === 'drop' ? 'dropped' : 'kept its last slice'}`);
+    } else if (slices.length === 0) {
+      emptyScans.push(scan.scanId);
+      ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
+    }
+    return slices.length > 0 ? sliceBatch(scan, slices, table) : undefined;
+  };
+  // The next scan decodes (sharp, on libuv's threads) while this one is consumed downstream. Only
+  // the batch is held across the yield: the decoded grey slices (half a scan again) stay in
+  // take()'s frame, which has ended by then; read in this generator's frame, they stayed alive
+  // until the next scan was asked for (issue 23).
   const load = (scan: ScanDir) => readScan(scan, skip);
   let next = scans.length > 0 ? load(scans[0]) : undefined;
+  const take = async (i: number) => {
+    const read = await next!;
+    next = i + 1 < scans.length ? load(scans[i + 1]) : undefined;
+    next?.catch(() => undefined);                    // awaited next turn; handled if the run stops first
+    return batchOf(scans[i], read);
+  };
   try {
     for (const [i, scan] of scans.entries()) {
       ctx.signal.throwIfAborted();
-      const read = await next!;
-      next = i + 1 < scans.length ? load(scans[i + 1]) : undefined;
-      next?.catch(() => undefined);                  // awaited next turn; handled if the run stops first
+      const batch = await take(i);
       ctx.progress(i + 1, scans.length, scan.scanId);
-      if ('files' in read) {
-        oversizedScans.push({ scan_id: scan.scanId, files: read.files });
-        ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): ${read.files} slice files, more than ${MAX_SLICES} (not one CT series?)`);
-        continue;
-      }
-      let slices = read.slices;
-      const sizes = sliceSizes(slices);
-      if (sizes.length > 1) {
-        mixedSizes.push({ scan_id: scan.scanId, sizes, action: ctx.params.mixedSizes });
-        slices = applyMixedSizes(scan.scanId, scan.dir, slices, sizes, ctx.params.mixedSizes);
-        ctx.log(`image-folder: scan ${scan.scanId} has mixed slice sizes; ${ctx.params.mixedSizes === 'drop' ? 'dropped' : 'kept its last slice'}`);
-      } else if (slices.length === 0) {
-        emptyScans.push(scan.scanId);
-        ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
-      }
-      if (slices.length > 0) yield { slices: sliceBatch(scan, slices, table) };
+      if (batch) yield { slices: batch };
     }
   } finally {
     ctx.note('skippedSlices', skippedSlices);

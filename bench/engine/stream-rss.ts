@@ -124,4 +124,5 @@ if (opt.child) {
     const ok = ratio <= 1.2 && medians[medians.length - 1] < 2048;
     console.log(`${name.padEnd(24)} median ${medians.map((m) => m.toFixed(0)).join(' vs ')} MiB; ratio ${ratio.toFixed(2)} (goal ≤ 1.2, < 2048 MiB: ${ok ? 'met' : 'NOT met'})`);
   }
+  console.log(`load at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }

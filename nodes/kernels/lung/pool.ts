@@ -1,5 +1,7 @@
 // A worker_threads pool for the fused lung chain: slices are split into chunks that idle workers
-// take in turn. Slices held in a SharedArrayBuffer are read in place; others are copied per chunk.
+// take in turn. Slices held in a SharedArrayBuffer are read in place; others are copied per chunk,
+// when a worker takes the chunk: copying every chunk of a scan up front held a second copy of it
+// while the queue drained (issue 23), now at most one chunk per worker is copied at a time.
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
 import type { LungOptions } from './lung-area.js';
@@ -18,11 +20,13 @@ export interface LungImage { h: number; w: number; data: Int16Array }
 
 type Reply = Extract<LungReply, { results: Int32Array }>;
 interface Pending { resolve: (r: Reply) => void; reject: (e: Error) => void }
+/** A task's message, made when a worker takes it. */
+type Make = () => { task: LungTask; transfer: ArrayBuffer[] };
 
 export class LungPool {
   private readonly workers: Worker[];
   private readonly idle: Worker[] = [];
-  private readonly queue: { task: LungTask; transfer: ArrayBuffer[]; pending: Pending }[] = [];
+  private readonly queue: { make: Make; pending: Pending }[] = [];
   private readonly inFlight = new Map<Worker, { id: number; pending: Pending }>();
   private nextId = 0;
   private failure: Error | undefined;
@@ -76,9 +80,12 @@ export class LungPool {
     const out: Uint8Array[] | undefined = masks ? new Array<Uint8Array>(count) : undefined;
     const parts: Promise<void>[] = [];
     for (let first = 0; first < count; first += chunk) {
-      const m = Math.min(chunk, count - first), t = task(first, m);
-      const transfer = t.buffer instanceof SharedArrayBuffer ? [] : [t.buffer];
-      parts.push(this.submit({ id: 0, ...t, options, masks }, transfer).then((res) => {
+      const m = Math.min(chunk, count - first);
+      const make = () => {
+        const t = task(first, m);
+        return { task: { id: 0, ...t, options, masks }, transfer: t.buffer instanceof SharedArrayBuffer ? [] : [t.buffer] };
+      };
+      parts.push(this.submit(make).then((res) => {
         for (let i = 0, at = 0; i < m; i++) {
           const [r0, r1, c0, c1, area] = res.results.subarray(5 * i, 5 * i + 5);
           boxes.set([r0, r1, c0, c1], 4 * (first + i));
@@ -100,17 +107,25 @@ export class LungPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private submit(task: LungTask, transfer: ArrayBuffer[]): Promise<Reply> {
+  private submit(make: Make): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, transfer, pending: { resolve, reject } });
+      this.queue.push({ make, pending: { resolve, reject } });
       this.pump();
     });
   }
 
   private pump(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop()!, { task, transfer, pending } = this.queue.shift()!;
+      const { make, pending } = this.queue.shift()!;
+      let made: ReturnType<Make>;
+      try {
+        made = make();
+      } catch (e) {
+        pending.reject(e as Error);
+        continue;
+      }
+      const worker = this.idle.pop()!, { task, transfer } = made;
       task.id = this.nextId++;
       this.inFlight.set(worker, { id: task.id, pending });
       if (this.opts.unrefIdle) worker.ref();
