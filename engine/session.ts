@@ -30,6 +30,8 @@ export interface SessionOptions {
   maxChildren?: number;
   /** Run node jobs on other machines (engine/scale, `--executor bullmq`). */
   remote?: ExecuteOptions['remote'];
+  /** Cache sources that group their files into scans, and the stream nodes they feed, per scan (default true; off with `remote`). */
+  perScan?: boolean;
   /** Run command nodes (programs named in the graph); without it such a graph is refused. */
   allowCommands?: boolean;
   /** Tests pin implementation hashes with this. */
@@ -122,7 +124,7 @@ export class Session {
   /** Plan against the cache; reasons compare with `against` (a run id) or the latest run. */
   async plan(graph: Graph, against?: string | Map<string, PriorNode>): Promise<Plan> {
     const prior = against instanceof Map ? against : this.prior(graph, against);
-    const plan = await planGraph(graph, { store: this.store, fingerprints: this.fingerprints, prior, implHash: this.opts.implHash });
+    const plan = await planGraph(graph, { store: this.store, fingerprints: this.fingerprints, prior, implHash: this.opts.implHash, perScan: (this.opts.perScan ?? true) && !this.opts.remote });
     this.fingerprints.save();
     return plan;
   }
@@ -255,7 +257,7 @@ type NodeOutcome = ExecuteResult['outcomes'] extends Map<string, infer O> ? O : 
 
 function nothingRuns(plan: Plan): ExecuteResult {
   const outcomes: ExecuteResult['outcomes'] = new Map();
-  for (const [id, p] of plan.nodes) outcomes.set(id, { status: p.lookup?.hit || p.sameAs ? 'cached' : 'not-needed', notes: {} });
+  for (const [id, p] of plan.nodes) outcomes.set(id, { status: p.lookup?.hit || p.sameAs ? 'cached' : 'not-needed', notes: (p.lookup?.hit && p.lookup.manifest.notes) || {} });
   return { outcomes, failures: [], corrupt: [] };
 }
 
