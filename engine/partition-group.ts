@@ -5,7 +5,7 @@
 // flight. Once every scan is stored, each member's own entry (its scans in order, the rows and
 // what it noted, merged) is committed. A member that fails on one scan stops there, and so do
 // the members it feeds; its scans already stored stay. Scans run `concurrency` at a time.
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RecordBatch } from './arrow.js';
@@ -15,7 +15,7 @@ import type { GroupInput, GroupMember } from './group.js';
 import { runGroup, type GroupEnv, type GroupResult } from './group-runner.js';
 import { makeContext } from './node-context.js';
 import { corruptKey } from './partition-reader.js';
-import type { Part } from './partitions.js';
+import { SCAN_FILES, type Part } from './partitions.js';
 import { columnsOf, describePort, portMismatch, portType } from './ports.js';
 import { ARTIFACTS, type Manifest } from './store.js';
 import type { NodeStats } from './stream-group.js';
@@ -206,7 +206,10 @@ async function computePart(s: State, i: number, values: Map<string, ScanOutputs>
     }
     s.stats.batches += Math.max(0, ...Object.values(out).map((b) => b.length));
     if (!entry) return out;
-    entry.describe({ scan: { id: part.scan, ...(part.files ? { files: part.files } : {}), ...(Object.keys(notes).length ? { notes } : {}) } });
+    // A source's files and their hashes, to say later which file of a changed scan differs: beside
+    // the manifest, not in it, so that looking entries up stays cheap.
+    if (part.files) await writeFile(join(entry.dir, SCAN_FILES), JSON.stringify(part.files));
+    entry.describe({ scan: { id: part.scan, ...(Object.keys(notes).length ? { notes } : {}) } });
     part.lookup = { hit: true, manifest: await entry.commit() };
     await rm(ctx.checkpoints, { recursive: true, force: true });
     return out;

@@ -6,13 +6,17 @@
 // hashes that list, so a barrier downstream reruns when the set changes and reads them as one
 // table. Adding, removing or changing scans computes only those; a param or code change, every
 // scan. Keys come from fingerprints alone: nothing here reads data.
-import { dirname, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { hashCanonical, sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
 import { fingerprintOf, type FileFingerprints } from './fingerprint.js';
 import type { Lookup, Manifest, PartitionRef, Store } from './store.js';
 import type { ScanFiles } from './types.js';
 import type { Graph, GraphNode } from './validate.js';
+
+/** In a source's scan entry: its files, [path under the scan's folder, content hash]. */
+export const SCAN_FILES = 'scan-files.json';
 
 /** One scan of a partitioned node, as planned. */
 export interface Part extends PartitionRef {
@@ -158,9 +162,12 @@ export function partsReason(store: Store, parts: readonly Part[], before: Manife
 /** "scan: 7.jpg" when the earlier entry of a source's scan says which files differ. */
 function changedScan(store: Store, p: Part, oldKey: string): string {
   if (!p.files) return p.scan;
-  const was = store.manifest(oldKey);
-  const oldFiles = was.hit ? was.manifest.scan?.files : undefined;
-  if (!oldFiles) return p.scan;
+  let oldFiles: [string, string][];
+  try {
+    oldFiles = JSON.parse(readFileSync(join(store.entryDir(oldKey), SCAN_FILES), 'utf8')) as [string, string][];
+  } catch {
+    return p.scan; // collected, or written before scans kept their files
+  }
   const a = new Map(oldFiles);
   const b = new Map(p.files);
   const diff = [...new Set([...a.keys(), ...b.keys()])].filter((f) => a.get(f) !== b.get(f));

@@ -33,7 +33,7 @@ export interface Manifest {
   partitions?: PartitionRef[];
   /** A partitioned node's: rows by output port, over all its scans. */
   rows?: Record<string, number>;
-  /** One scan's entry: which scan, its source files (path, content hash), what its node noted. */
+  /** One scan's entry: which scan, and what its node noted for it. */
   scan?: ScanRecord;
   /** A partitioned node's: what it noted, merged over its scans (ctx.note), kept for reruns to repeat. */
   notes?: Record<string, unknown>;
@@ -44,7 +44,7 @@ export interface Manifest {
 /** One scan of a partitioned node: the scan id and the key of its entry. */
 export interface PartitionRef { scan: string; key: string }
 
-export interface ScanRecord { id: string; files?: [string, string][]; notes?: Record<string, unknown> }
+export interface ScanRecord { id: string; notes?: Record<string, unknown> }
 
 /** A verified reader over one stored output, whole or partitioned; close it when done. */
 export type PortReader = TableReader & { close(): Promise<void> };
