@@ -15,7 +15,7 @@ import type { GroupInput, GroupMember } from './group.js';
 import { runGroup, type GroupEnv, type GroupResult } from './group-runner.js';
 import { makeContext } from './node-context.js';
 import { corruptKey } from './partition-reader.js';
-import { SCAN_FILES, type Part } from './partitions.js';
+import { filesChangedSince, SCAN_FILES, type Part } from './partitions.js';
 import { columnsOf, describePort, portMismatch, portType } from './ports.js';
 import { ARTIFACTS, type Manifest } from './store.js';
 import type { NodeStats } from './stream-group.js';
@@ -188,6 +188,11 @@ async function computePart(s: State, i: number, values: Map<string, ScanOutputs>
       const def = node.def;
       if (def.mode === 'source') {
         for await (const o of def.run(ctx)) add(s, out, o);
+        const changed = await filesChangedSince(part);
+        if (changed.length) {
+          throw new Error(`its files changed while they were read (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''} under ${part.base}), ` +
+            'so it is not stored under the key planned from their old contents; rerun once the data is stable');
+        }
       } else if (def.mode === 'stream') {
         const inputs = await scanInputs(s, i, values, group, env);
         const counts = new Set(Object.values(inputs).map((b) => b.length));

@@ -6,7 +6,9 @@
 // hashes that list, so a barrier downstream reruns when the set changes and reads them as one
 // table. Adding, removing or changing scans computes only those; a param or code change, every
 // scan. Keys come from fingerprints alone: nothing here reads data.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { hashCanonical, sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
@@ -22,6 +24,8 @@ export const SCAN_FILES = 'scan-files.json';
 export interface Part extends PartitionRef {
   /** A source's: its files (path under the scan's folder, content hash), kept in its entry to say which changed. */
   files?: [string, string][];
+  /** A source's: the folder its files' paths are under. */
+  base?: string;
   /** Set when the node's own entry is missing: whether this scan's entry is stored. */
   lookup?: Lookup;
 }
@@ -55,7 +59,7 @@ export async function sourceParts(node: GraphNode, material: object, fingerprint
     seen.set(s.id, s);
     const base = commonDir(s.files);
     const files = await fingerprints.hashes(s.files, (f) => relative(base, f));
-    parts.push({ scan: s.id, key: hashCanonical({ ...material, scan: s.id, files: fingerprintOf(files) }), files });
+    parts.push({ scan: s.id, key: hashCanonical({ ...material, scan: s.id, files: fingerprintOf(files) }), files, base });
   }
   return parts;
 }
@@ -117,6 +121,21 @@ export function perScanNodes(graph: Graph): Set<string> {
     }
   }
   return out;
+}
+
+/**
+ * The files of a source's scan that differ now from when it was planned (read again after the
+ * scan was produced): its entry must not be stored under the planned key. Files that were not
+ * regular files at planning ("!fifo", "!ENOENT") are left to the source to report.
+ */
+export async function filesChangedSince(part: Part): Promise<string[]> {
+  const changed: string[] = [];
+  for (const [rel, hash] of part.files ?? []) {
+    if (hash.startsWith('!')) continue;
+    const now = await readFile(join(part.base!, rel)).then((b) => createHash('sha256').update(b).digest('hex'), () => 'unreadable');
+    if (now !== hash) changed.push(rel);
+  }
+  return changed;
 }
 
 /** Whether each scan's entry is stored (only needed when the node's own entry is missing). */

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatRunSummary } from '../../engine/commands/summary.js';
 import { applyGc, planGc } from '../../engine/gc.js';
 import type { Session } from '../../engine/session.js';
 import { session, tempDir, writeGraph } from '../helpers/engine.js';
@@ -155,5 +156,57 @@ describe('per-scan cache partitions', function () {
     expect(redo.batches('crop')).to.equal(1);
     expect(redo.out.record.nodes.lung.status).to.equal('cached');
     expect(await table(s, redo.key('crop'), 'slices')).to.have.length(4);
+  });
+
+  it('repeats, on a run that reuses them, the problems a source met in its scans', async () => {
+    const root = tempDir();
+    const data = join(root, 'data');
+    cpSync(TINY, data, { recursive: true });
+    const jpeg = join(data, 'train/covid/ct_scan_0/1.jpg');
+    writeFileSync(jpeg, readFileSync(jpeg).subarray(0, 40)); // truncated: the slice is skipped
+    const file = writeGraph(root, 'g.yaml', graphYaml(data));
+    const s = session(join(root, 'runs'));
+    const first = await run(s, file);
+    expect((first.out.record.nodes.scans.notes?.skippedSlices as { file: string }[]).map((x) => x.file)).to.deep.equal([jpeg]);
+    cpSync(join(data, 'test/ct_scan_0'), join(data, 'test/ct_scan_1'), { recursive: true });
+    const added = await run(s, file);
+    expect(added.batches('scans')).to.equal(1);
+    expect((added.out.record.nodes.scans.notes?.skippedSlices as { file: string }[]).map((x) => x.file), 'kept with the scan that met it').to.deep.equal([jpeg]);
+    const again = await run(s, file);
+    expect(again.out.record.nodes.scans.status).to.equal('cached');
+    const summary = formatRunSummary({ ...again.out, recordDir: 'r' }, 1);
+    expect(summary.split('\n').filter((l) => l.includes('noted when computed'))).to.deep.equal([`${''.padEnd(10)} scans  ${''.padStart(8)}  noted when computed: skippedSlices 1`]);
+  });
+
+  it('refuses two scan folders with one id, naming both', async () => {
+    const root = tempDir();
+    cpSync(join(TINY, 'train/covid/ct_scan_0'), join(root, 'data/Scan_1'), { recursive: true });
+    cpSync(join(TINY, 'train/covid/ct_scan_0'), join(root, 'data/scan_1'), { recursive: true });
+    const file = writeGraph(root, 'g.yaml', `name: twins\nnodes:\n  scans: { kind: folder-scans, params: { path: ${JSON.stringify(join(root, 'data'))}, lowerIds: true } }\n  mean: { kind: scan-mean, in: { slices: scans } }\n`);
+    const s = session(join(root, 'runs'));
+    const { graph } = s.load(file);
+    let err: Error | undefined;
+    await s.plan(graph!).catch((e: Error) => { err = e; });
+    expect(err?.message).to.include(`two scans have the id "scan_1": ${join(root, 'data/Scan_1')} and ${join(root, 'data/scan_1')}`);
+    expect(err?.message).to.include('[duplicate-scan]');
+  });
+
+  it('does not store a scan whose files change while they are read, and computes it on the rerun', async () => {
+    const root = tempDir();
+    for (const k of [0, 1, 2]) cpSync(join(TINY, 'train/covid/ct_scan_0'), join(root, `data/s${k}`), { recursive: true });
+    const graphOf = (touch: string) => writeGraph(root, 'g.yaml', `name: moving\nnodes:\n  scans: { kind: folder-scans, params: { path: ${JSON.stringify(join(root, 'data'))}, touch: ${JSON.stringify(touch)} } }\n  mean: { kind: scan-mean, in: { slices: scans } }\n`);
+    const s = session(join(root, 'runs'));
+    const { graph } = s.load(graphOf('2.jpg'));
+    const plan = await s.plan(graph!);
+    const out = await s.run(graph!);
+    expect(out.record.nodes.scans.status).to.equal('failed');
+    expect(out.record.nodes.scans.error).to.match(/scan s0: its files changed while they were read \(2\.jpg under .*\/data\/s0\), so it is not stored/);
+    for (const p of plan.nodes.get('scans')!.parts!) expect(s.store.lookup(p.key).hit, `${p.scan} not stored under its old key`).to.equal(false);
+    expect(out.record.nodes.mean.status).to.equal('skipped');
+    // Once the data is stable the rerun computes every scan from what the files hold now.
+    const { graph: stable } = s.load(graphOf(''));
+    const rerun = await s.run(stable!);
+    expect(rerun.record.status).to.equal('ok');
+    expect(rerun.record.nodes.scans.batches).to.equal(3);
   });
 });

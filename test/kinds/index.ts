@@ -2,6 +2,7 @@
 import barrier from './barrier.js';
 import childTotal from './child-total.js';
 import failAt from './fail-at.js';
+import folderScans from './folder-scans.js';
 import scale from './scale.js';
 import scanMean from './scan-mean.js';
 import statsTotal from './stats-total.js';
@@ -11,4 +12,4 @@ import toyTrain from './toy-train.js';
 import trackedCopy from './tracked-copy.js';
 import trackedScans from './tracked-scans.js';
 
-export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain, trackedScans, trackedCopy, barrier];
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain, trackedScans, trackedCopy, barrier, folderScans];
