@@ -36,7 +36,7 @@ export function scansDigest(parts: readonly PartitionRef[]): string {
 }
 
 /** A partitioned source's scans: its files grouped by the kind's hook, each scan fingerprinted. */
-export async function sourceParts(node: GraphNode, material: object, fingerprints: FileFingerprints): Promise<Part[]> {
+export async function sourceParts(node: GraphNode, material: { params: Record<string, unknown> }, fingerprints: FileFingerprints): Promise<Part[]> {
   let scans: ScanFiles[];
   try {
     scans = await (node.def as { scans: (p: unknown) => Promise<ScanFiles[]> }).scans(node.params);
@@ -44,6 +44,8 @@ export async function sourceParts(node: GraphNode, material: object, fingerprint
     const at = node.locate(['params']);
     throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
   }
+  const setParams = (node.def as { scanSetParams?: string[] }).scanSetParams ?? [];
+  const scanMaterial = { ...material, params: Object.fromEntries(Object.entries(material.params).filter(([k]) => !setParams.includes(k))) };
   const seen = new Map<string, ScanFiles>();
   const parts: Part[] = [];
   for (const s of scans) {
@@ -59,7 +61,7 @@ export async function sourceParts(node: GraphNode, material: object, fingerprint
     seen.set(s.id, s);
     const base = commonDir(s.files);
     const files = await fingerprints.hashes(s.files, (f) => relative(base, f));
-    parts.push({ scan: s.id, key: hashCanonical({ ...material, scan: s.id, files: fingerprintOf(files) }), files, base });
+    parts.push({ scan: s.id, key: hashCanonical({ ...scanMaterial, scan: s.id, files: fingerprintOf(files) }), files, base });
   }
   return parts;
 }

@@ -169,7 +169,9 @@ function whyMiss(p: PlannedNode, before: PriorNode | undefined, store: Store, no
   if (p.parts) {
     const general = before && before.key !== p.key && whyChanged(p, before, store, nodes);
     // What changed besides the scans (a param, the code) recomputes every scan: say that first.
-    if (general && !/^input "|^input files|^key changed|^set of scans/.test(general)) return general;
+    const setParam = /^param (\S+) changed/.exec(general || '')?.[1];
+    const onlySet = setParam !== undefined && p.node.def.mode === 'source' && (p.node.def.scanSetParams ?? []).includes(setParam.split('.')[0]);
+    if (general && !onlySet && !/^input "|^input files|^key changed|^set of scans/.test(general)) return general;
     const was = before ? store.manifest(before.key) : undefined;
     return partsReason(store, p.parts, was?.hit ? was.manifest : undefined);
   }

@@ -133,6 +133,11 @@ export interface SourceDef<P> extends Common<P> {
    * then cached on its own (engine/partitions.ts), and run() honours ctx.scans. Replaces inputFiles.
    */
   scans?: (params: P) => Promise<ScanFiles[]>;
+  /**
+   * Params that only choose which scans exist (a count of scans, the splits read): left out of
+   * each scan's key, so changing them computes only the scans added (or none).
+   */
+  scanSetParams?: (keyof P & string)[];
   run: (ctx: NodeContext<P>) => AsyncIterable<Outputs>;
 }
 

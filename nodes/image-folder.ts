@@ -110,5 +110,6 @@ export default defineNode<ImageFolderParams>(import.meta.url, {
   outputs: { slices: Slices },
   inputFiles,
   scans: imageFolderScans,
+  scanSetParams: ['splits'],
   run,
 });
