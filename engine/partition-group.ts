@@ -55,16 +55,24 @@ export async function runPartitionedGroup(group: GroupInput, env: GroupEnv): Pro
     const todo = [...Array(scans).keys()].filter((i) => states.some((s) => missing(s, i)));
     let done = 0;
     let next = 0;
+    let thrown: { e: unknown } | undefined;
     const worker = async () => {
-      while (next < todo.length) {
-        env.signal.throwIfAborted();
+      // After a throw no scan starts, and the group ends only when the scans in flight have.
+      while (!thrown && next < todo.length) {
         const i = todo[next++];
-        await runScan(i, states, byId, group, env, scratch);
+        try {
+          env.signal.throwIfAborted();
+          await runScan(i, states, byId, group, env, scratch);
+        } catch (e) {
+          thrown ??= { e };
+          return;
+        }
         done++;
         for (const s of states) env.events.progress(s.g.node.id, done, todo.length, s.parts[i].scan);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(env.concurrency, todo.length)) }, worker));
+    if (thrown) throw thrown.e;
     for (const s of states) {
       const id = s.g.node.id;
       const dead = s.dead ?? upstreamDead(s, byId);
