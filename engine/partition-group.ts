@@ -5,6 +5,7 @@
 // flight. Once every scan is stored, each member's own entry (its scans in order, the rows and
 // what it noted, merged) is committed. A member that fails on one scan stops there, and so do
 // the members it feeds; its scans already stored stay. Scans run `concurrency` at a time.
+import { statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,7 +18,7 @@ import { makeContext } from './node-context.js';
 import { corruptKey } from './partition-reader.js';
 import { filesChangedSince, SCAN_FILES, type Part } from './partitions.js';
 import { columnsOf, describePort, portMismatch, portType } from './ports.js';
-import { ARTIFACTS, type Manifest } from './store.js';
+import { ARTIFACTS, type Manifest, type PartitionRef } from './store.js';
 import type { NodeStats } from './stream-group.js';
 import type { Outputs } from './types.js';
 
@@ -267,15 +268,22 @@ function add(s: State, out: ScanOutputs, o: Outputs): void {
 async function commitNode(s: State, env: GroupEnv): Promise<Manifest> {
   const rows: Record<string, number> = {};
   const notes: Record<string, unknown> = {};
+  const partitions: PartitionRef[] = [];
   for (const part of s.parts) {
     const found = env.store.lookup(part.key);
     if (!found.hit) throw new CorruptEntry(part.key, s.g.node.id, `the entry of scan ${part.scan}: ${found.reason}`);
-    for (const [port, pm] of Object.entries(found.manifest.outputs)) rows[port] = (rows[port] ?? 0) + pm.rows;
+    const sizes: Record<string, number> = { 'manifest.json': statSync(join(env.store.entryDir(part.key), 'manifest.json')).size };
+    for (const [port, pm] of Object.entries(found.manifest.outputs)) {
+      rows[port] = (rows[port] ?? 0) + pm.rows;
+      sizes[pm.file] = pm.bytes;
+    }
+    for (const [rel, a] of Object.entries(found.manifest.artifacts ?? {})) sizes[join(ARTIFACTS, rel)] = a.bytes;
+    partitions.push({ scan: part.scan, key: part.key, sizes });
     mergeNotes(notes, found.manifest.scan?.notes);
   }
   const entry = await env.store.begin(s.g.key, s.g.node.kind);
   try {
-    entry.describe({ partitions: s.parts.map(({ scan, key }) => ({ scan, key })), rows, ...(Object.keys(notes).length ? { notes } : {}) });
+    entry.describe({ partitions, rows, ...(Object.keys(notes).length ? { notes } : {}) });
     return await entry.commit();
   } catch (e) {
     await entry.abort();

@@ -42,7 +42,15 @@ export interface Manifest {
 }
 
 /** One scan of a partitioned node: the scan id and the key of its entry. */
-export interface PartitionRef { scan: string; key: string }
+export interface PartitionRef {
+  scan: string;
+  key: string;
+  /**
+   * In a node's list: the sizes of the scan entry's files (its manifest's included) when the node
+   * was stored, so that looking the node up is a stat per file, not a parse per scan.
+   */
+  sizes?: Record<string, number>;
+}
 
 export interface ScanRecord { id: string; notes?: Record<string, unknown> }
 
@@ -131,6 +139,11 @@ export class Store {
   /** A partitioned node's entry is whole when each of its scans' entries is. */
   private lookupPartitions(manifest: Manifest): Lookup {
     for (const part of manifest.partitions!) {
+      if (part.sizes) {
+        const dir = this.entryDir(part.key);
+        const changed = Object.entries(part.sizes).find(([f, bytes]) => statSync(join(dir, f), { throwIfNoEntry: false })?.size !== bytes);
+        if (!changed) continue;
+      }
       const found = this.lookup(part.key);
       if (!found.hit) return { hit: false, reason: `the entry of scan ${part.scan}: ${found.reason}`, corrupt: found.corrupt };
     }
