@@ -157,7 +157,7 @@ export class Session {
   async execute(graph: Graph, prior: Map<string, PriorNode>, runId: string, live?: LiveRun): Promise<Executed> {
     const planned = async () => {
       const p = await this.plan(graph, prior);
-      live?.hold([...p.nodes.values()].map((n) => n.key));
+      live?.hold([...p.nodes.values()].flatMap((n) => [n.key, ...(n.parts ?? []).map((part) => part.key)]));
       return p;
     };
     let plan = await planned();
