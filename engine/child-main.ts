@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChecksumError, FileTableReader, PortWriter, type PortManifest } from './arrow-io.js';
 import type { ChildJob, ChildMessage } from './child.js';
+import { corruptKey, PartitionedReader } from './partition-reader.js';
 import { portReaders } from './readers.js';
 import { rngFrom } from './rng.js';
 import type { NodeContext, NodeDef, TableReader } from './types.js';
@@ -15,12 +16,12 @@ class InputCorrupt extends Error {
 }
 
 function reader(input: ChildJob['inputs'][string]): TableReader {
-  const r = new FileTableReader(input.path, input.manifest);
+  const r = input.parts ? new PartitionedReader(input.parts) : new FileTableReader(input.path, input.manifest);
   const batch = async (i: number) => {
     try {
       return await r.batch(i);
     } catch (e) {
-      if (e instanceof ChecksumError) throw new InputCorrupt(input.node, input.key, e.message);
+      if (e instanceof ChecksumError) throw new InputCorrupt(input.node, corruptKey(e, input.key), e.message);
       throw e;
     }
   };

@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 import type { PortManifest } from './arrow-io.js';
 import { CorruptEntry, NodeFailure } from './errors.js';
 import type { NodeEvents } from './node-context.js';
+import type { PartFile } from './partition-reader.js';
 import type { NodeStats } from './stream-group.js';
 
-export interface ChildInput { path: string; manifest: PortManifest; node: string; key: string }
+/** One input port's stored output; a partitioned node's is the output file of each of its scans (`parts`). */
+export type ChildInput = { node: string; key: string } & ({ path: string; manifest: PortManifest; parts?: undefined } | { parts: PartFile[] });
 
 export interface ChildJob {
   module: string;

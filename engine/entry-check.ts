@@ -14,8 +14,21 @@ import { writeInside } from './safe-fs.js';
 
 type Memo = Record<string, string>;
 
-/** Why the entry of `key` does not match its manifest, or undefined when every byte does. */
-export function entryCorruption(store: Store, manifest: Manifest, memo: Memo = {}): string | undefined {
+/**
+ * Why the entry of `key` does not match its manifest, or undefined when every byte does; for a
+ * partitioned node, `key` is the entry of the scan that failed (only that one is recomputed).
+ */
+export function entryCorruption(store: Store, manifest: Manifest, memo: Memo = {}): { key: string; why: string } | undefined {
+  for (const part of manifest.partitions ?? []) {
+    const found = store.lookup(part.key);
+    const why = found.hit ? fileCorruption(store, found.manifest, memo) : found.reason;
+    if (why) return { key: part.key, why: `the entry of scan ${part.scan}: ${why}` };
+  }
+  const why = fileCorruption(store, manifest, memo);
+  return why ? { key: manifest.key, why } : undefined;
+}
+
+function fileCorruption(store: Store, manifest: Manifest, memo: Memo): string | undefined {
   const dir = store.entryDir(manifest.key);
   for (const [port, pm] of Object.entries(manifest.outputs)) {
     const why = checkFile(join(dir, pm.file), pm.batches.map((b) => ({ ...b, what: `output "${port}" batch` })), memo);
@@ -37,8 +50,8 @@ export function corruptLeaves(store: Store, plan: Plan, runsDir: string): Corrup
   const out: CorruptEntry[] = [];
   for (const [id, p] of plan.nodes) {
     if (read.has(id) || p.runs || !p.lookup?.hit) continue;
-    const why = entryCorruption(store, p.lookup.manifest, memo);
-    if (why) out.push(new CorruptEntry(p.key, id, why));
+    const bad = entryCorruption(store, p.lookup.manifest, memo);
+    if (bad) out.push(new CorruptEntry(bad.key, id, bad.why));
   }
   if (JSON.stringify(memo) !== before) writeInside(runsDir, memoFile, JSON.stringify(memo));
   return out;

@@ -7,7 +7,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CorruptEntry, NodeFailure } from './errors.js';
 import type { Available, GroupInput } from './group.js';
-import { runGroup, type GroupEnv, type NodeOutcome } from './group-runner.js';
+import type { GroupEnv, NodeOutcome } from './group-runner.js';
+import { runAnyGroup } from './partition-group.js';
 import { Leases } from './lease.js';
 import type { Plan } from './plan.js';
 import { CoreBudget, Slots } from './slots.js';
@@ -44,7 +45,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const available = new Map<string, Available>();
   for (const [id, p] of plan.nodes) {
     if (!p.runs) {
-      outcomes.set(id, { status: p.lookup?.hit ? 'cached' : 'not-needed', notes: {} });
+      outcomes.set(id, { status: p.lookup?.hit ? 'cached' : 'not-needed', notes: (p.lookup?.hit && p.lookup.manifest.notes) || {} });
       if (p.lookup?.hit) available.set(id, { dir: opts.store.entryDir(p.key), manifest: p.lookup.manifest });
     }
   }
@@ -91,7 +92,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const env: GroupEnv = { ...opts, signal, children: new Slots(opts.maxChildren ?? availableParallelism()), cores: new CoreBudget(opts.threads ?? availableParallelism()) };
   /** Run one group here; returns the failures of members that failed while the rest finished. */
   const runHere = async (ids: string[]): Promise<NodeFailure[]> => {
-    const result = await runGroup(groupInput(plan, ids, available), env);
+    const result = await runAnyGroup(groupInput(plan, ids, available), env);
     for (const [id, o] of result.outcomes) outcomes.set(id, o);
     for (const [id, a] of result.entries) available.set(id, a);
     temporary.push(...result.temporary);
@@ -170,8 +171,8 @@ async function runRemote(plan: Plan, ids: string[], available: Map<string, Avail
 /** What the group runner needs of a group: its members and the entries they read. */
 function groupInput(plan: Plan, ids: string[], available: ReadonlyMap<string, Available>): GroupInput {
   const members = ids.map((id) => {
-    const { node, key, seedKey } = plan.nodes.get(id)!;
-    return { node, key, seedKey, readOutside: neededOutside(plan, id, ids) };
+    const { node, key, seedKey, parts } = plan.nodes.get(id)!;
+    return { node, key, seedKey, readOutside: neededOutside(plan, id, ids), ...(parts ? { parts } : {}) };
   });
   const inputs = new Map<string, Available>();
   for (const m of members) {
@@ -210,7 +211,9 @@ function makeGroups(plan: Plan): string[][] {
     if (p.node.def.mode !== 'stream') continue;
     for (const ref of Object.values(p.node.inputs)) {
       const up = plan.nodes.get(ref.node)!;
-      if (up.runs && up.node.def.mode !== 'barrier' && depth.get(ref.node) === depth.get(id)) parent.set(find(ref.node), find(id));
+      // Nodes cached per scan run scan by scan (engine/partition-group.ts), apart from whole ones.
+      const alike = Boolean(up.parts) === Boolean(p.parts);
+      if (up.runs && up.node.def.mode !== 'barrier' && alike && depth.get(ref.node) === depth.get(id)) parent.set(find(ref.node), find(id));
     }
   }
   const groups = new Map<string, string[]>();

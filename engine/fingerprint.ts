@@ -13,6 +13,11 @@ type Memo = Record<string, { size: number; mtimeMs: number; hash: string }>;
 /** Largest input file hashed; a bigger one is an error naming it. */
 export const MAX_HASHED_BYTES = 16 * 1024 ** 3;
 
+/** The one hash over files that `hashes` listed (what FileFingerprints.of returns). */
+export function fingerprintOf(hashes: readonly (readonly [string, string])[]): string {
+  return sha256(hashes.map(([rel, h]) => `${rel} ${h}`).join('\n'));
+}
+
 export class FileFingerprints {
   private memo: Memo = {};
   private dirty = false;
@@ -27,9 +32,14 @@ export class FileFingerprints {
 
   /** One hash over the given files: their paths (relative to `base`) and contents. */
   async of(files: readonly string[], base: (f: string) => string): Promise<string> {
-    const parts: string[] = [];
-    for (const f of [...files].sort()) parts.push(`${base(f)} ${await this.fileHash(f)}`);
-    return sha256(parts.join('\n'));
+    return fingerprintOf(await this.hashes(files, base));
+  }
+
+  /** [path relative to `base`, content hash] of each file, in the order of their full paths. */
+  async hashes(files: readonly string[], base: (f: string) => string): Promise<[string, string][]> {
+    const out: [string, string][] = [];
+    for (const f of [...files].sort()) out.push([base(f), await this.fileHash(f)]);
+    return out;
   }
 
   private async fileHash(file: string): Promise<string> {

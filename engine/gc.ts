@@ -9,7 +9,7 @@ import { stale, type LeaseInfo } from './lease.js';
 import { liveRuns } from './live-runs.js';
 import { listRuns, recordDir, type RunRecord } from './runs.js';
 import { assertRunsContained } from './safe-fs.js';
-import type { Store } from './store.js';
+import type { Manifest, Store } from './store.js';
 
 export interface GcPlan {
   remove: { key: string; bytes: number }[];
@@ -37,7 +37,7 @@ export function planGc(store: Store, runsDir: string, opts: GcOptions = {}): GcP
   const since = Math.min(...live.map((m) => m.startedAt)) - SLACK_MS; // Infinity when none
   const held = (key: string) => leaseHeld(store, key);
   const planning = live.some((m) => m.keys === null);
-  const liveKeys = new Set(live.flatMap((m) => m.keys ?? []));
+  const liveKeys = withPartitions(store, new Set(live.flatMap((m) => m.keys ?? [])));
   const entries = listEntries(store);
   const pinnedKeys = new Set(entries.filter((e) => planning || liveKeys.has(e.key) || e.storedAt >= since || held(e.key)).map((e) => e.key));
   const pinned = (e: Entry) => pinnedKeys.has(e.key);
@@ -50,7 +50,7 @@ export function planGc(store: Store, runsDir: string, opts: GcOptions = {}): GcP
     for (const rs of byGraph.values()) forgetRuns.push(...rs.slice(0, Math.max(0, rs.length - opts.keepLast)).map((r) => r.id));
     runs = runs.filter((r) => !forgetRuns.includes(r.id));
   }
-  const referenced = (rs: RunRecord[]) => new Set(rs.flatMap((r) => Object.values(r.nodes).map((n) => n.key)));
+  const referenced = (rs: RunRecord[]) => withPartitions(store, new Set(rs.flatMap((r) => Object.values(r.nodes).map((n) => n.key))));
   let keep = referenced(runs);
   const size = (keys: Set<string>) => entries.filter((e) => keys.has(e.key) || pinned(e)).reduce((a, e) => a + e.bytes, 0);
   // Forgetting runs frees only what no live run pins: stop once the runs keep nothing else.
@@ -70,6 +70,20 @@ export async function applyGc(store: Store, runsDir: string, plan: GcPlan): Prom
   for (const id of plan.forgetRuns) rmSync(recordDir(runsDir, id), { recursive: true, force: true });
   for (const e of plan.remove) await store.evict(e.key);
   for (const t of plan.tmp) rmSync(t, { recursive: true, force: true });
+}
+
+/** `keys` and the entries of the scans of each partitioned node among them (engine/partitions.ts). */
+function withPartitions(store: Store, keys: Set<string>): Set<string> {
+  for (const key of [...keys]) {
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(readFileSync(join(store.entryDir(key), 'manifest.json'), 'utf8')) as Manifest;
+    } catch {
+      continue; // no entry (or an unreadable one): nothing more to keep
+    }
+    for (const p of Array.isArray(manifest.partitions) ? manifest.partitions : []) if (KEY.test(String(p?.key))) keys.add(p.key);
+  }
+  return keys;
 }
 
 /** Runs share a history (kept or forgotten together) when they have one graph name and one file. */

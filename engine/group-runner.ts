@@ -137,7 +137,9 @@ async function runChild(m: Member, group: GroupInput, entry: EntryWriter, notes:
   const inputs: Record<string, ChildInput> = {};
   for (const [port, ref] of Object.entries(m.p.node.inputs)) {
     const a = inputEntry(group, m.p, ref.node);
-    inputs[port] = { path: join(a.dir, a.manifest.outputs[ref.port].file), manifest: a.manifest.outputs[ref.port], node: ref.node, key: a.manifest.key };
+    inputs[port] = a.manifest.partitions
+      ? { node: ref.node, key: a.manifest.key, parts: await env.store.partFiles(a.manifest, ref.port) }
+      : { path: join(a.dir, a.manifest.outputs[ref.port].file), manifest: a.manifest.outputs[ref.port], node: ref.node, key: a.manifest.key };
   }
   const { node, key, seedKey } = m.p;
   const job: ChildJob = {

@@ -1,6 +1,7 @@
 // What one group is, as the scheduler (engine/execute.ts) and a worker (engine/scale/job-group.ts)
 // hand it to the group runner (engine/group-runner.ts): its member nodes in run order and the
 // entries they read from outside the group. Types only; nothing here reads a plan or a graph.
+import type { Part } from './partitions.js';
 import type { Manifest } from './store.js';
 import type { GraphNode } from './validate.js';
 
@@ -15,6 +16,8 @@ export interface GroupMember {
   seedKey: string;
   /** A node of another group reads it: an unstored node's outputs are kept for this run (a temporary entry). */
   readOutside?: boolean;
+  /** A node cached per scan: its scans in order, each with its key and whether it is stored (engine/partitions.ts). */
+  parts?: Part[];
 }
 
 /** An entry that exists (stored, or temporary for this run): its directory and verified manifest. */

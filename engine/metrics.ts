@@ -3,10 +3,9 @@
 // An entry's manifest carries its metrics rows (a summary the store writes when the entry is
 // sealed, with the summarizer below), so a no-op rerun reads manifests only; entries sealed
 // before manifests held them are read from the file.
-import type { FileTableReader } from './arrow-io.js';
 import type { Plan } from './plan.js';
 import type { Store, Summarizer } from './store.js';
-import type { NodeDef } from './types.js';
+import type { NodeDef, TableReader } from './types.js';
 
 export interface MetricValue { model: string; split: string; metric: string; value: number }
 export interface MetricRow extends MetricValue { node: string }
@@ -25,7 +24,7 @@ export function metricsSummaries(def: NodeDef): Record<string, Summarizer> {
 }
 
 /** The rows of one metrics table. */
-export async function metricValues(reader: FileTableReader): Promise<MetricValue[]> {
+export async function metricValues(reader: TableReader): Promise<MetricValue[]> {
   const values: MetricValue[] = [];
   for await (const b of reader) {
     for (let i = 0; i < b.numRows; i++) {

@@ -1,10 +1,11 @@
 // Plan a run: the key of every node, which entries are cached, which nodes must run and the
 // first reason each one runs (cheapest checks first; no data is read, only manifests).
-import { dirname, relative } from 'node:path';
+import { relative } from 'node:path';
 import { canonicalJson, hashCanonical } from './canonical.js';
 import { GraphError } from './errors.js';
 import type { FileFingerprints } from './fingerprint.js';
 import { implementationHash } from './impl-hash.js';
+import { commonDir, lookupParts, partsReason, scanSetChange, scansDigest, perScanNodes, sourceParts, streamParts, type Part } from './partitions.js';
 import type { Lookup, Store } from './store.js';
 import type { Graph, GraphNode } from './validate.js';
 
@@ -25,6 +26,8 @@ export interface KeyMaterial {
   inputs: Record<string, string>;
   seed?: number;
   files?: string;
+  /** A partitioned node's: the hash of its scans' keys in order (engine/partitions.ts). */
+  scans?: string;
 }
 
 export interface PlannedNode {
@@ -44,6 +47,8 @@ export interface PlannedNode {
   reason: string;
   /** Another running node with the same key: its entry is computed once and shared. */
   sameAs?: string;
+  /** A node cached per scan (engine/partitions.ts): its scans in order, each with its own key. */
+  parts?: Part[];
 }
 
 export interface Plan {
@@ -58,6 +63,11 @@ export interface PlanOptions {
   store: Store;
   fingerprints: FileFingerprints;
   prior?: Map<string, PriorNode>;
+  /**
+   * Cache sources with a `scans` hook, and the stream nodes they feed, per scan (default true).
+   * Off under a remote executor, whose jobs run whole nodes (engine/scale).
+   */
+  perScan?: boolean;
   /** Implementation hash override (tests pin it for the golden key). */
   implHash?: (node: GraphNode) => string;
 }
@@ -68,6 +78,7 @@ export function nodeKey(m: KeyMaterial): string {
 
 export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> {
   const nodes = new Map<string, PlannedNode>();
+  const perScan = opts.perScan === false ? new Set<string>() : perScanNodes(graph);
   for (const id of graph.order) {
     const node = graph.nodes.get(id)!;
     const def = node.def;
@@ -86,7 +97,13 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
       inputs,
     };
     if (def.random) material.seed = node.seed;
-    if (def.inputFiles) {
+    let parts: Part[] | undefined;
+    if (perScan.has(id) && def.mode === 'source') parts = await sourceParts(node, material, opts.fingerprints);
+    else if (perScan.has(id)) {
+      parts = streamParts(node, material, Object.fromEntries(Object.entries(node.inputs).map(([port, ref]) => [port, { parts: nodes.get(ref.node)!.parts, port: ref.port, node: ref.node }])));
+    }
+    if (parts) material.scans = scansDigest(parts);
+    else if (def.inputFiles) {
       let files: string[];
       try {
         files = await def.inputFiles(node.params as never);
@@ -100,9 +117,10 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
     const key = nodeKey(material);
     const seedKey = nodeKey({ ...material, impl: '', inputs: seedInputs });
     const lookup = node.cache ? opts.store.lookup(key) : undefined;
-    nodes.set(id, { node, key, material, seedKey, lookup, runs: false, reason: 'cached' });
+    if (parts && node.cache && !lookup?.hit) lookupParts(opts.store, parts);
+    nodes.set(id, { node, key, material, seedKey, lookup, runs: false, reason: 'cached', parts });
   }
-  decideRuns(graph, nodes, opts.prior);
+  decideRuns(graph, nodes, opts.prior, opts.store);
   shareEqualKeys(graph, nodes);
   return { graph, nodes };
 }
@@ -125,7 +143,7 @@ function shareEqualKeys(graph: Graph, nodes: Map<string, PlannedNode>) {
 }
 
 /** Stored nodes run when their entry is missing; unstored nodes when a running node needs them. */
-function decideRuns(graph: Graph, nodes: Map<string, PlannedNode>, prior?: Map<string, PriorNode>) {
+function decideRuns(graph: Graph, nodes: Map<string, PlannedNode>, prior: Map<string, PriorNode> | undefined, store: Store) {
   const consumers = new Map<string, string[]>();
   for (const id of graph.order) {
     for (const ref of Object.values(graph.nodes.get(id)!.inputs)) {
@@ -137,7 +155,7 @@ function decideRuns(graph: Graph, nodes: Map<string, PlannedNode>, prior?: Map<s
     if (p.node.cache) {
       if (p.lookup?.hit) continue;
       p.runs = true;
-      p.reason = whyMiss(p, prior?.get(id));
+      p.reason = whyMiss(p, prior?.get(id), store, nodes);
     } else {
       const needers = (consumers.get(id) ?? []).filter((c) => nodes.get(c)!.runs);
       p.runs = needers.length > 0;
@@ -146,10 +164,23 @@ function decideRuns(graph: Graph, nodes: Map<string, PlannedNode>, prior?: Map<s
   }
 }
 
-function whyMiss(p: PlannedNode, before: PriorNode | undefined): string {
+function whyMiss(p: PlannedNode, before: PriorNode | undefined, store: Store, nodes: Map<string, PlannedNode>): string {
   const miss = p.lookup && !p.lookup.hit ? p.lookup : undefined;
+  if (p.parts) {
+    const general = before && before.key !== p.key && whyChanged(p, before, store, nodes);
+    // What changed besides the scans (a param, the code) recomputes every scan: say that first.
+    const setParam = /^param (\S+) changed/.exec(general || '')?.[1];
+    const onlySet = setParam !== undefined && p.node.def.mode === 'source' && (p.node.def.scanSetParams ?? []).includes(setParam.split('.')[0]);
+    if (general && !onlySet && !/^input "|^input files|^key changed|^set of scans/.test(general)) return general;
+    const was = before ? store.manifest(before.key) : undefined;
+    return partsReason(store, p.parts, was?.hit ? was.manifest : undefined);
+  }
   if (miss?.corrupt) return `cache entry corrupt: ${miss.reason}`;
   if (!before) return 'no cache entry (no earlier run of this node)';
+  return whyChanged(p, before, store, nodes);
+}
+
+function whyChanged(p: PlannedNode, before: PriorNode, store: Store, nodes: Map<string, PlannedNode>): string {
   if (before.key === p.key) return 'cache entry missing (removed, or the earlier run did not finish it)';
   const a = before.material;
   const b = p.material;
@@ -165,11 +196,16 @@ function whyMiss(p: PlannedNode, before: PriorNode | undefined): string {
   for (const port of new Set([...Object.keys(a.inputs), ...Object.keys(b.inputs)])) {
     if (a.inputs[port] !== b.inputs[port]) {
       const ref = p.node.inputs[port];
-      return ref ? `input "${port}" changed (from "${ref.node}.${ref.port}")` : `input "${port}" removed`;
+      if (!ref) return `input "${port}" removed`;
+      const scans = ref && nodes.get(ref.node)!.parts;
+      const was = scans && a.inputs[port] ? store.manifest(a.inputs[port].slice(0, a.inputs[port].lastIndexOf('.'))) : undefined;
+      if (scans && was?.hit && was.manifest.partitions) return `${scanSetChange(was.manifest, scans)} (input "${port}" from "${ref.node}.${ref.port}")`;
+      return `input "${port}" changed (from "${ref.node}.${ref.port}")`;
     }
   }
   if (a.seed !== b.seed) return `seed changed ${a.seed} → ${b.seed}`;
   if (a.files !== b.files) return 'input files changed';
+  if (a.scans !== b.scans) return 'set of scans changed';
   return 'key changed';
 }
 
@@ -192,13 +228,3 @@ function show(v: unknown): string {
   return v === undefined ? '(unset)' : JSON.stringify(v);
 }
 
-function commonDir(files: readonly string[]): string {
-  if (files.length === 0) return '.';
-  let dir = dirname(files[0]);
-  while (!files.every((f) => f.startsWith(dir + '/'))) {
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return dir;
-}

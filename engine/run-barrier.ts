@@ -3,6 +3,7 @@
 // (CorruptEntry, recomputed by the session), not a failure of the node.
 import { performance } from 'node:perf_hooks';
 import { CorruptEntry, NodeFailure } from './errors.js';
+import { corruptKey } from './partition-reader.js';
 import { portReaders } from './readers.js';
 import type { External, Member } from './stream-group.js';
 import type { NodeContext } from './types.js';
@@ -38,7 +39,7 @@ function guarded(x: External): External['reader'] {
       return await x.reader.batch(i);
     } catch (e) {
       const { ChecksumError } = await import('./arrow-io.js');
-      if (e instanceof ChecksumError) throw new CorruptEntry(x.key, x.node, e.message);
+      if (e instanceof ChecksumError) throw new CorruptEntry(corruptKey(e, x.key), x.node, e.message);
       throw e;
     }
   };

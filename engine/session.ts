@@ -32,6 +32,8 @@ export interface SessionOptions {
   threads?: number;
   /** Run node jobs on other machines (engine/scale, `--executor bullmq`). */
   remote?: ExecuteOptions['remote'];
+  /** Cache sources that group their files into scans, and the stream nodes they feed, per scan (default true; off with `remote`). */
+  perScan?: boolean;
   /** Run command nodes (programs named in the graph); without it such a graph is refused. */
   allowCommands?: boolean;
   /** Tests pin implementation hashes with this. */
@@ -124,7 +126,7 @@ export class Session {
   /** Plan against the cache; reasons compare with `against` (a run id) or the latest run. */
   async plan(graph: Graph, against?: string | Map<string, PriorNode>): Promise<Plan> {
     const prior = against instanceof Map ? against : this.prior(graph, against);
-    const plan = await planGraph(graph, { store: this.store, fingerprints: this.fingerprints, prior, implHash: this.opts.implHash });
+    const plan = await planGraph(graph, { store: this.store, fingerprints: this.fingerprints, prior, implHash: this.opts.implHash, perScan: (this.opts.perScan ?? true) && !this.opts.remote });
     this.fingerprints.save();
     return plan;
   }
@@ -157,7 +159,7 @@ export class Session {
   async execute(graph: Graph, prior: Map<string, PriorNode>, runId: string, live?: LiveRun): Promise<Executed> {
     const planned = async () => {
       const p = await this.plan(graph, prior);
-      live?.hold([...p.nodes.values()].map((n) => n.key));
+      live?.hold([...p.nodes.values()].flatMap((n) => [n.key, ...(n.parts ?? []).map((part) => part.key)]));
       return p;
     };
     let plan = await planned();
@@ -258,7 +260,7 @@ type NodeOutcome = ExecuteResult['outcomes'] extends Map<string, infer O> ? O : 
 
 function nothingRuns(plan: Plan): ExecuteResult {
   const outcomes: ExecuteResult['outcomes'] = new Map();
-  for (const [id, p] of plan.nodes) outcomes.set(id, { status: p.lookup?.hit || p.sameAs ? 'cached' : 'not-needed', notes: {} });
+  for (const [id, p] of plan.nodes) outcomes.set(id, { status: p.lookup?.hit || p.sameAs ? 'cached' : 'not-needed', notes: (p.lookup?.hit && p.lookup.manifest.notes) || {} });
   return { outcomes, failures: [], corrupt: [] };
 }
 

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Observable, concatMap, from, lastValueFrom, mergeMap, defaultIfEmpty } from 'rxjs';
 import type { RecordBatch } from 'apache-arrow';
 import { ChecksumError } from './arrow-io.js';
+import { corruptKey } from './partition-reader.js';
 import { Slots } from './slots.js';
 import { CorruptEntry, NodeFailure, UpstreamFailed } from './errors.js';
 import type { PortWriter } from './arrow-io.js';
@@ -173,7 +174,7 @@ async function readExternal(x: External, i: number): Promise<RecordBatch> {
   try {
     return await x.reader.batch(i);
   } catch (e) {
-    if (e instanceof ChecksumError) throw new CorruptEntry(x.key, x.node, e.message);
+    if (e instanceof ChecksumError) throw new CorruptEntry(corruptKey(e, x.key), x.node, e.message);
     throw e;
   }
 }

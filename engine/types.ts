@@ -63,7 +63,15 @@ export interface NodeContext<P = Record<string, unknown>> {
   /** Record a fact for the run record (e.g. scans skipped, the backend that ran). */
   readonly note: (key: string, value: unknown) => void;
   readonly signal: AbortSignal;
+  /**
+   * Set for a source whose output is cached per scan (its kind has `scans`): the ids of the scans
+   * this run must produce, in order; it yields the batches of these scans only. Unset: every scan.
+   */
+  readonly scans?: readonly string[];
 }
+
+/** One scan of a partitioned source: its id (unique in the source) and the files it is read from. */
+export interface ScanFiles { id: string; files: string[] }
 
 interface Common<P> {
   kind: string;
@@ -130,6 +138,16 @@ export interface ReportPart {
 export interface SourceDef<P> extends Common<P> {
   mode: 'source';
   inputs?: undefined;
+  /**
+   * Groups the source's input files into scans at plan time (no data read): each scan's output is
+   * then cached on its own (engine/partitions.ts), and run() honours ctx.scans. Replaces inputFiles.
+   */
+  scans?: (params: P) => Promise<ScanFiles[]>;
+  /**
+   * Params that only choose which scans exist (a count of scans, the splits read): left out of
+   * each scan's key, so changing them computes only the scans added (or none).
+   */
+  scanSetParams?: (keyof P & string)[];
   run: (ctx: NodeContext<P>) => AsyncIterable<Outputs>;
 }
 

@@ -7,6 +7,7 @@ import { defineNode, type NodeContext } from '../engine/types.js';
 import { sliceBatch } from './kernels/image-folder/batch.js';
 import { byteToHuTable, checkWindow, DEFAULT_WINDOW, type Window } from './kernels/image-folder/hu.js';
 import { listScans, listSlices, SPLITS, type ScanDir, type Split } from './kernels/image-folder/layout.js';
+import { imageFolderScans } from './kernels/image-folder/scans.js';
 import { applyMixedSizes, MAX_SLICES, readScan, sliceSizes, type MixedSizes, type SizeCount } from './kernels/image-folder/scan.js';
 import { Slices } from './tables.js';
 
@@ -38,7 +39,8 @@ interface MixedScan {
 
 async function* run(ctx: NodeContext<ImageFolderParams>) {
   const table = byteToHuTable(checkWindow(ctx.params.window, 'image-folder params.window'));
-  const scans = await listScans(resolve(ctx.params.path), ctx.params.splits);
+  const only = ctx.scans && new Set(ctx.scans);
+  const scans = (await listScans(resolve(ctx.params.path), ctx.params.splits)).filter((s) => !only || only.has(s.scanId));
   const skippedSlices: { file: string; reason: string }[] = [];
   const emptyScans: string[] = [];
   const mixedSizes: MixedScan[] = [];
@@ -118,5 +120,7 @@ export default defineNode<ImageFolderParams>(import.meta.url, {
   example: { path: 'test/fixtures/image-folder/tiny' },
   outputs: { slices: Slices },
   inputFiles,
+  scans: imageFolderScans,
+  scanSetParams: ['splits'],
   run,
 });

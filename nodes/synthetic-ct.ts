@@ -5,6 +5,7 @@ import { Binary, makeData, RecordBatch, Struct, vectorFromArray, type DataType }
 import { rngFrom } from '../engine/rng.js';
 import { defineNode } from '../engine/types.js';
 import { generateScan } from './kernels/synthetic/scan.js';
+import { syntheticScanId, syntheticScans } from './kernels/synthetic/scans.js';
 import { Slices } from './tables.js';
 
 export interface SyntheticCtParams {
@@ -94,13 +95,17 @@ export default defineNode<SyntheticCtParams>(import.meta.url, {
     return undefined;
   },
   outputs: { slices: Slices },
+  scans: syntheticScans,
+  scanSetParams: ['scans'],
   async *run(ctx) {
     const { scans, slices, size, positive, extent, splits, prefix } = ctx.params;
+    const only = ctx.scans && new Set(ctx.scans);
     for (let k = 0; k < scans; k++) {
+      if (only && !only.has(syntheticScanId(prefix, k))) continue;
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const { label, split } = assignment(ctx.seed, k, positive, splits);
       const scan = generateScan(`${ctx.seed}:${k}`, label, slices, size, extent);
-      const n = scan.z.length, id = `${prefix}${String(k).padStart(4, '0')}`;
+      const n = scan.z.length, id = syntheticScanId(prefix, k);
       const rows = <T>(v: T) => new Array<T>(n).fill(v);
       ctx.progress(k + 1, scans);
       yield {

@@ -4,12 +4,13 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PortWriter, type FileTableReader } from '../arrow-io.js';
+import { PortWriter } from '../arrow-io.js';
 import { entryCorruption } from '../entry-check.js';
 import { UsageError } from '../errors.js';
 import { loadExport } from '../lazy.js';
 import type { ExportOptions, ExportTables, PortType } from '../ports.js';
 import type { Session } from '../session.js';
+import type { TableReader } from '../types.js';
 import type { Graph } from '../validate.js';
 import { graphOptions, loadOrThrow, openSession, type Command } from './common.js';
 
@@ -77,8 +78,8 @@ export async function exportOutput(session: Session, graph: Graph, ref: string, 
   if (!found.hit) return { missing: found.reason };
   const corrupt = entryCorruption(session.store, found.manifest);
   if (corrupt) {
-    await session.store.evict(key);
-    return { corrupt };
+    await session.store.evict(corrupt.key);
+    return { corrupt: corrupt.why };
   }
   const reader = await session.store.reader(session.store.entryDir(key), found.manifest, port);
   try {
@@ -94,7 +95,7 @@ export async function exportOutput(session: Session, graph: Graph, ref: string, 
 }
 
 /** Every batch of `reader` (each verified against its checksum) into one Arrow IPC file, written beside `to` and renamed into place. */
-async function writeArrowFile(to: string, reader: FileTableReader, type: PortType, overwrite: boolean): Promise<void> {
+async function writeArrowFile(to: string, reader: TableReader, type: PortType, overwrite: boolean): Promise<void> {
   const existing = await stat(to).catch(() => null);
   if (existing && (!overwrite || !existing.isFile())) throw new UsageError(`${to} exists${existing.isFile() ? '; add --overwrite to replace it' : ' and is not a file'}`);
   const tmp = `${to}.${process.pid}.tmp`;

@@ -12,6 +12,8 @@ export function formatRunSummary(out: RunOutcome, ms: number): string {
     const time = n.ms !== undefined ? seconds(n.ms) : '';
     const why = n.status === 'ran' || n.status === 'failed' ? `  (${n.reason})` : '';
     lines.push(`${n.status.padEnd(10)} ${id.padEnd(w)} ${time.padStart(8)}  ${rows}${why}`);
+    const met = problems(n.notes);
+    if (n.status === 'cached' && met) lines.push(`${''.padEnd(10)} ${id.padEnd(w)} ${''.padStart(8)}  noted when computed: ${met}`);
   }
   const count = (s: string) => nodes.filter(([, n]) => n.status === s).length;
   lines.push(`${out.record.status === 'ok' ? 'done' : 'FAILED'}: ${count('ran')} ran, ${count('cached')} cached${count('failed') ? `, ${count('failed')} failed` : ''}${count('skipped') ? `, ${count('skipped')} skipped` : ''} in ${seconds(ms)}; record ${out.recordDir}`);
@@ -39,4 +41,9 @@ export function formatMetricsTable(metrics: MetricRow[]): string {
 
 function fmt(x: number): string {
   return Number.isNaN(x) ? 'n/a' : x.toFixed(3);
+}
+
+/** What a node noted as lists (skipped slices, dropped scans), counted: "skippedSlices 1, emptyScans 2". */
+function problems(notes: Record<string, unknown> | undefined): string {
+  return Object.entries(notes ?? {}).filter(([, v]) => Array.isArray(v) && v.length > 0).map(([k, v]) => `${k} ${(v as unknown[]).length}`).join(', ');
 }

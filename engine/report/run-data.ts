@@ -77,7 +77,8 @@ export class RunData {
   /** Rows per output port of a stored entry, from its manifest (cache hits record none). */
   storedRows(key: string): Record<string, number> | undefined {
     const found = this.store.lookup(key);
-    return found.hit ? Object.fromEntries(Object.entries(found.manifest.outputs).map(([p, m]) => [p, m.rows])) : undefined;
+    if (!found.hit) return undefined;
+    return found.manifest.rows ?? Object.fromEntries(Object.entries(found.manifest.outputs).map(([p, m]) => [p, m.rows]));
   }
 
   /** Whether the output's cache entry is present (cache: false nodes have none). */
@@ -93,7 +94,8 @@ export class RunData {
   async batches(ref: PortRef, each: (batch: RecordBatch, index: number) => void | Promise<void>, from = 0, to = Infinity): Promise<boolean> {
     const key = this.record.nodes[ref.node]?.key;
     const found = key === undefined ? undefined : this.store.lookup(key);
-    if (!found?.hit || !found.manifest.outputs[ref.port]) return false;
+    const has = found?.hit && (found.manifest.partitions ? ref.port in (found.manifest.rows ?? {}) : Boolean(found.manifest.outputs[ref.port]));
+    if (!has) return false;
     const reader = await this.store.reader(this.store.entryDir(key!), found.manifest, ref.port);
     try {
       for (let i = from; i < Math.min(to, reader.numBatches); i++) await each(await reader.batch(i), i);

@@ -5,7 +5,7 @@
 // byte for byte.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
@@ -157,5 +157,75 @@ process.stdout.write(out.record.status + ' ' + (out.record.nodes.train.notes?.re
     const trainings = traced(trace).filter(([e]) => e === 'start').length - starts;
     expect(trainings, 'training started in several runs').to.be.at.least(3);
     expect(resumed, "a run resumed training from a killed run's checkpoint").to.be.at.least(1);
+  });
+});
+
+describe('crash safety of per-scan partitions', function () {
+  this.timeout(600_000);
+  const dir = tempDir();
+  const data = join(dir, 'data');
+  for (let k = 0; k < 8; k++) cpSync('test/fixtures/image-folder/tiny/train/covid/ct_scan_0', join(data, `s${k}`), { recursive: true });
+  const file = writeGraph(dir, 'g.yaml', `name: crashy-parts
+nodes:
+  scans: { kind: folder-scans, params: { path: ${JSON.stringify(data)} } }
+  slow: { kind: scale, in: { slices: scans }, params: { factor: 3, jitterMs: 60 } }
+  mean: { kind: scan-mean, in: { slices: slow } }
+  total: { kind: stats-total, in: { stats: mean } }
+`);
+  const script = writeGraph(dir, 'launch.mjs', `import { runFile, session } from ${JSON.stringify(resolve('dist/test/helpers/engine.js'))};
+const out = await runFile(session(process.argv[2]), process.argv[3]);
+process.stdout.write(out.record.status + ' ' + (out.record.nodes.slow.batches ?? 0));`);
+  const launch = (runs: string, kill?: Promise<unknown>) => new Promise<{ status: string; ms: number }>((res) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, [script, runs, file], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    let exited = false;
+    void kill?.then(() => exited || p.kill('SIGKILL'));
+    p.on('exit', () => {
+      exited = true;
+      res({ status: out || 'killed', ms: performance.now() - t0 });
+    });
+  });
+
+  it('a run SIGKILLed mid-partition keeps the scans it stored, uses no partial one, and ends with the same bytes', async () => {
+    const first = await launch(join(dir, 'clean'));
+    expect(first.status).to.equal('ok 8');
+    const clean = storedFiles(join(dir, 'clean'));
+    const rng = rngFrom('crash-parts');
+    let kills = 0, partial = 0, round = 0;
+    let runs = join(dir, 'crashed-0');
+    while (kills < 8) {
+      expect(kills + round, 'runs launched').to.be.below(40);
+      const { status } = await launch(runs, sleep(Math.round(first.ms * (0.2 + 0.8 * rng()))));
+      if (status === 'killed') {
+        kills++;
+        // Every scan entry left behind is whole: each batch of each stored scan reads back.
+        const s = session(runs);
+        for (const p of (await s.plan(s.load(file).graph!)).nodes.values()) {
+          for (const part of p.parts ?? []) {
+            const found = s.store.lookup(part.key);
+            if (!found.hit) continue;
+            for (const port of Object.keys(found.manifest.outputs)) {
+              const reader = await s.store.reader(s.store.entryDir(part.key), found.manifest, port);
+              for await (const b of reader) expect(b.numRows).to.be.above(0);
+              await reader.close();
+            }
+          }
+        }
+        continue;
+      }
+      const [ok, computed] = status.split(' ');
+      expect(ok).to.equal('ok');
+      if (Number(computed) > 0 && Number(computed) < 8) partial++;
+      const got = storedFiles(runs);
+      expect([...got.keys()].sort()).to.deep.equal([...clean.keys()].sort());
+      for (const [k, bytes] of clean) expect(got.get(k)!.equals(bytes), k).to.equal(true);
+      runs = join(dir, `crashed-${++round}`);
+    }
+    const final = await launch(runs);
+    expect(final.status.split(' ')[0]).to.equal('ok');
+    if (Number(final.status.split(' ')[1]) > 0 && Number(final.status.split(' ')[1]) < 8) partial++;
+    expect(partial, 'a rerun after a kill computed only the scans the killed run had not stored').to.be.at.least(1);
   });
 });

@@ -8,10 +8,14 @@ import type { RunRecord } from '../../engine/runs.js';
 import { ctflow } from '../helpers/cli.js';
 import { byStatus, runFile, session, tempDir, writeGraph } from '../helpers/engine.js';
 
-/** Flip one byte in the middle of batch `batch` of `port` of the entry of `key`, keeping its size. */
+/**
+ * Flip one byte in the middle of batch `batch` of `port` of the entry of `key`, keeping its size;
+ * of a node cached per scan, in the entry of scan number `batch` (one batch a scan).
+ */
 function flip(runs: string, key: string, port: string, batch = 0): void {
   const dir = join(runs, 'cache', key.slice(0, 2), key);
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  if (manifest.partitions) return flip(runs, manifest.partitions[batch].key, port, 0);
   const pm = manifest.outputs[port];
   const b = pm.batches[batch];
   const bytes = readFileSync(join(dir, pm.file));
@@ -55,7 +59,7 @@ describe('corrupt leaf entries', function () {
     for (const to of ['crop.arrow', 'slices-out']) {
       const r = ctflow(['export', 'g.yaml', 'crop', '--to', to, '--runs', 'runs'], dir);
       expect(r.code, to).to.equal(1);
-      expect(r.err).to.match(/cached output of "crop" is corrupt .*batch 1 does not match its checksum.*run the graph/s);
+      expect(r.err).to.match(/cached output of "crop" is corrupt .*scan syn-0001: .*batch does not match its checksum.*run the graph/s);
       expect(r.out + r.err).to.not.match(/^\s+at /m);
       expect(ctflow(['run', 'g.yaml', '--runs', 'runs', '--quiet', '--no-report'], dir).code).to.equal(0);
       flip(join(dir, 'runs'), record.nodes.crop.key, 'slices', 1);

@@ -3,6 +3,7 @@ import barrier from './barrier.js';
 import childTotal from './child-total.js';
 import coreProbe from './core-probe.js';
 import failAt from './fail-at.js';
+import folderScans from './folder-scans.js';
 import scale from './scale.js';
 import scanMean from './scan-mean.js';
 import statsTotal from './stats-total.js';
@@ -12,4 +13,4 @@ import toyTrain from './toy-train.js';
 import trackedCopy from './tracked-copy.js';
 import trackedScans from './tracked-scans.js';
 
-export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain, trackedScans, trackedCopy, barrier, coreProbe];
+export const testKinds = [toyScans, scale, scanMean, statsTotal, failAt, childTotal, toyMetrics, toyTrain, trackedScans, trackedCopy, barrier, coreProbe, folderScans];

@@ -1,0 +1,96 @@
+// Per-scan cache partitions on a COV19-CT-DB-shaped JPEG folder (bench/scale/make-folder.ts writes
+// it): the lung-window graph of bench/scale/lung-folder.ts run once, then (1) its no-op rerun with
+// per-scan partitions against the whole-node cache (the anchor: what ctflow did before, measured
+// here on the same folder), and (2) the rerun after ADD scans are copied in, against the no-op
+// plus 1.2 × the time of those scans alone (a fresh run over a folder holding only them). All in
+// this process (Session API, a fresh session per run), the no-op times alternated, best of REPS. Prints machine, load, versions.
+// usage: node dist/bench/scale/add-scans.js [--scans 12] [--add 3] [--size 64] [--reps 8]
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Session } from '../../engine/session.js';
+import { registry } from '../../nodes/index.js';
+
+const { values } = parseArgs({ options: { scans: { type: 'string', default: '12' }, add: { type: 'string', default: '3' }, size: { type: 'string', default: '64' }, reps: { type: 'string', default: '8' } } });
+const scans = Number(values.scans), add = Number(values.add), reps = Number(values.reps);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const { default: sharp } = await import('sharp');
+console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${load()}`);
+console.log(`Node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`);
+
+const dir = mkdtempSync(join(tmpdir(), 'ctflow-bench-add-'));
+try {
+  const data = join(dir, 'data');
+  const made = spawnSync(process.execPath, [resolve('dist/bench/scale/make-folder.js'), data, '--scans', String(scans + add), '--size', values.size!], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`make-folder failed:\n${made.stderr}`);
+  // The last ADD scan folders wait aside, to be copied in later.
+  const folders = scanFolders(data);
+  const held = join(dir, 'held');
+  const later = folders.slice(-add);
+  for (const f of later) {
+    mkdirSync(dirname(join(held, relative(data, f))), { recursive: true });
+    renameSync(f, join(held, relative(data, f)));
+  }
+  const files = (root: string) => scanFolders(root).reduce((a, f) => a + readdirSync(f).length, 0);
+  console.log(`folder: ${scans} scans, ${files(data)} JPEG slices of ${values.size}²; ${add} scans (${files(held)} slices) added later`);
+
+  const graph = (path: string) => {
+    const file = join(dir, `g-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, `name: add-scans
+nodes:
+  scans:  { kind: image-folder, params: { path: ${JSON.stringify(path)} } }
+  crop:   { kind: cropper, in: { slices: scans } }
+  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: false }
+  mask:   { kind: threshold, in: { slices: median }, params: { t: -400 }, cache: false }
+  lung:   { kind: binary-dilation, in: { masks: mask } }
+  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
+`);
+    return file;
+  };
+  const run = async (s: Session, file: string): Promise<number> => {
+    const t0 = performance.now();
+    const { graph: g, issues } = s.load(file);
+    if (!g) throw new Error(issues.map((i) => i.message).join('\n'));
+    const out = await s.run(g);
+    if (out.record.status !== 'ok') throw new Error(`run failed: ${JSON.stringify(out.record.nodes)}`);
+    return (performance.now() - t0) / 1000;
+  };
+  const file = graph(data);
+  const per = new Session({ runsDir: join(dir, 'runs'), registry });
+  const whole = new Session({ runsDir: join(dir, 'runs-whole'), registry, perScan: false });
+  const firstPer = await run(per, file);
+  const firstWhole = await run(whole, file);
+  console.log(`first run: per-scan ${firstPer.toFixed(2)} s, whole-node ${firstWhole.toFixed(2)} s (ratio ${(firstPer / firstWhole).toFixed(2)})`);
+  // Alternated, best of REPS each: a loaded machine slows both alike.
+  let noopPer = Infinity, noopWhole = Infinity;
+  for (let i = 0; i < reps; i++) {
+    noopPer = Math.min(noopPer, await run(new Session({ runsDir: join(dir, 'runs'), registry }), file));
+    noopWhole = Math.min(noopWhole, await run(new Session({ runsDir: join(dir, 'runs-whole'), registry, perScan: false }), file));
+  }
+  console.log(`no-op rerun (best of ${reps}): per-scan ${(noopPer * 1000).toFixed(0)} ms, whole-node ${(noopWhole * 1000).toFixed(0)} ms: ratio ${(noopPer / noopWhole).toFixed(2)} (≤ 1: no slower)`);
+
+  for (const f of later) cpSync(join(held, relative(data, f)), f, { recursive: true });
+  const added = await run(per, file);
+  const alone = await run(new Session({ runsDir: join(dir, 'runs-alone'), registry }), graph(held));
+  const bound = noopPer + 1.2 * alone;
+  console.log(`after adding ${add} scans: rerun ${added.toFixed(2)} s; those scans alone ${alone.toFixed(2)} s; ` +
+    `no-op + 1.2 × alone = ${bound.toFixed(2)} s: ratio ${(added / bound).toFixed(2)} (≤ 1 meets the bound)`);
+  console.log(`load average at end ${load()}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Scan folders (those holding JPEG files), in path order. */
+function scanFolders(root: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!e.isDirectory()) continue;
+    const p = join(root, e.name);
+    if (readdirSync(p).some((n) => /\.jpe?g$/i.test(n))) out.push(p);
+    else out.push(...scanFolders(p));
+  }
+  return out;
+}
