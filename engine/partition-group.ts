@@ -186,7 +186,7 @@ async function computePart(s: State, i: number, values: Map<string, ScanOutputs>
   const ctx = {
     ...makeContext({
       member: { ...s.g, key: part.key }, scratchRoot: scratch, checkpointRoot: env.checkpointDir, artifacts: join(entry?.dir ?? join(scratch, node.id), ARTIFACTS),
-      backend: env.backend, events: { log: env.events.log, progress: () => {} }, notes, signal: env.signal,
+      backend: env.backend, threads: 1, events: { log: env.events.log, progress: () => {} }, notes, signal: env.signal,
     }),
     scans: [part.scan],
   };
