@@ -2,8 +2,8 @@
 // pixels (or mask) column is computed only when something reads it (lazy.ts), and remember how
 // they were derived from the last real batch: crop → filter → threshold, each at most once, in that
 // order. binary-dilation, given such masks, runs the whole chain in one fused pass on LungPool's
-// worker threads (lungArea: boxes and areas) without computing any intermediate; its filled masks
-// are computed by the same kernel only when something reads them.
+// worker threads (lungArea: boxes, areas and filled masks) without computing any intermediate; the
+// filled masks are gathered into a column only when something reads them.
 // Whatever else reads a lazy column (the writer of a cached node, another kind) gets it from the
 // plain kernels, the reference the fused kernel is tested against, so a graph's results do not
 // depend on which path ran — only its speed does.
@@ -16,7 +16,6 @@ import type { Box } from './components.js';
 import { cropBox, cropPixels } from './crop.js';
 import { fillHoles } from './fill.js';
 import { lazyBatch } from './lazy.js';
-import { lungArea } from './lung-area.js';
 import { sharedPool } from './shared-pool.js';
 import { rankFilter, type Rank } from './rank-filter.js';
 import { threshold, type ThresholdOp } from './threshold.js';
@@ -120,18 +119,12 @@ export async function fillStep(masks: RecordBatch, who: string): Promise<{ masks
   if (c?.threshold) {
     const f = c.filter ?? { size: 1, edge: 'reflect', filter: 'median' };
     const options = { crop: !!c.crop, air: c.crop?.air ?? 0, margin: c.crop?.margin ?? 0, ...f, ...c.threshold };
-    const r = await sharedPool().runImages(c.baseImages, options, false);
-    const dims = Array.from(r.areas, (_, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2] }));
-    // the filled masks are computed only if something reads them (a stored lung node, a panel):
-    // the same fused kernel again, on this thread, unpacking its bits (most of its cost when asked)
+    const r = await sharedPool().runImages(c.baseImages, options, true);
+    const dims = r.masks!.map((_, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2] }));
+    // the workers' filled masks are gathered into one column only if something reads them (a stored lung node, a panel)
     const columns = { ...scan, height: dims.map((d) => d.h), width: dims.map((d) => d.w) };
-    const filledMasks = () => c.baseImages.map(({ h, w, data }) => {
-      let mask = new Uint8Array(0);
-      lungArea(data, h, w, options, undefined, (size) => (mask = new Uint8Array(size)));
-      return mask;
-    });
     return {
-      masks: lazyBatch(Masks, columns, 'mask', dims.map((d) => d.h * d.w), filledMasks),
+      masks: lazyBatch(Masks, columns, 'mask', dims.map((d) => d.h * d.w), () => r.masks!),
       areas: makeBatch(Areas, { ...scan, area: Array.from(r.areas) }),
     };
   }
