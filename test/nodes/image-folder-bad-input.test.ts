@@ -3,13 +3,14 @@
 // naming the scan — never a hang, a silent wrong slice or a stack trace from the decoder.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FileFingerprints } from '../../engine/fingerprint.js';
 import imageFolder, { inputFiles, type ImageFolderParams } from '../../nodes/image-folder.js';
-import { readScan } from '../../nodes/kernels/image-folder/scan.js';
+import { listSlices } from '../../nodes/kernels/image-folder/layout.js';
+import { decodeScan, readScan } from '../../nodes/kernels/image-folder/scan.js';
 import { testContext } from '../helpers/context.js';
 
 const params = (path: string): ImageFolderParams => ({ path, window: [-1150, 350], mixedSizes: 'drop', splits: null });
@@ -99,12 +100,46 @@ describe('image-folder: bad input at scale', function () {
     expect(err?.message).to.match(/scan "test\/ct_scan_0" .* changed while the run read it: the folder disappeared/);
   });
 
-  it('a slice folder of more than 10,000 files is skipped unread and noted; the other scans are read', async () => {
+  it('a slice folder of 100,000 files is skipped unread and noted; the other scans are read', async () => {
     scan('ct_scan_0', 2);
     const big = scan('ct_scan_1', 1);
-    for (let i = 1; i <= 10_000; i++) linkSync(join(big, '0.jpg'), join(big, `${i}.jpg`));
+    for (let i = 1; i < 100_000; i++) writeFileSync(join(big, `${i}.jpg`), '');   // never read: empty files (a hard link count stops at 65,000)
     const { scans, notes } = await runFolder(root);
     expect(scans).to.deep.equal([{ id: 'test/ct_scan_0', slices: [0, 1] }]);
-    expect(notes.oversizedScans).to.deep.equal([{ scan_id: 'test/ct_scan_1', files: 10_001 }]);
+    expect(notes.oversizedScans).to.deep.equal([{ scan_id: 'test/ct_scan_1', files: 100_000 }]);
+  });
+
+  it('a slice file replaced by a directory, before the listing or after it, is skipped and noted with its reason', async () => {
+    const dir = scan('ct_scan_0', 4);
+    mkdirSync(join(dir, '7.jpg'));                                     // a directory with a slice name, there from the start
+    const listed = await listSlices(dir);
+    rmSync(join(dir, '1.jpg'));
+    mkdirSync(join(dir, '1.jpg'));                                     // replaced once listed: as if mid-read
+    const skipped: { file: string; reason: string }[] = [];
+    const kept = await decodeScan(listed, (file, reason) => skipped.push({ file, reason }));
+    expect(kept.map((k) => k.index)).to.deep.equal([0, 2, 3]);
+    expect(skipped.map((s) => s.file)).to.deep.equal([join(dir, '1.jpg'), join(dir, '7.jpg')]);
+    for (const s of skipped) expect(s.reason).to.match(/a directory, not a regular file/);
+    const { scans, notes } = await runFolder(root);                    // and through the node: noted by file
+    expect(scans).to.deep.equal([{ id: 'test/ct_scan_0', slices: [0, 2, 3] }]);
+    expect(notes.skippedSlices.map((s) => s.file)).to.deep.equal([join(dir, '1.jpg'), join(dir, '7.jpg')]);
+  });
+
+  it('a scan whose slice files are added while it is read is an error naming the scan', async () => {
+    const dir = scan('ct_scan_1', 2);
+    writeFileSync(join(dir, '5.jpg'), Buffer.alloc(0));             // its skip is told after decoding, before the check
+    const scanDir = { scanId: 'test/ct_scan_1', split: 'test' as const, label: null, dir };
+    const err = await readScan(scanDir, () => writeFileSync(join(dir, '6.jpg'), jpeg)).then(() => null, (e: Error) => e);
+    expect(err?.message).to.match(/scan "test\/ct_scan_1" .* changed while the run read it: its slice files were added, removed or renamed; rerun once the dataset is stable/);
+  });
+
+  it('a 16-bit PNG (or another format) in a scan folder is noted by file and reason, never read as a slice', async () => {
+    const dir = scan('ct_scan_0', 2);
+    writeFileSync(join(dir, '2.png'), await sharp(new Uint16Array(64 * 64).fill(40000), { raw: { width: 64, height: 64, channels: 1 } }).png().toBuffer());
+    writeFileSync(join(dir, '3.dcm'), 'DICM');
+    const { scans, notes } = await runFolder(root);
+    expect(scans).to.deep.equal([{ id: 'test/ct_scan_0', slices: [0, 1] }]);
+    expect(reasonOf(notes, join(dir, '2.png'))).to.match(/PNG file, not a slice: only \.jpg\/\.jpeg slices are read; convert it to an 8-bit greyscale JPEG/);
+    expect(reasonOf(notes, join(dir, '3.dcm'))).to.match(/DCM file, not a slice/);
   });
 });

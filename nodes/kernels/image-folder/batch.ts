@@ -1,5 +1,6 @@
 // One scan's decoded slices → its Slices batch: grey levels go through the HU table straight into
 // one contiguous little-endian int16 buffer that becomes the `pixels` column (no per-slice copy).
+// The buffer is shared memory, so the lung chain's worker threads read the slices in place.
 import { endianness } from 'node:os';
 import { Binary, makeData, RecordBatch, Struct, vectorFromArray, type DataType } from '../../../engine/arrow.js';
 import { Slices } from '../../tables.js';
@@ -11,7 +12,7 @@ export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[], table
   const n = slices.length;
   const valueOffsets = new Int32Array(n + 1);
   slices.forEach((s, i) => { valueOffsets[i + 1] = valueOffsets[i] + 2 * s.grey.length; });
-  const hu = new Int16Array(valueOffsets[n] / 2);
+  const hu = new Int16Array(new SharedArrayBuffer(valueOffsets[n]));
   slices.forEach((s, i) => greyToHu(s.grey, table, hu.subarray(valueOffsets[i] / 2, valueOffsets[i + 1] / 2)));
   const bytes = Buffer.from(hu.buffer);
   if (endianness() === 'BE') bytes.swap16();

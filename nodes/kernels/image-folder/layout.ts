@@ -75,12 +75,18 @@ async function scanFolders(root: string): Promise<ScanDir[]> {
   return scans;
 }
 
-/** Slice image files of one scan folder in natural order ("2.jpg" before "10.jpg"). */
-export async function listSlices(dir: string): Promise<SliceFile[]> {
-  const names = (await readdir(dir, { withFileTypes: true }))
-    .filter((e) => !e.isDirectory() && !e.name.startsWith('.') && SLICE_FILE.test(e.name))
-    .map((e) => e.name)
-    .sort(naturalCompare);
+/** Image files of other formats: never read as slices, but noted, so that a scan saved as PNG or DICOM is not silently short. */
+export const OTHER_IMAGE = /\.(png|tiff?|bmp|gif|webp|dcm|jp2|j2k)$/i;
+
+/**
+ * Slice image files of one scan folder in natural order ("2.jpg" before "10.jpg"). Every entry
+ * with a slice name is listed, whatever it is (a directory named 5.jpg is then skipped with its
+ * reason when read, not left out unnoticed); `otherImage` is told of each image file of another format.
+ */
+export async function listSlices(dir: string, otherImage?: (file: string) => void): Promise<SliceFile[]> {
+  const entries = (await readdir(dir)).filter((name) => !name.startsWith('.'));
+  if (otherImage) for (const name of entries) if (OTHER_IMAGE.test(name)) otherImage(join(dir, name));
+  const names = entries.filter((name) => SLICE_FILE.test(name)).sort(naturalCompare);
   const numbers = names.map((n) => n.replace(SLICE_FILE, ''));
   const numbered = numbers.every((s) => /^\d{1,9}$/.test(s)) && new Set(numbers.map(Number)).size === numbers.length;
   return names.map((name, i) => ({ file: join(dir, name), index: numbered ? Number(numbers[i]) : i }));

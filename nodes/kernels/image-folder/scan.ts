@@ -31,7 +31,8 @@ export async function readScan(scan: ScanDir, skip: (file: string, reason: strin
   const changed = (what: string) => new Error(`image-folder: scan "${scan.scanId}" (${scan.dir}) changed while the run read it: ${what}; ` +
     'rerun once the dataset is stable');
   try {
-    const files = await listSlices(scan.dir);
+    const files = await listSlices(scan.dir, (file) => skip(file, `${file.replace(/^.*\./, '').toUpperCase()} file, not a slice: only .jpg/.jpeg slices are read; ` +
+      'convert it to an 8-bit greyscale JPEG (e.g. `convert in.png -depth 8 -colorspace gray out.jpg`)'));
     if (files.length > MAX_SLICES) return { files: files.length };
     const slices = await decodeScan(files, skip);
     const after = await listSlices(scan.dir);

@@ -2,7 +2,8 @@
 // pixels (or mask) column is computed only when something reads it (lazy.ts), and remember how
 // they were derived from the last real batch: crop → filter → threshold, each at most once, in that
 // order. binary-dilation, given such masks, runs the whole chain in one fused pass on LungPool's
-// worker threads (lungArea: boxes, areas and filled masks) without computing any intermediate.
+// worker threads (lungArea: boxes, areas and filled masks) without computing any intermediate; the
+// filled masks are gathered into a column only when something reads them.
 // Whatever else reads a lazy column (the writer of a cached node, another kind) gets it from the
 // plain kernels, the reference the fused kernel is tested against, so a graph's results do not
 // depend on which path ran — only its speed does.
@@ -115,20 +116,21 @@ function dimsAt(c: Chain, slices: RecordBatch, who: string): { h: number; w: num
 export async function fillStep(masks: RecordBatch, who: string): Promise<{ masks: RecordBatch; areas: RecordBatch }> {
   const c = chains.get(masks);
   const scan = scanColumns(masks, who);
-  let filled: Image<Uint8Array>[], areas: number[];
   if (c?.threshold) {
     const f = c.filter ?? { size: 1, edge: 'reflect', filter: 'median' };
     const options = { crop: !!c.crop, air: c.crop?.air ?? 0, margin: c.crop?.margin ?? 0, ...f, ...c.threshold };
     const r = await sharedPool().runImages(c.baseImages, options, true);
-    filled = r.masks!.map((data, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2], data }));
-    areas = Array.from(r.areas);
-  } else {
-    const out = images(masks, 'mask', who).map(({ h, w, data }) => ({ h, w, ...fillHoles(data, h, w) }));
-    filled = out.map(({ h, w, filled: data }) => ({ h, w, data }));
-    areas = out.map((o) => o.area);
+    const dims = r.masks!.map((_, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2] }));
+    // the workers' filled masks are gathered into one column only if something reads them (a stored lung node, a panel)
+    const columns = { ...scan, height: dims.map((d) => d.h), width: dims.map((d) => d.w) };
+    return {
+      masks: lazyBatch(Masks, columns, 'mask', dims.map((d) => d.h * d.w), () => r.masks!),
+      areas: makeBatch(Areas, { ...scan, area: Array.from(r.areas) }),
+    };
   }
+  const out = images(masks, 'mask', who).map(({ h, w, data }) => ({ h, w, ...fillHoles(data, h, w) }));
   return {
-    masks: makeBatch(Masks, { ...scan, height: filled.map((i) => i.h), width: filled.map((i) => i.w), mask: filled.map((i) => i.data) }),
-    areas: makeBatch(Areas, { ...scan, area: areas }),
+    masks: makeBatch(Masks, { ...scan, height: out.map((o) => o.h), width: out.map((o) => o.w), mask: out.map((o) => o.filled) }),
+    areas: makeBatch(Areas, { ...scan, area: out.map((o) => o.area) }),
   };
 }

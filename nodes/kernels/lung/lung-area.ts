@@ -65,7 +65,13 @@ export function lungArea(slice: Int16Array, h: number, w: number, options: Parti
   // the box starts at bit `lo` of each output row (window-count.ts: rows begin at 32·⌊(c0 − r)/32⌋)
   const lo = box.c0 - 32 * Math.floor((box.c0 - ((o.size - 1) >> 1)) / 32), qw = s.count.width >> 5, out = mask(ch * cw), bits = s.count.out;
   for (let y = 0; y < ch; y++) {
-    for (let x = 0, at = y * qw * 32 + lo; x < cw; x++, at++) out[y * cw + x] = (bits[at >>> 5] >>> (at & 31)) & 1;
+    // a word at a time: the bits of row y from bit `at` on, into bytes o … o + cw
+    for (let at = y * qw * 32 + lo, o = y * cw, end = o + cw; o < end;) {
+      const word = bits[at >>> 5] >>> (at & 31), take = Math.min(32 - (at & 31), end - o);
+      for (let k = 0; k < take; k++) out[o + k] = (word >>> k) & 1;
+      o += take;
+      at += take;
+    }
   }
   const area = holes(bits, ch, s.count.width, s.runs, (y, x0, x1) => out.fill(1, y * cw + x0 - lo, y * cw + x1 - lo));
   return { ...box, area };

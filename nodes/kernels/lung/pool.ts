@@ -1,7 +1,7 @@
 // A worker_threads pool for the fused lung chain: slices are split into chunks that idle workers
-// take in turn. Slices held in a SharedArrayBuffer are read in place; others are copied per chunk,
-// when a worker takes the chunk: copying every chunk of a scan up front held a second copy of it
-// while the queue drained (issue 23), now at most one chunk per worker is copied at a time.
+// take in turn. Slices held back to back in a SharedArrayBuffer are read in place; others are
+// copied per chunk, when a worker takes the chunk: copying every chunk of a scan up front held a
+// second copy of it while the queue drained (issue 23); now at most one chunk per worker is copied.
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
 import type { LungOptions } from './lung-area.js';
@@ -56,18 +56,22 @@ export class LungPool {
     return this.collect(count, options, false, chunk, (first, m) => ({ buffer: pixels.buffer, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
   }
 
-  /** Boxes, areas and (with `masks`) filled masks of slices of any sizes; each chunk is copied to its worker. */
+  /**
+   * Boxes, areas and (with `masks`) filled masks of slices of any sizes. A chunk whose slices lie
+   * back to back in one SharedArrayBuffer is read in place; any other chunk is copied to its worker.
+   */
   async runImages(images: readonly LungImage[], options: Partial<LungOptions>, masks: boolean, chunk = 16): Promise<LungBatchResult> {
     return this.collect(images.length, options, masks, chunk, (first, m) => {
       const part = images.slice(first, first + m), dims = new Int32Array(2 * m);
-      const copy = new Int16Array(part.reduce((s, im) => s + im.h * im.w, 0));
-      part.reduce((at, im, i) => {
+      part.forEach((im, i) => {
         if (im.data.length !== im.h * im.w) throw new Error(`LungPool.runImages: slice ${first + i} has ${im.data.length} pixels, expected ${im.h}×${im.w}`);
         dims[2 * i] = im.h;
         dims[2 * i + 1] = im.w;
-        copy.set(im.data, at);
-        return at + im.data.length;
-      }, 0);
+      });
+      const head = part[0].data;
+      if (head.buffer instanceof SharedArrayBuffer && contiguous(part)) return { buffer: head.buffer, offset: head.byteOffset / 2, dims };
+      const copy = new Int16Array(part.reduce((s, im) => s + im.data.length, 0));
+      part.reduce((at, im) => (copy.set(im.data, at), at + im.data.length), 0);
       return { buffer: copy.buffer, offset: 0, dims };
     });
   }
@@ -150,4 +154,10 @@ export class LungPool {
     for (const { pending } of this.queue.splice(0)) pending.reject(e);
     this.inFlight.clear();
   }
+}
+
+/** Whether each slice starts where the one before it ends, in the same buffer. */
+function contiguous(part: readonly LungImage[]): boolean {
+  return part.every((im, i) => i === 0 || (im.data.buffer === part[i - 1].data.buffer &&
+    im.data.byteOffset === part[i - 1].data.byteOffset + part[i - 1].data.byteLength));
 }

@@ -13,6 +13,8 @@ import { makeBatch } from '../../../engine/ports.js';
 import type { NodeDef } from '../../../engine/types.js';
 import binaryDilation from '../../../nodes/binary-dilation.js';
 import cropper from '../../../nodes/cropper.js';
+import { sliceBatch } from '../../../nodes/kernels/image-folder/batch.js';
+import { byteToHuTable, huPixelsToBytes } from '../../../nodes/kernels/image-folder/hu.js';
 import { cropBox, cropPixels } from '../../../nodes/kernels/lung/crop.js';
 import { fillHoles } from '../../../nodes/kernels/lung/fill.js';
 import { rankFilter } from '../../../nodes/kernels/lung/rank-filter.js';
@@ -134,6 +136,22 @@ describe('lung chain: fused through the kinds = plain kernels, byte for byte', f
       }
     });
   }
+
+  it('slices that image-folder decodes into shared memory are read in place by the pool, with the same results', async () => {
+    const window: [number, number] = [-1150, 350], n = 20, side = 128;
+    const scan = generateScan('chain-shared', 1, [n, n], side);
+    const grey = Array.from({ length: n }, (_, i) => huPixelsToBytes(bytes(scan.pixels.subarray(i * side * side, (i + 1) * side * side)), window));
+    const shared = sliceBatch({ scanId: 's', split: 'train', label: 1, dir: '/nowhere' },
+      grey.map((g, i) => ({ file: `${i}.jpg`, index: i, width: side, height: side, grey: g })), byteToHuTable(window));
+    const pixels = shared.getChild('pixels')!.get(0) as Uint8Array;
+    expect(pixels.buffer).to.be.instanceOf(SharedArrayBuffer);
+    const imgs = Array.from(shared.getChild('pixels')!, (b) => ({ h: side, w: side, px: new Int16Array((b as Uint8Array).slice().buffer) }));
+    for (const p of [PARAMS[0], PARAMS[2]]) {
+      const want = reference(shared, imgs, p);
+      const got = await viaKinds(shared, p, new Set());
+      for (const name of Object.keys(want)) expect(ipc(got[name]), name).to.equal(ipc(want[name]));
+    }
+  });
 
   it('a process that used the shared pool exits once its work is done (idle workers do not hold it open)', () => {
     const pool = new URL('../../../nodes/kernels/lung/shared-pool.js', import.meta.url).href;
