@@ -1,7 +1,7 @@
 // Plan a run: the key of every node, which entries are cached, which nodes must run and the
 // first reason each one runs (cheapest checks first; no data is read, only manifests).
 import { relative } from 'node:path';
-import { canonicalJson, hashCanonical } from './canonical.js';
+import { canonicalJson, hashCanonical, sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
 import type { FileFingerprints } from './fingerprint.js';
 import { implementationHash } from './impl-hash.js';
@@ -115,7 +115,7 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
       material.files = await opts.fingerprints.of(files, (f) => relative(base, f));
     }
     const key = nodeKey(material);
-    const seedKey = nodeKey({ ...material, impl: '', inputs: seedInputs });
+    const seedKey = nodeKey(seedMaterial(material, seedInputs, def.mode === 'source' ? parts : undefined));
     const lookup = node.cache ? opts.store.lookup(key) : undefined;
     if (parts && node.cache && !lookup?.hit) lookupParts(opts.store, parts);
     nodes.set(id, { node, key, material, seedKey, lookup, runs: false, reason: 'cached', parts });
@@ -228,3 +228,15 @@ function show(v: unknown): string {
   return v === undefined ? '(unset)' : JSON.stringify(v);
 }
 
+/**
+ * What a node's seed key hashes: its key material without implementation hashes, with its inputs'
+ * seed keys. A partitioned node's scan digest is made of keys, which carry implementation hashes:
+ * it is left out (a stream node's data identity comes through its inputs' seed keys), and a
+ * partitioned source stands for its data by its scans' files alone.
+ */
+function seedMaterial(material: KeyMaterial, seedInputs: Record<string, string>, ofSource: Part[] | undefined): KeyMaterial {
+  const { scans: _scans, ...rest } = material;
+  const out: KeyMaterial = { ...rest, impl: '', inputs: seedInputs };
+  if (ofSource?.some((p) => p.files?.length)) out.files = sha256(ofSource.map((p) => `${p.scan}\t${JSON.stringify(p.files ?? [])}`).join('\n'));
+  return out;
+}

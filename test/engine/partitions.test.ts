@@ -225,4 +225,21 @@ describe('per-scan cache partitions', function () {
     const ref = await run(whole, graphOf(4));
     expect(await table(s, four.key('crop'), 'slices')).to.deep.equal(await table(whole, ref.key('crop'), 'slices'));
   });
+
+  it('seeds random nodes alike per scan or whole, whatever the upstream code: seed keys hold no implementation hash', async () => {
+    const root = tempDir();
+    const file = writeGraph(root, 'g.yaml', `name: seeds\nseed: 5\nnodes:\n  scans: { kind: synthetic-ct, params: { scans: 3, slices: [4, 6], size: 64 } }\n  crop: { kind: cropper, in: { slices: scans } }\n  mean: { kind: scan-mean, in: { slices: crop.slices } }\n`);
+    const seedKeys = async (s: Session) => {
+      const { graph } = s.load(file);
+      const plan = await s.plan(graph!);
+      expect(plan.nodes.get('crop')!.parts?.length ?? 0, 'planned per scan or whole as asked').to.equal(s === whole ? 0 : 3);
+      return Object.fromEntries([...plan.nodes].map(([id, p]) => [id, p.seedKey]));
+    };
+    const perScan = session(join(root, 'a'));
+    const whole = session(join(root, 'b'), { perScan: false });
+    const otherCode = session(join(root, 'c'), { implHash: (n) => `edited ${n.kind}` });
+    const a = await seedKeys(perScan);
+    expect(a).to.deep.equal(await seedKeys(whole));
+    expect(a).to.deep.equal(await seedKeys(otherCode));
+  });
 });
