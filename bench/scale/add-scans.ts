@@ -5,6 +5,7 @@
 // plus 1.2 × the time of those scans alone (a fresh run over a folder holding only them). All in
 // this process (Session API, a fresh session per run), the no-op times alternated, best of REPS. Prints machine, load, versions.
 // usage: node dist/bench/scale/add-scans.js [--scans 12] [--add 3] [--size 64] [--reps 8]
+import { lungGraphYaml } from './lung-graph.js';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -39,15 +40,7 @@ try {
 
   const graph = (path: string) => {
     const file = join(dir, `g-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(file, `name: add-scans
-nodes:
-  scans:  { kind: image-folder, params: { path: ${JSON.stringify(path)} } }
-  crop:   { kind: cropper, in: { slices: scans } }
-  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: false }
-  mask:   { kind: threshold, in: { slices: median }, params: { t: -400 }, cache: false }
-  lung:   { kind: binary-dilation, in: { masks: mask } }
-  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
-`);
+    writeFileSync(file, lungGraphYaml('add-scans', path));
     return file;
   };
   const run = async (s: Session, file: string): Promise<number> => {

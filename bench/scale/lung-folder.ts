@@ -5,6 +5,7 @@
 // in the same run. Prints machine, load and versions of both sides, and the ratios.
 // usage: node dist/bench/scale/lung-folder.js FOLDER [ANCHOR]
 //   ANCHOR: path of jpeg_folder_lung.py (or $CTFLOW_ANCHOR_LUNG); Debian's /usr/bin/python3 with python3-opencv runs it.
+import { lungGraphYaml } from './lung-graph.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -57,15 +58,7 @@ console.log(`folder: ${folder}: ${files} JPEG slices, ${(bytes / 1e6).toFixed(0)
 
 const dir = mkdtempSync(join(tmpdir(), 'ctflow-bench-scale-'));
 const graph = join(dir, 'lung-folder.yaml');
-writeFileSync(graph, `name: lung-folder
-nodes:
-  scans:  { kind: image-folder, params: { path: ${JSON.stringify(folder)} } }
-  crop:   { kind: cropper, in: { slices: scans } }
-  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: false }
-  mask:   { kind: threshold, in: { slices: median }, params: { t: -400 }, cache: false }
-  lung:   { kind: binary-dilation, in: { masks: mask } }
-  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
-`);
+writeFileSync(graph, lungGraphYaml('lung-folder', folder));
 const cli = resolve('bin/ctflow.cjs');
 const ctflow = (runs: string) => timed(process.execPath, [cli, 'run', graph, '--runs', runs, '--no-report', '--quiet']);
 const duOf = (p: string) => Number(spawnSync('du', ['-sb', p], { encoding: 'utf8' }).stdout.split('\t')[0]);

@@ -56,16 +56,12 @@ function traced(trace: string): [string, number, number][] {
   return readFileSync(trace, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([e, pid, epoch]) => [e, Number(pid), Number(epoch ?? 0)]);
 }
 
-describe('crash safety', function () {
-  this.timeout(600_000);
-  const dir = tempDir();
-  const trace = join(dir, 'train.trace');
-  const file = writeGraph(dir, 'g.yaml', graph(trace));
-  const script = writeGraph(dir, 'launch.mjs', `import { runFile, session } from ${JSON.stringify(resolve('dist/test/helpers/engine.js'))};
-const out = await runFile(session(process.argv[2]), process.argv[3]);
-process.stdout.write(out.record.status + ' ' + (out.record.nodes.train.notes?.resumed_after ?? 0));`);
-  /** Run the graph in a fresh process, SIGKILLed when `kill` resolves unless it finishes first: its output line and duration. */
-  const launch = (runs: string, kill?: Promise<unknown>) => new Promise<{ status: string; ms: number }>((res) => {
+/**
+ * Runs `script` on `file` with a runs directory in a fresh process, SIGKILLed when `kill` resolves
+ * unless it finishes first: its output line ("killed" if none) and duration.
+ */
+function launcher(script: string, file: string) {
+  return (runs: string, kill?: Promise<unknown>) => new Promise<{ status: string; ms: number }>((res) => {
     const t0 = performance.now();
     const p = spawn(process.execPath, [script, runs, file], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -77,6 +73,17 @@ process.stdout.write(out.record.status + ' ' + (out.record.nodes.train.notes?.re
       res({ status: out || 'killed', ms: performance.now() - t0 });
     });
   });
+}
+
+describe('crash safety', function () {
+  this.timeout(600_000);
+  const dir = tempDir();
+  const trace = join(dir, 'train.trace');
+  const file = writeGraph(dir, 'g.yaml', graph(trace));
+  const script = writeGraph(dir, 'launch.mjs', `import { runFile, session } from ${JSON.stringify(resolve('dist/test/helpers/engine.js'))};
+const out = await runFile(session(process.argv[2]), process.argv[3]);
+process.stdout.write(out.record.status + ' ' + (out.record.nodes.train.notes?.resumed_after ?? 0));`);
+  const launch = launcher(script, file);
   /**
    * A killed run's training child stops with it: no orphan keeps writing checkpoints. The child
    * notes in the trace when it is about to train although its parent is gone; the wait for its
@@ -175,18 +182,7 @@ nodes:
   const script = writeGraph(dir, 'launch.mjs', `import { runFile, session } from ${JSON.stringify(resolve('dist/test/helpers/engine.js'))};
 const out = await runFile(session(process.argv[2]), process.argv[3]);
 process.stdout.write(out.record.status + ' ' + (out.record.nodes.slow.batches ?? 0));`);
-  const launch = (runs: string, kill?: Promise<unknown>) => new Promise<{ status: string; ms: number }>((res) => {
-    const t0 = performance.now();
-    const p = spawn(process.execPath, [script, runs, file], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    let exited = false;
-    void kill?.then(() => exited || p.kill('SIGKILL'));
-    p.on('exit', () => {
-      exited = true;
-      res({ status: out || 'killed', ms: performance.now() - t0 });
-    });
-  });
+  const launch = launcher(script, file);
 
   it('a run SIGKILLed mid-partition keeps the scans it stored, uses no partial one, and ends with the same bytes', async () => {
     const first = await launch(join(dir, 'clean'));
