@@ -42,6 +42,12 @@ export class FileFingerprints {
     return out;
   }
 
+  /** The size and mtime a file had when it was last hashed (undefined: never hashed, or not a regular file). */
+  statOf(file: string): { size: number; mtimeMs: number } | undefined {
+    const m = this.memo[file];
+    return m && { size: m.size, mtimeMs: m.mtimeMs };
+  }
+
   private async fileHash(file: string): Promise<string> {
     let fd: number;
     try {

@@ -8,7 +8,7 @@
 // scan. Keys come from fingerprints alone: nothing here reads data.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { hashCanonical, sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
@@ -26,6 +26,8 @@ export interface Part extends PartitionRef {
   files?: [string, string][];
   /** A source's: the folder its files' paths are under. */
   base?: string;
+  /** A source's: each file's size and mtime when it was hashed, in the order of `files` (not stored). */
+  stats?: ({ size: number; mtimeMs: number } | undefined)[];
   /** Set when the node's own entry is missing: whether this scan's entry is stored. */
   lookup?: Lookup;
 }
@@ -61,7 +63,8 @@ export async function sourceParts(node: GraphNode, material: { params: Record<st
     seen.set(s.id, s);
     const base = commonDir(s.files);
     const files = await fingerprints.hashes(s.files, (f) => relative(base, f));
-    parts.push({ scan: s.id, key: hashCanonical({ ...scanMaterial, scan: s.id, files: fingerprintOf(files) }), files, base });
+    const stats = [...s.files].sort().map((f) => fingerprints.statOf(f));
+    parts.push({ scan: s.id, key: hashCanonical({ ...scanMaterial, scan: s.id, files: fingerprintOf(files) }), files, base, stats });
   }
   return parts;
 }
@@ -126,15 +129,21 @@ export function perScanNodes(graph: Graph): Set<string> {
 }
 
 /**
- * The files of a source's scan that differ now from when it was planned (read again after the
- * scan was produced): its entry must not be stored under the planned key. Files that were not
- * regular files at planning ("!fifo", "!ENOENT") are left to the source to report.
+ * The files of a source's scan that differ now from when it was planned (checked after the scan
+ * was produced): its entry must not be stored under the planned key. By the fingerprints' own
+ * rule: a file whose size and mtime are those it was hashed with is unchanged (a stat, not a
+ * second read of the data); another is hashed again. Files that were not regular files at
+ * planning ("!fifo", "!ENOENT") are left to the source to report.
  */
 export async function filesChangedSince(part: Part): Promise<string[]> {
   const changed: string[] = [];
-  for (const [rel, hash] of part.files ?? []) {
+  for (const [k, [rel, hash]] of (part.files ?? []).entries()) {
     if (hash.startsWith('!')) continue;
-    const now = await readFile(join(part.base!, rel)).then((b) => createHash('sha256').update(b).digest('hex'), () => 'unreadable');
+    const file = join(part.base!, rel);
+    const was = part.stats?.[k];
+    const st = await stat(file).catch(() => undefined);
+    if (st && was && st.size === was.size && st.mtimeMs === was.mtimeMs) continue;
+    const now = st ? await readFile(file).then((b) => createHash('sha256').update(b).digest('hex'), () => 'unreadable') : 'unreadable';
     if (now !== hash) changed.push(rel);
   }
   return changed;
