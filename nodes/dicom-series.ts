@@ -3,12 +3,12 @@
 // at a time is ordered along the slice normal, decoded and converted to int16 HU, so memory is
 // flat in the number of series. See docs/dicom.md.
 import { resolve } from 'node:path';
-import { makeBatch } from '../engine/ports.js';
+import { Binary, makeData, RecordBatch, Struct, vectorFromArray, type DataType } from '../engine/arrow.js';
 import { defineNode, type NodeContext } from '../engine/types.js';
 import { decodeSlice } from './kernels/dicom/decode.js';
 import { groupSeries, isLocalizer, listFiles, type Series } from './kernels/dicom/files.js';
 import { orderSlices } from './kernels/dicom/geometry.js';
-import { DicomFileError, readHeader, type SliceHeader } from './kernels/dicom/header.js';
+import { DicomFileError, ReadBuffer, readHeader, type SliceHeader } from './kernels/dicom/header.js';
 import { toHounsfield } from './kernels/dicom/hu.js';
 import { Slices } from './tables.js';
 
@@ -112,38 +112,54 @@ async function readSeries(
     return null;
   }
   for (const w of ordering.warnings) ctx.log(`dicom-series: series ${s.uid}: ${w}`);
-  const rows: { h: SliceHeader; hu: Int16Array; position: number | null }[] = [];
+  // Every slice goes straight into its place in one buffer of the scan, which becomes the pixels
+  // column: no array per slice and no copy of the scan (issue 23). An ArrayBuffer, not shared
+  // memory: a dead SharedArrayBuffer waits for a full collection that its size does not hasten
+  // (V8 does not count it as external memory), and held ≈ 50 MiB more in the lung graph.
+  const { rows: height, cols: width } = s.slices[0];
+  const pixels = new Int16Array(ordering.order.length * height * width);
+  const read = new ReadBuffer();
+  const kept: { h: SliceHeader; position: number | null }[] = [];
   let clamped = 0;
   for (const [k, index] of ordering.order.entries()) {
     ctx.signal.throwIfAborted();
     const h = s.slices[index];
     try {
-      const { samples, shift } = await decodeSlice(h);
-      const out = toHounsfield(samples, h.pixel, shift);
-      clamped += out.clamped;
-      rows.push({ h, hu: out.hu, position: ordering.positions[k] });
+      const { samples, shift } = await decodeSlice(h, read);
+      const at = kept.length * height * width;
+      clamped += toHounsfield(samples, h.pixel, shift, pixels.subarray(at, at + height * width)).clamped;
+      kept.push({ h, position: ordering.positions[k] });
     } catch (e) {
       if (!(e instanceof DicomFileError)) throw e;
       problem({ file: h.file }, e.reason);
     }
   }
   if (clamped > 0) ctx.log(`dicom-series: series ${s.uid}: ${clamped} pixel(s) outside int16 after rescale were clamped`);
-  if (rows.length === 0) return null;
-  scans.push({ scan_id: s.uid, slices: rows.length, spacing_mm: ordering.spacing, clamped });
-  const n = rows.length;
+  if (kept.length === 0) return null;
+  scans.push({ scan_id: s.uid, slices: kept.length, spacing_mm: ordering.spacing, clamped });
+  const n = kept.length;
   const { split, label } = ctx.params;
-  return makeBatch(Slices, {
+  // int16 little endian: the host order of every platform Node runs on here (x64, arm64)
+  const bytes = new Uint8Array(pixels.buffer, 0, n * height * width * 2);
+  return slicesBatch(bytes, Int32Array.from({ length: n + 1 }, (_, i) => i * height * width * 2), {
     scan_id: Array(n).fill(s.uid),
     split: Array(n).fill(split),
     label: Array(n).fill(label),
-    slice_index: rows.map((_, i) => i),
-    height: rows.map((r) => r.h.rows),
-    width: rows.map((r) => r.h.cols),
-    // int16 little endian: the host order of every platform Node runs on here (x64, arm64)
-    pixels: rows.map((r) => new Uint8Array(r.hu.buffer, r.hu.byteOffset, r.hu.byteLength)),
-    position_mm: rows.map((r) => r.position),
-    pixel_mm: rows.map((r) => r.h.pixelMm),
+    slice_index: kept.map((_, i) => i),
+    height: Array(n).fill(height),
+    width: Array(n).fill(width),
+    position_mm: kept.map((r) => r.position),
+    pixel_mm: kept.map((r) => r.h.pixelMm),
   });
+}
+
+/** A Slices batch whose pixels column is `bytes` itself (no copy), the other columns from arrays. */
+function slicesBatch(bytes: Uint8Array, valueOffsets: Int32Array, columns: Record<string, unknown[]>): RecordBatch {
+  const n = valueOffsets.length - 1, fields = Slices.schema.fields;
+  const children = fields.map((f) => f.name === 'pixels'
+    ? makeData({ type: new Binary(), length: n, nullCount: 0, valueOffsets, data: bytes })
+    : vectorFromArray(columns[f.name], f.type as DataType).data[0]);
+  return new RecordBatch(Slices.schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
 }
 
 export default defineNode<DicomSeriesParams>(import.meta.url, {

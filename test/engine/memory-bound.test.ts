@@ -3,12 +3,15 @@
 // v8.queryObjects after a full collection, never exceed what the steps in flight can hold. The
 // two holders a heap snapshot found in the lung graph (issue 23) are counted the same way: the
 // chunk copies LungPool makes, and the decoded slices image-folder keeps while its batch is out.
-// No wall-clock or RSS figure is involved.
+// dicom-series is counted the same way: while a series is decoded (no array per slice) and across
+// the series of a stored and a fused lung graph. No wall-clock or RSS figure is involved.
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { queryObjects } from 'node:v8';
 import sharp from 'sharp';
+import { writeDicomSeries } from '../../bench/engine/dicom-files.js';
+import dicomSeries from '../../nodes/dicom-series.js';
 import imageFolder from '../../nodes/image-folder.js';
 import { LungPool } from '../../nodes/kernels/lung/pool.js';
 import { testContext } from '../helpers/context.js';
@@ -90,4 +93,52 @@ describe('memory bound', () => {
     // Each decoded slice has its own buffer: 40 would be freed only once the generator moved on.
     expect(atYield - after, 'ArrayBuffers freed when the generator finished').to.be.lessThan(10);
   });
+
+  /** A DICOM folder of `series` toy scans of `slices` size² slices (int16 HU, one file a slice). */
+  async function dicomFolder(series: number, slices: number, size: number): Promise<string> {
+    const dir = join(tempDir('ctflow-mem-'), 'dicom');
+    await writeDicomSeries(dir, (async function* () {
+      for (let s = 0; s < series; s++) yield toySlices(`scan-${s}`, slices, size, `dicom:${s}`);
+    })());
+    return dir;
+  }
+
+  it('dicom-series decodes a series into one buffer: the live ArrayBuffers do not grow with the slices read', async () => {
+    const path = await dicomFolder(1, 40, 32);
+    const live: number[] = [];
+    // the node checks its signal once per file read (40 headers, then 40 slices): count at slices 0, 10, 20, 30, 39
+    const signal = new AbortController().signal;
+    let calls = 0;
+    signal.throwIfAborted = () => { if (calls >= 40 && (calls % 10 === 0 || calls === 79)) live.push(queryObjects(ArrayBuffer, { format: 'count' })); calls++; };
+    if (dicomSeries.mode !== 'source') throw new Error('dicom-series is a source');
+    const ctx = { ...testContext({ path, split: 'test' as const, label: null, onError: 'fail' as const, recursive: true }), signal };
+    const batches = [];
+    for await (const b of dicomSeries.run(ctx)) batches.push(b.slices);
+    expect(batches.map((b) => b.numRows)).to.deep.equal([40]);
+    expect(calls).to.equal(80);
+    // An array per decoded slice, kept until the batch is made, would add one per slice (39 by the last).
+    expect(Math.max(...live) - live[0], `live ArrayBuffers at slices 0, 10, 20, 30, 39: ${live.join(' ')}`).to.be.lessThan(5);
+  });
+
+  for (const mode of ['stored', 'fused']) {
+    for (const concurrency of [1, 3]) {
+      it(`dicom-series into the lung graph, ${mode}, concurrency ${concurrency}: the live ArrayBuffers do not grow with the series`, async () => {
+        const SERIES = 12, COUNT_AT = [2, 4, 9, 12]; // series read so far (a count is a full collection: a few)
+        const path = await dicomFolder(SERIES, 6, 64);
+        const cache = mode === 'stored';
+        const live: number[] = [];
+        const events = { progress: (id: string, done: number, _total: number, info?: string) => { if (id === 'scans' && info !== 'reading headers' && COUNT_AT.includes(done)) live.push(queryObjects(ArrayBuffer, { format: 'count' })); } };
+        const dir = tempDir('ctflow-mem-');
+        const yaml = `name: mem-dicom\nnodes:\n  scans: { kind: dicom-series, params: { path: ${path} }, cache: ${cache} }\n` +
+          `  crop: { kind: cropper, in: { slices: scans }, cache: ${cache} }\n  median: { kind: median-filter, in: { slices: crop.slices }, cache: ${cache} }\n` +
+          `  mask: { kind: threshold, in: { slices: median }, cache: ${cache} }\n  lung: { kind: binary-dilation, in: { masks: mask } }\n`;
+        const out = await runFile(session(join(dir, 'runs'), { concurrency, events }), writeGraph(dir, 'g.yaml', yaml));
+        expect(out.record.status).to.equal('ok');
+        expect(live).to.have.length(COUNT_AT.length);
+        // after the first few series (writers opened, pools started), what is alive stays put
+        const early = Math.max(...live.slice(0, 2)), late = Math.max(...live.slice(2));
+        expect(late - early, `live ArrayBuffers after series ${COUNT_AT.join(', ')}: ${live.join(' ')}`).to.be.at.most(4 * (concurrency + 1));
+      });
+    }
+  }
 });

@@ -3,14 +3,17 @@
 // decoded here (rle.ts); JPEG lossless, JPEG-LS and JPEG 2000 go to their codecs, loaded lazily.
 import type { DataSet } from 'dicom-parser';
 import { declaredFrame } from './codestream.js';
-import { DicomFileError, dicomParser, parseDataSet, PIXEL_DATA, readWhole, TRANSFER_SYNTAXES, truncated, type SliceHeader } from './header.js';
+import { DicomFileError, dicomParser, parseDataSet, PIXEL_DATA, ReadBuffer, TRANSFER_SYNTAXES, truncated, type SliceHeader } from './header.js';
 import { decodeRle } from './rle.js';
 
 export type Samples = Uint8Array | Uint16Array;
 
-/** The slice's samples (rows × cols) and the bit shift of its stored values within them. */
-export async function decodeSlice(h: SliceHeader): Promise<{ samples: Samples; shift: number }> {
-  const ds = await parseDataSet(h.file, await readWhole(h.file), false);
+/**
+ * The slice's samples (rows × cols) and the bit shift of its stored values within them. Read into
+ * `into` (one per series, reused): native samples are a view of it, valid until its next read.
+ */
+export async function decodeSlice(h: SliceHeader, into = new ReadBuffer()): Promise<{ samples: Samples; shift: number }> {
+  const ds = await parseDataSet(h.file, await into.read(h.file), false);
   const syntax = TRANSFER_SYNTAXES[h.transferSyntax];
   const el = ds.elements[PIXEL_DATA];
   const pixels = h.rows * h.cols;
@@ -59,12 +62,12 @@ function checkDeclared(frame: Uint8Array, h: SliceHeader): void {
   }
 }
 
+/** The samples where they lie in the file's bytes (copied only when not 16-bit aligned). */
 function nativeSamples(ds: DataSet, offset: number, pixels: number, width: 1 | 2, bigEndian: boolean): Samples {
   const bytes = ds.byteArray.subarray(offset, offset + pixels * width);
-  if (width === 1) return Uint8Array.from(bytes);
-  const out = new Uint16Array(pixels);
-  new Uint8Array(out.buffer).set(bytes);
-  if (bigEndian) Buffer.from(out.buffer).swap16(); // in place: the Buffer is a view of out
+  if (width === 1) return bytes;
+  const out = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, pixels) : new Uint16Array(Uint8Array.from(bytes).buffer);
+  if (bigEndian) Buffer.from(out.buffer, out.byteOffset, out.byteLength).swap16(); // in place: the file's bytes are read once
   return out; // little endian data in a host-order array: Node runs on little-endian hosts here
 }
 

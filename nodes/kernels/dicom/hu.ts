@@ -29,11 +29,13 @@ export function storedValue(raw: number, shift: number, bits: number, signed: bo
  * HU = round(stored × slope + intercept) (halves round up); stored values equal to the padding
  * value, or between it and the range limit, become PADDING_HU; results outside int16 are clamped
  * and counted. `shift` is HighBit + 1 − BitsStored for native pixel data and 0 for decoded codecs.
- * Works through a table over every possible sample value (256 or 65536 entries).
+ * Works through a table over every possible sample value (256 or 65536 entries). Written into
+ * `out` when given (the slice's place in its scan's buffer: no per-slice array), else a new array.
  */
-export function toHounsfield(samples: Uint8Array | Uint16Array, m: PixelModule, shift: number): { hu: Int16Array; clamped: number } {
+export function toHounsfield(samples: Uint8Array | Uint16Array, m: PixelModule, shift: number, out?: Int16Array): { hu: Int16Array; clamped: number } {
   const { lut, clamps } = table(m, shift, samples.BYTES_PER_ELEMENT * 8);
-  const hu = new Int16Array(samples.length);
+  if (out && out.length !== samples.length) throw new Error(`toHounsfield: ${samples.length} samples into ${out.length} places`);
+  const hu = out ?? new Int16Array(samples.length);
   for (let i = 0; i < samples.length; i++) hu[i] = lut[samples[i]];
   let clamped = 0;
   if (clamps) for (let i = 0; i < samples.length; i++) clamped += clamps[samples[i]];
