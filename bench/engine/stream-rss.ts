@@ -79,15 +79,26 @@ async function prepare(scans: number) {
   writeFileSync(join(dir, 'done'), `${reader.numRows} slices\n`);
 }
 
-/** In a child: run one graph in a fresh runs directory; print the peak RSS and slices seen. */
+/**
+ * In a child: run one graph in a fresh runs directory; print the peak RSS, the slices seen, and
+ * (sampled every 100 ms) the V8 heap and ArrayBuffer bytes at the highest RSS sampled: RSS well
+ * above heap + ArrayBuffers is memory the allocator keeps (or native code holds), not JS objects.
+ */
 async function measure(name: string, scans: number) {
   const runs = join(opt.dir, `runs-${process.pid}`);
+  let top = { rss: 0, heap: 0, buffers: 0 };
+  const sample = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > top.rss) top = { rss: m.rss, heap: m.heapTotal, buffers: m.arrayBuffers };
+  }, 100);
   try {
     const out = await runFile(session(runs), writeGraph(opt.dir, `${process.pid}.yaml`, graph(name, scans)));
     if (out.record.status !== 'ok') throw new Error(`run failed: ${JSON.stringify(out.record.nodes)}`);
     const first = name.startsWith('toy') ? 'mean' : 'lung';
-    console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, rows: out.record.nodes[first].rows }));
+    const mib = (b: number) => b / 2 ** 20;
+    console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, heapMiB: mib(top.heap), buffersMiB: mib(top.buffers), rows: out.record.nodes[first].rows }));
   } finally {
+    clearInterval(sample);
     rmSync(runs, { recursive: true, force: true });
     rmSync(join(opt.dir, `${process.pid}.yaml`), { force: true });
   }
@@ -115,9 +126,11 @@ if (opt.child) {
   if (graphs.some((g) => !g.startsWith('synthetic-ct') && !g.startsWith('toy'))) for (const n of sizes) child('prepare', String(n));
   for (const name of graphs) {
     const medians = sizes.map((n) => {
-      const peaks = Array.from({ length: repeats }, () => JSON.parse(child('measure', name, String(n))) as { maxRssMiB: number; rows: Record<string, number> });
+      const peaks = Array.from({ length: repeats }, () => JSON.parse(child('measure', name, String(n))) as { maxRssMiB: number; heapMiB: number; buffersMiB: number; rows: Record<string, number> });
       const sorted = peaks.map((p) => p.maxRssMiB).sort((x, y) => x - y);
-      console.log(`  ${name.padEnd(22)} ${String(n).padStart(4)} scans (${Object.values(peaks[0].rows)[0]} rows): peak RSS ${sorted.map((v) => v.toFixed(0)).join(', ')} MiB`);
+      const js = peaks.map((p) => `${p.heapMiB.toFixed(0)}+${p.buffersMiB.toFixed(0)}`).join(', ');
+      console.log(`  ${name.padEnd(22)} ${String(n).padStart(4)} scans (${Object.values(peaks[0].rows)[0]} rows): peak RSS ${sorted.map((v) => v.toFixed(0)).join(', ')} MiB; ` +
+        `heap + ArrayBuffers at the sampled top ${js} MiB; load ${loadavg()[0].toFixed(1)}`);
       return sorted[Math.floor(sorted.length / 2)];
     });
     const ratio = medians[medians.length - 1] / medians[0];
