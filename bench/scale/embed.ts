@@ -3,7 +3,7 @@
 // embed_torch.py builds the network, writes its weights and the inputs, and times its pass; this
 // side loads those weights (warm start, as a timm checkpoint would be) and runs the embedder's own
 // path (EmbedPool: one replica per core; the calling thread alone when --threads 1) on the same
-// inputs, and checks its first batch's probabilities against PyTorch's. Prints machine, load, both
+// inputs, and checks its first batch's embeddings against PyTorch's. Prints machine, load, both
 // builds, slices/s and the ratio (goal ≥ 0.5×).
 //
 //   npm run build && node dist/bench/scale/embed.js [--backbone b3] [--resolution 300] [--slices 64]
@@ -37,7 +37,7 @@ try {
   const job = { width: cfg.width, depth: cfg.depth, embedding: cfg.embedding, resolution: cfg.resolution, batch, slices, threads: cores, weights: join(dir, 'w.safetensors'), inputs: join(dir, 'x.f32') };
   const py = spawnSync(a.python!, [fileURLToPath(new URL('../../../bench/scale/embed_torch.py', import.meta.url)), JSON.stringify(job)], { encoding: 'utf8' });
   if (py.status !== 0) throw new Error(`PyTorch side failed: ${py.stderr}`);
-  const torch = JSON.parse(py.stdout.trim().split('\n').pop()!) as { slices_per_s: number; seconds: number; first_probs: number[]; torch: TorchInfo };
+  const torch = JSON.parse(py.stdout.trim().split('\n').pop()!) as { slices_per_s: number; seconds: number; first_embeddings: number[]; torch: TorchInfo };
 
   const specs = paramSpecs(architecture(cfg));
   const { entries } = await warmStart(job.weights, specs, initialWeights(specs, rngFrom(0)), 'bench embed');
@@ -50,14 +50,15 @@ try {
   const forward = (s: number, k: number) => { const xs = x.slice(s * r2, (s + k) * r2); return pool ? pool.predict(xs, k) : predict(tf, model!, xs, k); };
   try {
     const first = await Promise.all(Array.from({ length: Math.max(1, threads) }, () => forward(0, Math.min(batch, slices)))); // warm-up, one pass a replica
-    const maxDiff = Math.max(...torch.first_probs.map((p, i) => Math.abs(p - first[0].prob[i])));
+    const scale = Math.max(...torch.first_embeddings.map(Math.abs));
+    const maxDiff = Math.max(...torch.first_embeddings.map((e, i) => Math.abs(e - first[0].embedding[i]))) / scale;
     const t0 = performance.now();
     const passes: Promise<unknown>[] = [];
     for (let s = 0; s < slices; s += batch) passes.push(forward(s, Math.min(batch, slices - s)));
     await Promise.all(passes);
     const ours = slices / ((performance.now() - t0) / 1000);
     console.log(`network: EfficientNet-${backbone} at ${cfg.resolution}², embedding ${cfg.embedding}; ${slices} slices, batch ${batch}`);
-    console.log(`first batch's probabilities, largest difference from PyTorch's: ${maxDiff.toExponential(2)}`);
+    console.log(`first batch's embeddings, largest difference from PyTorch's / their largest magnitude: ${maxDiff.toExponential(2)}`);
     console.log(`PyTorch CPU, ${cores} threads: ${torch.slices_per_s.toFixed(2)} slices/s`);
     console.log(`ctflow embedder path, ${backend}, ${pool ? `${threads} replicas` : 'calling thread'}: ${ours.toFixed(2)} slices/s = ${(ours / torch.slices_per_s).toFixed(2)}× PyTorch (goal ≥ 0.5×)`);
     console.log(`load average at end ${loadNow()}`);

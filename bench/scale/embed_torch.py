@@ -5,7 +5,7 @@ Job: one JSON argument {width, depth, embedding, resolution, batch, slices, thre
 Writes the model's random weights (seed 0, BatchNorm running statistics moved off 0/1 so that they
 matter) to `weights` as safetensors and the inputs (uniform [0, 1), seed 1) to `inputs` as raw
 float32, NHWC = NCHW for one channel; then times one pass over them after a warm-up batch and prints
-one JSON line: slices/s, the probabilities of the first batch (the TS side checks its own against
+one JSON line: slices/s, the embeddings of the first batch (the TS side checks its own against
 them: same network, same weights) and what this PyTorch is (torch_info.py)."""
 import json
 import pathlib
@@ -36,10 +36,13 @@ g = torch.Generator().manual_seed(1)
 r, n, b = job['resolution'], job['slices'], job['batch']
 x = torch.rand(n, 1, r, r, generator=g)
 x.numpy().tofile(job['inputs'])
+seen = []
+hook = model.embedding.register_forward_hook(lambda m, i, o: seen.append(o))
 with torch.inference_mode():
-    first = torch.sigmoid(model(x[:b]))
+    first = model(x[:b])
+    hook.remove()
     t = time.perf_counter()
     for s in range(0, n, b):
         model(x[s:s + b])
     dt = time.perf_counter() - t
-print(json.dumps({'slices_per_s': n / dt, 'seconds': dt, 'first_probs': first.tolist(), 'torch': describe()}))
+print(json.dumps({'slices_per_s': n / dt, 'seconds': dt, 'first_embeddings': seen[0].flatten().tolist(), 'torch': describe()}))
