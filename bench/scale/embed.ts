@@ -34,10 +34,17 @@ const cfg: CnnConfig = { backbone, width: preset.width, depth: preset.depth, res
 const [slices, batch, threads] = [a.slices, a.batch, a.threads].map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'ctflow-bench-embed-'));
 try {
-  const job = { width: cfg.width, depth: cfg.depth, embedding: cfg.embedding, resolution: cfg.resolution, batch, slices, threads: cores, weights: join(dir, 'w.safetensors'), inputs: join(dir, 'x.f32') };
-  const py = spawnSync(a.python!, [fileURLToPath(new URL('../../../bench/scale/embed_torch.py', import.meta.url)), JSON.stringify(job)], { encoding: 'utf8' });
-  if (py.status !== 0) throw new Error(`PyTorch side failed: ${py.stderr}`);
-  const torch = JSON.parse(py.stdout.trim().split('\n').pop()!) as { slices_per_s: number; seconds: number; first_embeddings: number[]; torch: TorchInfo };
+  const job = { width: cfg.width, depth: cfg.depth, embedding: cfg.embedding, resolution: cfg.resolution, batch, slices, weights: join(dir, 'w.safetensors'), inputs: join(dir, 'x.f32') };
+  type TorchRun = { slices_per_s: number; seconds: number; first_embeddings: number[]; torch: TorchInfo };
+  /** PyTorch's pass on `t` threads (it writes the same weights and inputs each time: fixed seeds). */
+  const torchOn = (t: number): TorchRun => {
+    const py = spawnSync(a.python!, [fileURLToPath(new URL('../../../bench/scale/embed_torch.py', import.meta.url)), JSON.stringify({ ...job, threads: t })], { encoding: 'utf8' });
+    if (py.status !== 0) throw new Error(`PyTorch side failed: ${py.stderr}`);
+    return JSON.parse(py.stdout.trim().split('\n').pop()!) as TorchRun;
+  };
+  // one thread too: on a loaded machine PyTorch's OpenMP threads wait for each other (docs/cnn.md)
+  const torchOne = cores > 1 ? torchOn(1) : undefined;
+  const torch = torchOn(cores);
 
   const specs = paramSpecs(architecture(cfg));
   const { entries } = await warmStart(job.weights, specs, initialWeights(specs, rngFrom(0)), 'bench embed');
@@ -60,7 +67,9 @@ try {
     console.log(`network: EfficientNet-${backbone} at ${cfg.resolution}², embedding ${cfg.embedding}; ${slices} slices, batch ${batch}`);
     console.log(`first batch's embeddings, largest difference from PyTorch's / their largest magnitude: ${maxDiff.toExponential(2)}`);
     console.log(`PyTorch CPU, ${cores} threads: ${torch.slices_per_s.toFixed(2)} slices/s`);
-    console.log(`ctflow embedder path, ${backend}, ${pool ? `${threads} replicas` : 'calling thread'}: ${ours.toFixed(2)} slices/s = ${(ours / torch.slices_per_s).toFixed(2)}× PyTorch (goal ≥ 0.5×)`);
+    if (torchOne) console.log(`PyTorch CPU, 1 thread: ${torchOne.slices_per_s.toFixed(2)} slices/s`);
+    console.log(`ctflow embedder path, ${backend}, ${pool ? `${threads} replicas` : 'calling thread'}: ${ours.toFixed(2)} slices/s = ${(ours / torch.slices_per_s).toFixed(2)}× PyTorch on ${cores} threads (goal ≥ 0.5×)` +
+      (torchOne ? `, ${(ours / torchOne.slices_per_s).toFixed(2)}× PyTorch on 1 thread` : ''));
     console.log(`load average at end ${loadNow()}`);
   } finally {
     await pool?.close();
