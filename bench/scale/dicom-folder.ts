@@ -1,0 +1,90 @@
+// Lung-area selection from a folder of DICOM series against pydicom + the same OpenCV pipeline
+// (dicom_folder_lung.py) on the same files in the same run. The series are a DICOM copy of the
+// first --scans scans of a COV19-CT-DB-shaped JPEG folder (bench/scale/make-folder.ts writes one):
+// each slice decoded as image-folder decodes it, its HU written as uncompressed int16 CT DICOM
+// (bench/engine/dicom-files.ts), once, into DICOM_DIR. Then: the anchor (2 processes), and
+// `ctflow run` of dicom-series → cropper → median-filter, threshold (uncached) → binary-dilation
+// → area-window with only the windows stored, and its no-op rerun. Prints machine, load, versions.
+//
+//   npm run build && node dist/bench/scale/dicom-folder.js JPEG_FOLDER DICOM_DIR IMPLS_DIR [--scans 20]
+//   IMPLS_DIR: the folder of the preprocess anchor's impls.py (beside jpeg_folder_lung.py).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { RecordBatch } from 'apache-arrow';
+import { decodeGrey } from '../../nodes/kernels/image-folder/decode.js';
+import { byteToHuTable, bytesToHuPixels, DEFAULT_WINDOW } from '../../nodes/kernels/image-folder/hu.js';
+import { listScans, listSlices } from '../../nodes/kernels/image-folder/layout.js';
+import { writeDicomSeries } from '../engine/dicom-files.js';
+
+const { values: a, positionals } = parseArgs({ allowPositionals: true, options: { scans: { type: 'string', default: '20' }, python: { type: 'string', default: '/usr/bin/python3' } } });
+if (positionals.length !== 3) {
+  console.error('usage: node dist/bench/scale/dicom-folder.js JPEG_FOLDER DICOM_DIR IMPLS_DIR [--scans 20]');
+  process.exit(2);
+}
+const [jpegRoot, dicomDir, implsDir] = positionals.map((p) => resolve(p));
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/** Each of the first `n` scans as a batch of rows writeDicomSeries reads (scan_id, slice_index, height, width, pixels). */
+async function* jpegScansAsHu(n: number): AsyncGenerator<RecordBatch> {
+  const table = byteToHuTable(DEFAULT_WINDOW);
+  for (const scan of (await listScans(jpegRoot, null)).slice(0, n)) {
+    const rows = [];
+    for (const { file, index } of await listSlices(scan.dir)) {
+      const d = await decodeGrey(file);
+      if ('reason' in d) throw new Error(`${file}: ${d.reason}`);
+      rows.push({ scan_id: scan.scanId, slice_index: index, height: d.height, width: d.width, pixels: bytesToHuPixels(d.grey, table) });
+    }
+    yield rows as unknown as RecordBatch;
+  }
+}
+
+if (!existsSync(dicomDir)) {
+  const t0 = performance.now();
+  const n = await writeDicomSeries(dicomDir, jpegScansAsHu(Number(a.scans)));
+  console.log(`wrote ${n} DICOM slices of the first ${a.scans} scans to ${dicomDir} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+const du = (p: string) => Number(spawnSync('du', ['-sb', p], { encoding: 'utf8' }).stdout.split('\t')[0]);
+const files = Number(spawnSync('sh', ['-c', `find "${dicomDir}" -name '*.dcm' | wc -l`], { encoding: 'utf8' }).stdout);
+const version = (code: string) => spawnSync(a.python!, ['-c', code], { encoding: 'utf8' }).stdout.trim();
+console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${load()}`);
+console.log(`ctflow: Node ${process.version}; anchor: ${version('import sys, cv2, pydicom, numpy; print("Python", sys.version.split()[0], "pydicom", pydicom.__version__, "OpenCV", cv2.__version__, "numpy", numpy.__version__)')}`);
+console.log(`folder: ${dicomDir}: ${files} DICOM slices, ${(du(dicomDir) / 1e6).toFixed(0)} MB`);
+
+function timed(cmd: string, args: string[]): { s: number; rssMiB: number; out: string } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss-kib %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const rss = /maxrss-kib (\d+)/.exec(r.stderr);
+  return { s: (performance.now() - t0) / 1000, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, out: r.stdout + r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ctflow-bench-dicom-'));
+try {
+  const graph = join(dir, 'dicom-lung.yaml');
+  writeFileSync(graph, `name: dicom-lung
+nodes:
+  scans:  { kind: dicom-series, params: { path: ${JSON.stringify(dicomDir)} }, cache: false }
+  crop:   { kind: cropper, in: { slices: scans }, cache: false }
+  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: false }
+  mask:   { kind: threshold, in: { slices: median }, params: { t: -400 }, cache: false }
+  lung:   { kind: binary-dilation, in: { masks: mask }, cache: false }
+  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
+`);
+  const anchor = timed(a.python!, [fileURLToPath(new URL('../../../bench/scale/dicom_folder_lung.py', import.meta.url)), dicomDir, '2', implsDir]);
+  const m = /in ([\d.]+) s: (\d+) slices\/s/.exec(anchor.out);
+  const anchorRate = m ? Number(m[2]) : NaN;
+  console.log(`anchor (pydicom + OpenCV, 2 processes): ${anchor.out.split('\n')[0]}; whole command ${anchor.s.toFixed(1)} s, ${(files / anchor.s).toFixed(0)} slices/s`);
+  const run = () => timed(process.execPath, [resolve('bin/ctflow.cjs'), 'run', graph, '--runs', join(dir, 'runs'), '--no-report', '--quiet']);
+  const first = run();
+  console.log(`ctflow, only the windows stored, first run: ${first.s.toFixed(2)} s, ${(files / first.s).toFixed(0)} slices/s (whole command), peak RSS ${first.rssMiB.toFixed(0)} MiB; ` +
+    `${(files / first.s / anchorRate).toFixed(2)}× the anchor's ${anchorRate} slices/s (${(anchor.s / first.s).toFixed(2)}× its whole command)`);
+  const noop = run();
+  console.log(`ctflow, no-op rerun: ${noop.s.toFixed(2)} s, peak RSS ${noop.rssMiB.toFixed(0)} MiB`);
+  console.log(`load average at end ${load()}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
