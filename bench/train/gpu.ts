@@ -10,8 +10,10 @@
 // is missing and prints our side alone. Command (docs/backends.md; ~10 min on one H100):
 //
 //   npm run build && node dist/bench/train/gpu.js [--tiny] [--backend webgpu] [--steps 3]
-//     [--seconds 15] [--read-every 10] [--only REGEX] [--python python3]
+//     [--seconds 15] [--read-every 10] [--budget 540] [--only REGEX] [--python python3]
 //
+// --budget: seconds for the whole run (both sides); a case that would start after it is listed as
+// not run, so the command ends within the issue's 10 minutes even where our side is very slow.
 // --tiny: toy sizes that run on lavapipe in a minute (checks the bench runs; its speed means nothing).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -32,10 +34,11 @@ import { describeAdapter, webgpuAdapter } from '../../nodes/kernels/tf/webgpu.js
 const { values: a } = parseArgs({
   options: {
     tiny: { type: 'boolean', default: false }, backend: { type: 'string', default: 'webgpu' }, steps: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '15' }, 'read-every': { type: 'string', default: '10' }, only: { type: 'string' }, python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
+    seconds: { type: 'string', default: '15' }, 'read-every': { type: 'string', default: '10' }, budget: { type: 'string', default: '540' }, only: { type: 'string' }, python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
   },
 });
-const steps = Number(a.steps), seconds = Number(a.seconds), readEvery = Number(a['read-every']);
+const steps = Number(a.steps), seconds = Number(a.seconds), readEvery = Number(a['read-every']), budget = Number(a.budget);
+const started = performance.now();
 type Mode = 'train' | 'infer';
 interface Case { name: string; mode: Mode; build: (tf: TF) => ModelStep; torch: Record<string, unknown> }
 
@@ -135,9 +138,14 @@ console.log('info' in torch ? `anchor: ${torch.info}` : `anchor missing: ${torch
 console.log(`${a.tiny ? 'TINY sizes (a check that the bench runs, not a measurement); ' : ''}one warm-up step, then ${steps} steps or ${seconds} s per case; training reads the loss every ${readEvery} steps`);
 console.log(`${'case'.padEnd(42)} ${'mode'.padEnd(5)} ${'ours/s'.padStart(9)} ${'torch/s'.padStart(9)} ${'ratio'.padStart(8)}  warm-up step on ${backend}`);
 for (const c of cases) {
+  if (performance.now() - started > budget * 1000) {
+    console.log(`${c.name.padEnd(42)} ${c.mode.padEnd(5)} not run: the --budget of ${budget} s is spent`);
+    continue;
+  }
   const mine = await ours(tf, c);
   const theirs = 'run' in torch ? await torch.run({ ...c.torch, mode: c.mode, steps, seconds }) : null;
   const ratio = theirs ? (mine.perS / theirs.samples_per_s).toFixed(4) : '–';
   console.log(`${c.name.padEnd(42)} ${c.mode.padEnd(5)} ${mine.perS.toFixed(2).padStart(9)} ${(theirs ? theirs.samples_per_s.toFixed(1) : '–').padStart(9)} ${ratio.padStart(8)}  ${mine.figures}`);
 }
 if ('close' in torch) torch.close();
+console.log(`${((performance.now() - started) / 1000).toFixed(0)} s in all; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

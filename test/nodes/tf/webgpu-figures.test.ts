@@ -32,6 +32,9 @@ const BOUNDS: Record<string, WebgpuFigures> = {
   swin: { dispatches: 1025, ctflowDispatches: 390, readbacks: 0, readbackBytes: 0, buffersCreated: 0, bytesCreated: 0 },
 };
 
+/** Readbacks of an inference pass: the CNN's embedding and probability, the sequence models' logits. */
+const READS: Record<string, number> = { cnn: 2, lstm: 1, swin: 1 };
+
 describe('webgpu: dispatches, readbacks and allocations per training step (upper bounds)', function () {
   this.timeout(600_000);
   let tf: TF;
@@ -49,7 +52,15 @@ describe('webgpu: dispatches, readbacks and allocations per training step (upper
       const span = counter.stop();
       console.log(`      ${name}: one step ${JSON.stringify(got)}; losses read after the 4th ${JSON.stringify(last)}`);
       reader.dispose();
+      // inference (what embedder, slice-scorer's model and sequence-predictor run): after two warm-up passes, nothing created either
+      await f.infer();
+      await f.infer();
+      const inferCounter = countWebgpu(f.tf);
+      await f.infer();
+      const infer = inferCounter.stop();
+      console.log(`      ${name}: one inference pass ${JSON.stringify(infer)}`);
       f.dispose();
+      expect([infer.buffersCreated, infer.readbacks], `${name}: an inference pass creates no buffer and reads its outputs only`).to.deep.equal([0, READS[name]]);
       expect(read, 'no loss read in the 3rd step of 4').to.deep.equal([]);
       expect(got.dispatches, 'a step dispatches GPU programs').to.be.above(0);
       expect([got.readbacks, got.readbackBytes], 'nothing read back inside a step').to.deep.equal([0, 0]);
