@@ -19,6 +19,12 @@ const SHORT = [
   'lstm.params.epochs=1', 'swin.params.epochs=1', 'swin.params.dim=24', 'swin.params.depths=[1, 1, 1, 1]',
   'seq-lstm.params.draws=2', 'seq-swin.params.draws=2', 'cnn-score.params.draws=2', 'evaluate.params.meanK=[2]',
 ];
+/** Smaller models still (lavapipe compiles a shader per new shape and runs them on the CPU): the test's time is spent here. */
+const SMALLER = [
+  'cnn.params.backbone=small', 'cnn.params.embedding=16',
+  'seq-lstm.params.length=12', 'lstm.params.length=12', 'lstm.params.hidden=8', 'lstm.params.layers=2', 'lstm.params.head=4',
+  'seq-swin.params.length=32', 'swin.params.length=32', 'swin.params.preset=small-cpu', 'swin.params.patch=2', 'swin.params.dim=16', 'swin.params.depths=[2, 2]', 'swin.params.heads=[2, 4]', 'swin.params.window=4',
+];
 /** The nodes of two-step.yaml that run a model. */
 const MODEL_NODES = ['cnn', 'embed', 'lstm', 'swin'];
 
@@ -28,7 +34,8 @@ describe('graphs/two-step.yaml on webgpu', function () {
   it('runs fresh on webgpu and its run record names webgpu as the backend of every model node', async function () {
     await webgpuOrSkip(this);
     const s = session(join(tempDir(), 'runs'), { backend: 'webgpu', inProcess: true });
-    const out = await runFile(s, FILE, SHORT);
+    const out = await runFile(s, FILE, [...SHORT, ...SMALLER]);
+    console.log(`      node ms: ${Object.entries(out.record.nodes).map(([k, n]) => `${k} ${n.ms ?? '-'}`).join(', ')}`);
     expect(out.record.status, JSON.stringify(Object.fromEntries(Object.entries(out.record.nodes).map(([k, n]) => [k, n.error])))).to.equal('ok');
     const backends = Object.fromEntries(MODEL_NODES.map((id) => [id, (out.record.nodes[id] as { notes?: Record<string, unknown> }).notes?.backend]));
     expect(backends).to.deep.equal(Object.fromEntries(MODEL_NODES.map((id) => [id, 'webgpu'])));
