@@ -10,7 +10,7 @@ import { drawPositions } from '../eval/draws.js';
 import type { TF } from '../tf/backend.js';
 import { flatAdamEntries, flatAdamState, restoreFlatAdam, type AdamOptions } from '../train/adam.js';
 import { fit, type FitHooks, type FitResult, type Validation } from '../train/fit.js';
-import { predict, trainStep, type Model } from './model.js';
+import { predict, trainStepOnDevice, type Model } from './model.js';
 import { batchPositions, epochBatches, shares, type ScanMeta, type SliceSource } from './sampling.js';
 
 export interface TrainOptions {
@@ -73,7 +73,8 @@ export async function train(tf: TF, m: Model, data: TrainData, o: TrainOptions, 
               y.fill(scan.label!, at, at + share[i]);
               at += share[i];
             }
-            return { loss: await trainStep(tf, m, o.adam, adam, x, y), weight: 1 };
+            // the loss stays a tensor: fit reads it (every step on wasm/cpu, every few on webgpu)
+            return { loss: await trainStepOnDevice(tf, m, o.adam, adam, x, y), weight: 1 };
           };
         }
       },

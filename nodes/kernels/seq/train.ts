@@ -9,6 +9,7 @@ import type { Rng } from '../../../engine/rng.js';
 import type { NodeContext, Outputs, TableReader } from '../../../engine/types.js';
 import { binaryMetrics } from '../eval/binary-metrics.js';
 import { useBackend, type TF } from '../tf/backend.js';
+import { keepsOnDevice } from '../tf/on-device.js';
 import { adamEntries, adamState, adamUpdate, restoreAdam, type AdamOptions, type AdamState } from '../train/adam.js';
 import { fit, type Validation } from '../train/fit.js';
 import { historyBatch } from '../train/history.js';
@@ -35,6 +36,21 @@ const bceOf = (z: number, y: number) => Math.max(z, 0) - z * y + Math.log1p(Math
  * same passes and the same sum, so the same bytes as without.
  */
 export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, adam: AdamState, opt: AdamOptions, inputs: Inputs, y: Float32Array, micro = inputs.shape[0], replicas?: Replicas): Promise<number> {
+  const loss = await stepLoss(tf, net, params, adam, opt, inputs, y, micro, replicas);
+  if (typeof loss === 'number') return loss;
+  try {
+    return (await loss.data())[0];
+  } finally {
+    loss.dispose();
+  }
+}
+
+/**
+ * trainStep leaving the loss where the backend keeps it: on a device backend (WebGPU) the passes'
+ * losses are summed there and the sum returned as a scalar tensor the caller disposes (nothing in
+ * the step waits for the GPU); elsewhere each pass's loss is read and summed on the host, as before.
+ */
+export async function stepLoss(tf: TF, net: SeqNet, params: Map<string, T>, adam: AdamState, opt: AdamOptions, inputs: Inputs, y: Float32Array, micro = inputs.shape[0], replicas?: Replicas): Promise<number | TFJS.Scalar> {
   const names = net.specs.map((s) => s.name);
   const [B, L, E] = inputs.shape;
   const job = (at: number): PassJob => {
@@ -46,24 +62,31 @@ export async function trainStep(tf: TF, net: SeqNet, params: Map<string, T>, ada
   for (let at = 0, i = 0; at < B; at += micro, i++) if (i % (replicas?.threads ?? 1)) remote.set(at, replicas!.pass(i % replicas!.threads, values, job(at)));
   let grads: T[] = [];
   let loss = 0;
+  let onDevice: TFJS.Scalar | null = null;
   try {
     for (let at = 0; at < B; at += micro) {
       const r = remote.get(at);
       const pass = r ? await r.then((p) => ({ value: p.loss, grads: p.grads.map((g, k) => tf.tensor(g, net.specs[k].shape, 'float32')) })) : passGrads(tf, net, params, job(at));
-      loss += typeof pass.value === 'number' ? pass.value : (await pass.value.data())[0];
-      if (typeof pass.value !== 'number') pass.value.dispose();
+      if (typeof pass.value !== 'number' && keepsOnDevice(tf)) {
+        const sum: TFJS.Scalar = onDevice ? tf.add(onDevice, pass.value) : pass.value;
+        if (onDevice) tf.dispose([onDevice, pass.value]);
+        onDevice = sum;
+      } else {
+        loss += typeof pass.value === 'number' ? pass.value : (await pass.value.data())[0];
+        if (typeof pass.value !== 'number') pass.value.dispose();
+      }
       const sum = grads.length ? grads.map((g, k) => tf.add(g, pass.grads[k])) : pass.grads;
       if (grads.length) tf.dispose([...grads, ...pass.grads]);
       grads = sum;
     }
   } catch (e) {
-    tf.dispose(grads);
+    tf.dispose([...grads, ...(onDevice ? [onDevice] : [])]);
     await Promise.allSettled(remote.values());
     throw e;
   }
   adamUpdate(tf, opt, adam, params, new Map(names.map((n, i) => [n, grads[i]])));
   tf.dispose(grads);
-  return loss;
+  return onDevice ?? loss;
 }
 
 /** A training scan's draw for `epoch`: fresh every epoch, independent of the other scans and of the batch order. */
@@ -136,7 +159,7 @@ export async function* trainSequenceModel(ctx: NodeContext<SeqTrainParams>, inpu
           yield async () => {
             const items = group.map((entry) => ({ entry, slices: epochDraw(net.kind, entry.ref, net.length, ctx.rngFor, epoch) }));
             const y = Float32Array.from(group, (e) => e.ref.label!);
-            const loss = await trainStep(tf, net, params, adam, opt, await assemble(items, emb, net, who), y, micro, replicas).catch((e: Error) => {
+            const loss = await stepLoss(tf, net, params, adam, opt, await assemble(items, emb, net, who), y, micro, replicas).catch((e: Error) => {
               throw /Aborted\(\)/.test(e.message)
                 ? new Error(`${who}: the ${backend} backend ran out of memory in a training step of ${Math.min(micro, group.length)} draws per pass (${e.message}); lower params.microbatch`)
                 : e;

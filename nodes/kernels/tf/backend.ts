@@ -75,6 +75,7 @@ async function activate(tf: TF, name: Concrete): Promise<void> {
   if (!(await tf.setBackend(TFJS_NAME[name]))) {
     throw new Error(`TensorFlow.js backend "${name}" failed to initialise (its reason is logged above); choose another with --backend`);
   }
+  if (name === 'webgpu') (await import('../webgpu/pool.js')).installPool(tf.backend());
 }
 
 async function prepare(tf: TF, name: Concrete): Promise<void> {

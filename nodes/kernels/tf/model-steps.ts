@@ -1,8 +1,9 @@
 // A training step and an inference pass of each model kind (CNN, LSTM, Swin) on random inputs of a
 // given size, as the nodes run them (cnn/model.ts trainStepOnDevice/predict; for the sequence
-// models seq/pass.ts passGrads over the whole batch and train/adam.ts adamUpdate, as seq/train.ts
-// trainStep runs one pass; seq/predict.ts predictLogits), the loss left on the device: what the
-// WebGPU structural test counts and bench/train/gpu.ts times (reading the loss every N steps).
+// models seq/train.ts stepLoss over the whole batch in one pass; seq/predict.ts predictLogits), the
+// loss left on the device and the step's work submitted at its end (tf/on-device.ts endDeviceStep),
+// as train/fit.ts runs a step: what the WebGPU structural test counts and bench/train/gpu.ts times
+// (reading the loss every N steps).
 import type * as TFJS from '@tensorflow/tfjs';
 import type { Rng } from '../../../engine/rng.js';
 import { initialWeights, paramSpecs, architecture, PRESETS, type Backbone } from '../cnn/architecture.js';
@@ -10,11 +11,12 @@ import { createModel, disposeModel, predict, trainStepOnDevice as cnnTrainStep }
 import { initialEntries } from '../seq/init.js';
 import { lstmNet, type LstmConfig } from '../seq/lstm-model.js';
 import type { SeqNet } from '../seq/net.js';
-import { passGrads } from '../seq/pass.js';
 import { predictLogits } from '../seq/predict.js';
 import { swinNet, type SwinConfig } from '../seq/swin-model.js';
-import { adamState, adamUpdate, flatAdamState } from '../train/adam.js';
+import { stepLoss } from '../seq/train.js';
+import { adamState, flatAdamState } from '../train/adam.js';
 import type { TF } from './backend.js';
+import { endDeviceStep } from './on-device.js';
 
 export interface ModelStep {
   name: string;
@@ -41,7 +43,11 @@ export function cnnModelStep(tf: TF, rngFor: RngFor, backbone: Backbone, resolut
   const y = Float32Array.from({ length: batch }, (_, i) => i % 2);
   return {
     name: `cnn ${backbone} ${resolution}²`, tf, batch,
-    step: () => cnnTrainStep(tf, m, OPT, state, x, y),
+    step: async () => {
+      const loss = await cnnTrainStep(tf, m, OPT, state, x, y);
+      endDeviceStep(tf);
+      return loss;
+    },
     infer: async () => { await predict(tf, m, x, batch); },
     dispose: () => {
       disposeModel(m);
@@ -60,10 +66,9 @@ function seqModelStep(tf: TF, rngFor: RngFor, name: string, net: SeqNet, length:
   return {
     name, tf, batch,
     step: async () => {
-      const { value, grads } = passGrads(tf, net, params, { x: inputs.x, y, lengths: inputs.lengths, L: length, E: width, batch });
-      adamUpdate(tf, OPT, adam, params, new Map(net.specs.map((s, i) => [s.name, grads[i]])));
-      tf.dispose(grads);
-      return value;
+      const loss = await stepLoss(tf, net, params, adam, OPT, inputs, y);
+      endDeviceStep(tf);
+      return typeof loss === 'number' ? tf.scalar(loss) : loss;
     },
     infer: async () => { await predictLogits(tf, net, params, inputs); },
     dispose: () => {

@@ -4,10 +4,16 @@
 // the flat Adam vector cut back into tensors there (no read), and one tensor's Adam step as one
 // kernel (webgpu/adam.ts: 3 dispatches instead of ~15 ops), both used by train/adam.ts.
 import type * as TFJS from '@tensorflow/tfjs';
+import { endStep } from '../webgpu/pool.js';
 import type { TF } from './backend.js';
 
 /** Backends whose tensors live off the host (a read waits for the device): WebGPU. */
 export const keepsOnDevice = (tf: TF): boolean => tf.getBackend() === 'webgpu';
+
+/** A training step's end: on WebGPU its queued work is submitted and its freed buffers return to the pool (webgpu/pool.ts); elsewhere nothing. */
+export function endDeviceStep(tf: TF): void {
+  if (keepsOnDevice(tf)) endStep(tf.backend());
+}
 
 /** `x` cut into consecutive tensors of `shapes`, on the device (one slice each; nothing read back). */
 export function splitOnDevice(tf: TF, x: TFJS.Tensor1D, shapes: number[][]): TFJS.Tensor[] {

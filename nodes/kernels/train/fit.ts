@@ -8,18 +8,22 @@
 // optimizer's moments, and replaces them only when it resumes from a checkpoint. A resumed training
 // gives the same bytes as an uninterrupted one: nothing but the checkpoint carries state between
 // epochs (every random draw comes from a generator seeded by its epoch).
+// On a backend that keeps tensors on a device (WebGPU) nothing in a step waits for it: a step may
+// leave its loss there (a scalar tensor), read with the next ones every `readLossEvery` steps
+// (epoch-loss.ts), and each step's queued work is submitted at its end (webgpu/pool.ts endStep).
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
+import { endDeviceStep, keepsOnDevice } from '../tf/on-device.js';
 import { tensorEntries, type WeightEntry } from '../tf/weights.js';
 import { isAdamEntry } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { EpochLoss, type StepResult } from './epoch-loss.js';
 import type { EpochRecord } from './history.js';
+
+export type { StepResult };
 
 /** Validation after an epoch: mean loss, macro-F1 over scans, accuracy. */
 export interface Validation { loss: number; f1: number; accuracy: number }
-
-/** One batch's training: its loss, and its weight in the epoch's mean training loss. */
-export interface StepResult { loss: number; weight: number }
 
 /** What the loop trains. */
 export interface Trainee {
@@ -56,7 +60,12 @@ export interface FitHooks {
   log: (message: string) => void;
   /** Called after each epoch's checkpoint and progress line (tests count live tensors here). */
   afterEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Steps per readback of the losses steps leave on the device; default READ_LOSS_EVERY where the backend keeps tensors on a device, else 1. */
+  readLossEvery?: number;
 }
+
+/** Steps per loss readback on a device backend (WebGPU): the one wait for the GPU in that many steps. */
+export const READ_LOSS_EVERY = 16;
 
 export interface FitResult {
   /** Every epoch, the resumed ones included (historyBatch in history.ts makes the History table). */
@@ -101,18 +110,25 @@ export async function fit(tf: TF, t: Trainee, o: FitOptions, h: FitHooks): Promi
     h.log(`resuming after epoch ${history.length} from ${h.checkpoints!.dir}`);
   }
   const resumed = history.length;
+  const every = h.readLossEvery ?? (keepsOnDevice(tf) ? READ_LOSS_EVERY : 1);
   for (let epoch = history.length + 1; epoch <= o.epochs && !(t.validate && since >= o.patience); epoch++) {
     const t0 = performance.now();
-    let loss = 0, weight = 0;
-    for (const step of t.steps(epoch)) {
-      if (h.signal.aborted) throw h.signal.reason ?? new Error('training aborted');
-      const r = await step();
-      loss += r.loss * r.weight;
-      weight += r.weight;
+    const losses = new EpochLoss(tf, every);
+    let trainLoss: number;
+    try {
+      for (const step of t.steps(epoch)) {
+        if (h.signal.aborted) throw h.signal.reason ?? new Error('training aborted');
+        const r = await step();
+        endDeviceStep(tf);
+        await losses.add(r);
+      }
+      trainLoss = await losses.mean();
+    } finally {
+      losses.dispose();
     }
     const val = t.validate && (await t.validate());
     const record: EpochRecord = {
-      epoch, train_loss: loss / weight, val_loss: val?.loss ?? null, val_f1: val?.f1 ?? null, val_accuracy: val?.accuracy ?? null,
+      epoch, train_loss: trainLoss, val_loss: val?.loss ?? null, val_f1: val?.f1 ?? null, val_accuracy: val?.accuracy ?? null,
       seconds: (performance.now() - t0) / 1000,
     };
     const improved = !val || better(val, history[bestEpoch - 1]);
