@@ -58,13 +58,13 @@ describe('ctflow ui: safety', () => {
     const guarded = await serveRuns(runsDir, { token: 'sekret-token-1234' });
     try {
       expect(guarded.url).to.match(/\?token=sekret-token-1234$/);
-      for (const path of ['/', '/assets/app.js', '/run/x', '/sweeps']) expect((await get(guarded.url, path)).status, path).to.equal(401);
+      for (const path of ['/', '/assets/app.js', '/run/x', '/graphs']) expect((await get(guarded.url, path)).status, path).to.equal(401);
       expect((await get(guarded.url, '/?token=wrong-token-12345')).status).to.equal(401);
       const first = await get(guarded.url, '/?token=sekret-token-1234');
       expect(first.status).to.equal(200);
       const cookie = first.cookie!.split(';')[0];
-      expect((await get(guarded.url, '/sweeps', { cookie })).status).to.equal(200);
-      expect((await get(guarded.url, '/sweeps', { authorization: 'Bearer sekret-token-1234' })).status).to.equal(200);
+      expect((await get(guarded.url, '/graphs', { cookie })).status).to.equal(200);
+      expect((await get(guarded.url, '/graphs', { authorization: 'Bearer sekret-token-1234' })).status).to.equal(200);
     } finally {
       await guarded.close();
     }
@@ -100,7 +100,7 @@ describe('ctflow ui: safety', () => {
       expect(first.body).to.not.include('ui-torn');
       expect(first.body).to.not.include('etc');
       expect((await get(server.url, '/run/ui-torn-20990101T000000-0000')).status).to.equal(404);
-      expect(first.body).to.match(new RegExp(`<tr data-run="${odd}">.*class="status-running"`)); // listed, its malformed progress left out
+      expect(first.body).to.match(new RegExp(`<tr data-run="${odd}"[^>]*>.*class="status-running"`)); // listed, its malformed progress left out
       const oddPage = await get(server.url, `/run/${odd}`);
       expect(oddPage.status).to.equal(200);
       expect(oddPage.body).to.include('planning…');
@@ -116,7 +116,7 @@ describe('ctflow ui: safety', () => {
     const page = await get(server.url, `/run/${sweepId}`);
     expect(page.status).to.equal(200);
     for (const r of sweepRuns) expect(page.body).to.include(`<a href="/run/${r}">`);
-    expect(page.body).to.include(`/compare?run=${sweepRuns[0]}&amp;run=${sweepRuns[1]}`);
+    expect(page.body).to.include(`/compare?sweep=${sweepId}`);
     expect((await get(server.url, '/run/ui-none-20990101T000000-0000')).status).to.equal(404);
     expect(JSON.parse((await get(server.url, '/run/ui-none-20990101T000000-0000/state')).body)).to.deep.include({ recorded: false, settled: true });
   });
@@ -129,5 +129,20 @@ describe('ctflow ui: safety', () => {
     expect(r.headers['content-length']).to.equal(undefined);
     expect(r.body.match(/<tr data-scan=/g)).to.have.length(8);
     expect(r.body.trimEnd()).to.match(/<\/table>\s*<\/main>\s*<\/body>\s*<\/html>$/);
+  });
+
+  it('streams Compare and the run report too: chunked, without a length, the page complete', async () => {
+    const { runs, sweepId } = await uiFixture();
+    for (const path of [`/compare?run=${runs[0]}&run=${runs[1]}`, `/compare?sweep=${sweepId}&run=${runs[0]}`, `/run/${runs[0]}`]) {
+      const r = await get(server.url, path);
+      expect(r.status, path).to.equal(200);
+      expect(r.headers['transfer-encoding'], path).to.equal('chunked');
+      expect(r.headers['content-length'], path).to.equal(undefined);
+      expect(r.body.trimEnd(), path).to.match(/<\/main>\s*<\/body>\s*<\/html>$/);
+      expect(r.body, path).to.not.include('class="problem"');
+    }
+    // A selection that cannot be shown is refused before anything is sent.
+    expect((await get(server.url, `/compare?sweep=ui-none-20990101T000000-0000&run=${runs[0]}`)).status).to.equal(404);
+    expect((await get(server.url, `/compare?run=${runs[0]}`)).status).to.equal(400);
   });
 });
