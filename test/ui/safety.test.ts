@@ -145,4 +145,27 @@ describe('ctflow ui: safety', () => {
     expect((await get(server.url, `/compare?sweep=ui-none-20990101T000000-0000&run=${runs[0]}`)).status).to.equal(404);
     expect((await get(server.url, `/compare?run=${runs[0]}`)).status).to.equal(400);
   });
+
+  it('lists a corrupt sweep record, and a sweep whose runs are gone, as such; Compare of either says why', async () => {
+    const sweeps = join(runsDir, 'sweeps');
+    const torn = 'sweep-ui-torn-20990101T000000-0000', lost = 'sweep-ui-lost-20990101T000001-0000';
+    writeFileSync(join(sweeps, `${torn}.json`), '{"id": "x", "runs": [');
+    writeFileSync(join(sweeps, `${lost}.json`), JSON.stringify({ id: lost, file: 'g.yaml', startedAt: '2099-01-01T00:00:01.000Z', finishedAt: '2099-01-01T00:00:09.000Z', runs: ['ui-gone-20990101T000001-0000', 'ui-gone-20990101T000001-0001'] }));
+    try {
+      const first = await get(server.url, '/');
+      expect(first.body).to.match(new RegExp(`<tr data-run="${torn}" data-kind="sweep">.*class="status-corrupt".*sweeps/${torn}.json is not valid JSON`));
+      expect(first.body).to.match(new RegExp(`<tr data-run="${lost}" data-kind="sweep">.*class="status-incomplete".*2 of its 2 run records cannot be read`));
+      const listed = await get(server.url, '/?kind=sweep&status=corrupt');
+      expect(listed.body.match(/<tr data-run=/g)).to.have.length(1);
+      const a = await get(server.url, `/compare?sweep=${torn}`);
+      expect(a.status).to.equal(400);
+      expect(a.body).to.include('is not valid JSON');
+      const b = await get(server.url, `/compare?sweep=${lost}`);
+      expect(b.status).to.equal(404);
+      expect(b.body).to.include('no run &quot;ui-gone-20990101T000001-0000&quot;');
+    } finally {
+      rmSync(join(sweeps, `${torn}.json`));
+      rmSync(join(sweeps, `${lost}.json`));
+    }
+  });
 });

@@ -50,6 +50,8 @@ const CHUNK = 64;
 export class RunIndex {
   private readonly cache = new Map<string, Cached>();
   private readonly sweepFiles = new Map<string, SweepSummary>();
+  /** Rows of sweeps whose every run record was readable (final, as those records are). */
+  private readonly sweepRows = new Map<string, RunSummary>();
   private indexing?: Promise<void>;
   private counts = { read: 0, of: 0, done: false };
   private times?: { size: number; map: Map<string, number> };
@@ -63,7 +65,9 @@ export class RunIndex {
     const ids = existsSync(dir) ? readdirSync(dir).filter(isRunId) : [];
     const seen = new Set(ids);
     for (const id of this.cache.keys()) if (!seen.has(id)) this.cache.delete(id);
-    for (const id of this.sweepIds()) {
+    const sweeps = new Set(this.sweepIds());
+    for (const map of [this.sweepRows, this.sweepFiles]) for (const id of map.keys()) if (!sweeps.has(id)) map.delete(id);
+    for (const id of sweeps) {
       if (!seen.has(id)) ids.push(id);
       seen.add(id);
     }
@@ -164,6 +168,8 @@ export class RunIndex {
 
   /** A sweep as one row: its runs' counts summed, its headline over its variants (replicates averaged). */
   private sweepSummary(id: string): RunSummary {
+    const hit = this.sweepRows.get(id);
+    if (hit) return hit;
     const s = this.sweep(id)!;
     const base = { ...brokenSummary(id, 'corrupt', s.problem ?? ''), kind: 'sweep' as const, graph: id.replace(/^sweep-/, '').replace(/-\d{8}T\d{6}-[0-9a-f]{4}$/, ''), runs: s.runs };
     if (s.problem) return base;
@@ -171,7 +177,7 @@ export class RunIndex {
     const records = loaded.flatMap((l) => (l.record ? [l.record] : []));
     const took = (Date.parse(s.finished) - Date.parse(s.started)) / 1000;
     const missing = s.runs.length - records.length;
-    return {
+    const row: RunSummary = {
       ...base, started: s.started, seconds: Number.isFinite(took) ? took : null,
       status: missing ? 'incomplete' : records.some((r) => r.status === 'failed') ? 'failed' : 'ok',
       problem: missing ? `${missing} of its ${s.runs.length} run records cannot be read` : undefined,
@@ -179,6 +185,8 @@ export class RunIndex {
       ran: loaded.reduce((a, l) => a + l.summary.ran, 0), cached: loaded.reduce((a, l) => a + l.summary.cached, 0),
       headline: sweepHeadline(records), variants: columnsOf(records).length,
     };
+    if (!missing) this.sweepRows.set(id, row);
+    return row;
   }
 
   private load(id: string): Cached {
