@@ -35,7 +35,8 @@ describe('ctflow ui in headless Chromium', function () {
     const { runsDir, runs, sweepRuns, sweepId, corrupt, incomplete } = await uiFixture();
     const w = await watchedPage(browser, origin);
     await w.page.goto(server.url, { waitUntil: 'load' });
-    const listed = () => w.page.$$eval('table.runs tbody tr', (trs) => trs.map((tr) => ({ id: tr.getAttribute('data-run'), kind: tr.getAttribute('data-kind'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()), values: Object.fromEntries([...tr.querySelectorAll('td[data-metric]')].map((td) => [td.getAttribute('data-metric'), td.getAttribute('data-value')])) })));
+    // Cells of the metric columns by the header's order (a run's value: data-value, its model and split in the title).
+    const listed = async () => w.page.$$eval('table.runs tbody tr', (trs, metrics) => trs.map((tr) => ({ id: tr.getAttribute('data-run'), kind: tr.getAttribute('data-kind'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()), values: Object.fromEntries(metrics.flatMap((m, i) => { const v = tr.children[8 + i].getAttribute('data-value'); return v === null ? [] : [[m, v]]; })) })), await w.page.$$eval('table.runs thead th[data-metric]', (ths) => ths.map((th) => th.getAttribute('data-metric')!)));
     const rows = await listed();
     expect(rows.map((r) => r.id)).to.have.members([...runs, ...sweepRuns, sweepId, corrupt, incomplete]);
     expect(rows.slice(-2).map((r) => r.id)).to.have.members([incomplete, corrupt]); // newest first; they have no start time
@@ -44,7 +45,8 @@ describe('ctflow ui in headless Chromium', function () {
     const base = rows.find((r) => r.id === runs[0])!;
     expect(base.cells[2]).to.equal('ui-base');
     expect(base.cells[5]).to.equal('ok');
-    expect(base.cells[8]).to.match(/^\d\.\d{3} test$/);
+    expect(base.cells[8]).to.match(/^\d\.\d{3}$/);
+    expect(await w.page.$eval(`tr[data-run="${runs[0]}"] td:nth-child(9)`, (td) => td.getAttribute('title'))).to.match(/, test$/);
     // A run's value: its best model's on the test split, as its record holds it.
     const best = (id: string, metric: string) => Math.max(...readRecord(runsDir, id)!.metrics.filter((m) => m.split === 'test' && m.metric === metric && Number.isFinite(m.value)).map((m) => m.value));
     expect(Number(base.values.macro_f1)).to.equal(best(runs[0], 'macro_f1'));

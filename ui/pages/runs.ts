@@ -37,8 +37,14 @@ export async function runsPage(index: RunIndex, p: RunsQuery): Promise<string> {
     const all = await index.list();
     const found = all.filter((r) => (!q || r.id.toLowerCase().includes(q) || r.graph.toLowerCase().includes(q) || (r.commit ?? '').startsWith(q))
       && (!p.status || r.status === p.status) && (!kind || r.kind === kind));
-    const by = metricSort ? byMetric(sort.slice(METRIC.length), split) : (a: RunSummary, b: RunSummary) => compareBy(a, b, sort as Fixed);
-    found.sort((a, b) => by(a, b) * (dir === 'asc' ? 1 : -1));
+    const sign = dir === 'asc' ? 1 : -1;
+    if (metricSort) {
+      // Each row's value found once (not once per comparison); a row without it counts as the lowest.
+      const metric = sort.slice(METRIC.length);
+      const keyed = found.map((r) => ({ r, v: shown(r.headline, metric, split)?.value ?? -Infinity }));
+      keyed.sort((a, b) => sign * ((a.v === b.v ? 0 : a.v - b.v) || byText(a.r.started, b.r.started)));
+      found.splice(0, found.length, ...keyed.map((k) => k.r));
+    } else found.sort((a, b) => sign * compareBy(a, b, sort as Fixed));
     total = all.length;
     matching = found.length;
     pages = Math.max(1, Math.ceil(found.length / PAGE_SIZE));
@@ -66,7 +72,7 @@ export async function runsPage(index: RunIndex, p: RunsQuery): Promise<string> {
   const splits = [...new Set(['test', 'validation', 'train', ...held.splits, ...(split ? [split] : [])])].map((s) => option(s, `metrics on ${s}`, split)).join('');
   const html = `<form class="filters" method="get" action="/">
 <input type="search" name="q" value="${escapeHtml(p.q ?? '')}" placeholder="run, graph or commit"> <select name="status">${statuses}</select> <select name="kind">${kinds}</select>
-<select name="split" title="the split the metric columns show">${option('', 'metrics on test, else validation', split)}${splits}</select>
+<select name="split" title="the split the metric columns show">${option('', 'metrics on test (else val, else tra)', split)}${splits}</select>
 <input type="hidden" name="sort" value="${escapeHtml(sort)}"><input type="hidden" name="dir" value="${dir}"> <button>Filter</button>
 <span class="muted" id="count">${matching} of ${total} runs and sweeps</span>${indexing(index)}</form>
 <form method="get" action="/compare" id="selection">
@@ -87,7 +93,7 @@ function row(r: RunSummary, metrics: string[], split: string): string {
     : `<a href="/run/${encodeURIComponent(r.id)}">${escapeHtml(r.id)}</a>${r.sweep ? ` <span class="muted">in <a href="/compare${query({ sweep: r.sweep })}">${escapeHtml(r.sweep)}</a></span>` : ''}`;
   const cells = metrics.map((m) => {
     const v = shown(r.headline, m, split);
-    return v ? `<td class="num" data-metric="${m}" data-value="${v.value}" title="${escapeHtml(`${v.model}, ${v.split}`)}">${v.value.toFixed(3)}${split ? '' : ` <span class="muted">${escapeHtml(v.split.slice(0, 4))}</span>`}</td>` : '<td></td>';
+    return v ? `<td class="num" data-value="${v.value}" title="${escapeHtml(`${v.model}, ${v.split}`)}">${v.value.toFixed(3)}${split || v.split === 'test' ? '' : ` <span class="muted">${escapeHtml(v.split.slice(0, 3))}</span>`}</td>` : '<td></td>';
   }).join('');
   return `<tr data-run="${escapeHtml(r.id)}" data-kind="${r.kind}"><td>${check}</td><td>${name}</td><td>${escapeHtml(r.graph)}</td>`
     + `<td>${escapeHtml(r.started.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td><td class="num">${r.seconds === null ? '' : `${r.seconds.toFixed(1)} s`}</td>`
@@ -99,11 +105,6 @@ function row(r: RunSummary, metrics: string[], split: string): string {
 function indexing(index: RunIndex): string {
   const { read, of, done } = index.progress();
   return done ? '' : `<span class="muted" id="indexing">(reading records for other sorts and filters: ${read} of ${of})</span>`;
-}
-
-/** Order by a metric on `split`; a row without it counts as the lowest. */
-function byMetric(metric: string, split: string): (a: RunSummary, b: RunSummary) => number {
-  return (a, b) => (shown(a.headline, metric, split)?.value ?? -Infinity) - (shown(b.headline, metric, split)?.value ?? -Infinity) || byText(a.started, b.started);
 }
 
 function compareBy(a: RunSummary, b: RunSummary, key: Fixed): number {

@@ -79,9 +79,8 @@ export class RunIndex {
   summaries(ids: string[]): RunSummary[] {
     const live = this.live(), sweeps = new Set(this.sweepIds());
     return ids.map((id) => {
-      if (existsSync(recordDir(this.runsDir, id))) return this.load(id).summary;
-      if (sweeps.has(id)) return this.sweepSummary(id);
-      return live.has(id) ? liveSummary(live.get(id)!) : this.load(id).summary;
+      if (sweeps.has(id) && !this.cache.has(id)) return this.sweepSummary(id);
+      return live.has(id) && !existsSync(recordDir(this.runsDir, id)) ? liveSummary(live.get(id)!) : this.load(id).summary;
     });
   }
 
