@@ -156,12 +156,12 @@ nodes:
       const live = () => w.page.$$eval('svg.dag .dag-node', (gs) => Object.fromEntries(gs.map((g) => [g.getAttribute('data-node'), g.getAttribute('data-live')])));
       expect(await live()).to.deep.equal({ hist: 'cached', more: 'ran', gate: 'computing', after: 'pending' });
       expect(await w.page.$eval('[data-field=summary]', (b) => b.textContent)).to.equal('2 of 4 nodes done (1 ran, 1 cached), 1 running, 1 pending');
-      if (process.env.CTFLOW_UI_SCREENSHOTS) await w.page.screenshot({ path: join(process.env.CTFLOW_UI_SCREENSHOTS, 'ui-live.png') });
       await w.page.evaluate('window.notReloaded = true');
       writeFileSync(`${gateFile}.1`, '');
       // Its progress, and the rows it has written so far (the engine's count, while it runs).
       await w.page.waitForFunction(() => document.querySelector('[data-field="node:gate"]')!.textContent === 'running: 1 of 2 (waiting for the gate); 1 history so far', { timeout: 15_000 });
       expect(await w.page.evaluate('window.notReloaded')).to.equal(true); // updated in place
+      if (process.env.CTFLOW_UI_SCREENSHOTS) await w.page.screenshot({ path: join(process.env.CTFLOW_UI_SCREENSHOTS, 'ui-live.png') });
       expect(await w.page.$eval('svg.dag [data-node=gate] [data-field="dag:gate"]', (t) => t.textContent)).to.equal('running 1/2');
       writeFileSync(`${gateFile}.2`, '');
       const outcome = await running;

@@ -72,7 +72,8 @@ export class RunIndex {
       seen.add(id);
     }
     for (const m of this.live().keys()) if (!seen.has(m)) ids.push(m);
-    return ids.sort((a, b) => byText(stampOf(b), stampOf(a)) || byText(a, b));
+    const stamps = new Map(ids.map((id) => [id, stampOf(id)])); // once per id, not per comparison
+    return ids.sort((a, b) => byText(stamps.get(b)!, stamps.get(a)!) || byText(a, b));
   }
 
   /** Summaries of these ids (records read now where not read yet). */
@@ -90,7 +91,8 @@ export class RunIndex {
     return this.summaries(this.ids());
   }
 
-  /** Read every record not read yet, a chunk at a time (other requests are served between chunks). */
+  /** Read every record not read yet, then make every sweep's row, a chunk at a time (other
+   * requests are served between chunks). */
   indexed(): Promise<void> {
     this.indexing ??= (async () => {
       const sweeps = new Set(this.sweepIds());
@@ -104,6 +106,12 @@ export class RunIndex {
           if (st && text !== undefined && !this.cache.has(id)) this.cache.set(id, { stamp: `${st.size}:${st.mtimeMs}`, ...read(id, text) });
         }));
         this.counts.read = Math.min(ids.length, i + CHUNK);
+      }
+      // Then the sweeps' rows (each a pass over its runs' metrics), a chunk per turn as well.
+      const all = [...sweeps];
+      for (let i = 0; i < all.length; i += CHUNK) {
+        for (const id of all.slice(i, i + CHUNK)) this.sweepSummary(id);
+        await new Promise((r) => setImmediate(r));
       }
       this.counts.done = true;
     })();
