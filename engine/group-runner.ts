@@ -25,7 +25,8 @@ export interface NodeOutcome {
 }
 
 export interface GroupEvents extends NodeEvents {
-  started(node: string): void;
+  /** `rows`: the rows written per output port so far, updated in place as the node writes. */
+  started(node: string, rows?: Record<string, number>): void;
   /** `rows`: rows written per output port, when it succeeded. */
   finished(node: string, ok: boolean, rows?: Record<string, number>): void;
 }
@@ -83,7 +84,7 @@ export async function runGroup(group: GroupInput, env: GroupEnv): Promise<GroupR
         }
       }
       members.push(m);
-      env.events.started(g.node.id);
+      env.events.started(g.node.id, m.stats.rows);
     }
     for (const m of members) {
       for (const ref of Object.values(m.p.node.inputs)) {

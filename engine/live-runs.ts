@@ -4,8 +4,9 @@
 // while it is still planning). gc keeps every planned key and every entry stored since the
 // earliest live run started; a mark whose holder died is stale and ignored (engine/lease.ts).
 // The mark also carries the run's progress for the run browser (ui/): each node's state (pending,
-// cached, running, ran, failed), the last progress it reported and the rows it wrote, rewritten (atomically,
-// as every mark) at most once a second while nodes change.
+// cached, running, ran, failed), the last progress it reported and the rows it has written (while
+// it runs too, from the engine's own counts), rewritten (atomically, as every mark) at most once
+// a second while nodes change.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -24,7 +25,7 @@ export interface NodeProgress {
   done?: number;
   total?: number;
   info?: string;
-  /** Rows written per output port, once it ran. */
+  /** Rows written per output port: so far while it runs, in all once it ran. */
   rows?: Record<string, number>;
 }
 
@@ -44,7 +45,8 @@ interface PlanLike { nodes: Iterable<[string, { runs: boolean; node: { kind: str
 
 /** The execution events whose node states the mark follows. */
 interface StateEvents {
-  started(node: string): void;
+  /** `rows`: the node's rows written per output so far, updated in place as it writes. */
+  started(node: string, rows?: Record<string, number>): void;
   finished(node: string, ok: boolean, rows?: Record<string, number>): void;
   progress(node: string, done: number, total: number, info?: string): void;
 }
@@ -58,6 +60,9 @@ export class LiveRun {
   private readonly timer: NodeJS.Timeout;
   private lastWrite = 0;
   private pending?: NodeJS.Timeout;
+  /** The live row counts of the nodes running now (the engine's own, updated as they write). */
+  private readonly counting = new Map<string, Record<string, number>>();
+  private counter?: NodeJS.Timeout;
 
   constructor(private readonly runsDir: string, run: string) {
     this.file = join(runsDir, 'active', `${run}.json`);
@@ -86,16 +91,32 @@ export class LiveRun {
       this.mark.progress!.updatedAt = Date.now();
       this.soon();
     };
+    // Rows of the nodes running are looked at once a second; the mark is written when they grew.
+    clearInterval(this.counter);
+    this.counter = setInterval(() => {
+      const grown = [...this.counting].filter(([id, rows]) => nodes[id] && JSON.stringify(rows) !== JSON.stringify(nodes[id].rows ?? {}));
+      for (const [id, rows] of grown) note(id, { rows: { ...rows } });
+    }, PROGRESS_MS);
+    this.counter.unref();
     return {
       ...events,
-      started: (id: string) => { events.started(id); note(id, { state: 'running' }); },
-      finished: (id: string, ok: boolean, rows?: Record<string, number>) => { events.finished(id, ok, rows); note(id, { state: ok ? 'ran' : 'failed', ...(rows ? { rows: { ...rows } } : {}) }); },
+      started: (id: string, rows?: Record<string, number>) => {
+        events.started(id, rows);
+        if (rows) this.counting.set(id, rows);
+        note(id, { state: 'running' });
+      },
+      finished: (id: string, ok: boolean, rows?: Record<string, number>) => {
+        events.finished(id, ok, rows);
+        this.counting.delete(id);
+        note(id, { state: ok ? 'ran' : 'failed', ...(rows ? { rows: { ...rows } } : {}) });
+      },
       progress: (id: string, done: number, total: number, info?: string) => { events.progress(id, done, total, info); note(id, { done, total, info }); },
     };
   }
 
   end(): void {
     clearInterval(this.timer);
+    clearInterval(this.counter);
     clearTimeout(this.pending);
     rmSync(this.file, { force: true });
   }

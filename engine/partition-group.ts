@@ -49,7 +49,7 @@ export async function runPartitionedGroup(group: GroupInput, env: GroupEnv): Pro
   const scans = states[0].parts.length;
   for (const s of states) {
     if (s.parts.length !== scans) throw new Error(`nodes "${ids[0]}" and "${s.g.node.id}" of one group have different scans`);
-    env.events.started(s.g.node.id);
+    env.events.started(s.g.node.id, s.stats.rows);
   }
   const result: GroupResult = { outcomes: new Map(), entries: new Map(), temporary: [], failures: [] };
   try {
@@ -86,13 +86,13 @@ export async function runPartitionedGroup(group: GroupInput, env: GroupEnv): Pro
       }
       if (!s.g.node.cache) {
         result.outcomes.set(id, { status: 'ran', stats: s.stats, notes: {} });
-        env.events.finished(id, true);
+        env.events.finished(id, true, s.stats.rows);
         continue;
       }
       const manifest = await commitNode(s, env);
       result.entries.set(id, { dir: env.store.entryDir(s.g.key), manifest });
       result.outcomes.set(id, { status: 'ran', stats: s.stats, notes: manifest.notes ?? {} });
-      env.events.finished(id, true);
+      env.events.finished(id, true, s.stats.rows);
     }
     await rm(scratch, { recursive: true, force: true });
     return result;

@@ -1,5 +1,6 @@
 // Bench: the run browser's Runs page over 5,000 synthetic run records shaped like a quick.yaml
-// run (15 nodes with their key material, 320 metric rows: ~31 kB each). Prints the time the
+// run (15 nodes with their key material, 320 metric rows: ~31 kB each), and one sweep record per
+// 10 of them (500 sweeps, rows of the page beside the runs). Prints the time the
 // server takes to print its URL, the first page over plain HTTP right after (newest first: only
 // its 50 records are read), a sorted page right after (it waits for the background index of every
 // record: the anchor, what the first page cost when the server read every record before
@@ -46,7 +47,14 @@ for (let i = 0; i < N; i++) {
   mkdirSync(join(dir, 'records', r.id), { recursive: true });
   writeFileSync(join(dir, 'records', r.id, 'record.json'), JSON.stringify(r, null, 2) + '\n');
 }
-console.log(`${N} records written to ${dir} (${(JSON.stringify(record(1), null, 2).length / 1024).toFixed(0)} kB each)`);
+const SWEEP = 10;
+mkdirSync(join(dir, 'sweeps'));
+for (let i = 0; i + SWEEP <= N; i += SWEEP) {
+  const runs = Array.from({ length: SWEEP }, (_, k) => record(i + k));
+  const id = runs[0].id.replace(/^[^]*?(-\d{8}T\d{6}-)/, 'sweep-quick$1');
+  writeFileSync(join(dir, 'sweeps', `${id}.json`), JSON.stringify({ id, file: 'graphs/sweeps/seeds.yaml', startedAt: runs[0].startedAt, finishedAt: runs[SWEEP - 1].finishedAt, runs: runs.map((r) => r.id) }, null, 2) + '\n');
+}
+console.log(`${N} records written to ${dir} (${(JSON.stringify(record(1), null, 2).length / 1024).toFixed(0)} kB each), and ${Math.floor(N / SWEEP)} sweeps of ${SWEEP} of them`);
 
 const load = () => `load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
 const version = (p: string) => (JSON.parse(readFileSync(`node_modules/${p}/package.json`, 'utf8')) as { version: string }).version;
@@ -83,12 +91,12 @@ const server = await serve({ runsDir: dir, registry, host: '127.0.0.1', port: 0 
 console.log(`server ready (records are indexed in the background): ${(performance.now() - t).toFixed(0)} ms`);
 await opened('open right after start (cold browser)', '/', true);
 const first = await timed('first page, right after start', '/');
-await timed('sorted by macro-F1, right after start (waits for the index of every record)', '/?sort=headline&dir=desc');
+await timed('sorted by macro-F1, right after start (waits for the index of every record)', '/?sort=m:macro_f1&dir=desc');
 const anchor = performance.now() - t;
 console.log(`every record indexed ${anchor.toFixed(0)} ms after start (the anchor: what the server took before listening when it read them all first)`);
 console.log(`first page / full index: ${(first / anchor).toFixed(3)} (${(anchor / first).toFixed(1)}× faster than reading every record first)`);
 
-const pages = [['first page', '/'], ['sorted by macro-F1', '/?sort=headline&dir=desc'], ['filtered and paged', '/?q=no-median&status=ok&page=7']];
+const pages = [['first page', '/'], ['sorted by macro-F1', '/?sort=m:macro_f1&dir=desc'], ['filtered and paged', '/?q=no-median&status=ok&page=7'], ['sweeps by validation AUC', '/?kind=sweep&split=validation&sort=m:auc&dir=desc']];
 for (const [what, path] of pages) await timed(`${what}, indexed`, path);
 
 for (const [what, path] of [['open again', '/'], ...pages.slice(1)]) await opened(`${what}, indexed`, path);

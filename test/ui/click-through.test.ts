@@ -166,10 +166,10 @@ describe('ctflow ui: runs → compare → scans → a scan, in headless Chromium
     await shot(w.page, 'run');
   });
 
-  it('Compare of a sweep\'s replicates gives mean ± sd [CI] as the CLI does', async () => {
-    const { runs, sweepRuns, runsDir } = await uiFixture();
+  it('Compare of a sweep (its replicates) and a run gives mean ± sd [CI] as the CLI does', async () => {
+    const { runs, sweepRuns, sweepId, runsDir } = await uiFixture();
     const ids = [...sweepRuns, runs[1]];
-    await w.page.goto(`${origin}/compare?${ids.map((id) => `run=${id}`).join('&')}`, { waitUntil: 'load' });
+    await w.page.goto(`${origin}/compare?sweep=${sweepId}&run=${runs[1]}`, { waitUntil: 'load' });
     const cli = cliCompare(runsDir, ids);
     expect(cli.columns).to.deep.equal(['ui-reps', runs[1]]);
     await expectMetricsAsCli(w.page, cli);

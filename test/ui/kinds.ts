@@ -2,7 +2,8 @@
 // areas, windows and slices share scan ids: per-scan predictions, prob = label·skill + (1 −
 // skill)·noise seeded per model and scan, `draws` rows per scan; and a sampler drawing `length`
 // slice indices of the window per draw, in slice order; and a gate that holds a run until the test
-// opens it, step by step, reporting its progress (for pages that follow a run in progress).
+// opens it, step by step, writing a row and reporting its progress at each (for pages that follow
+// a run in progress).
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeBatch } from '../../engine/ports.js';
@@ -75,8 +76,8 @@ const windowSampler = defineNode<{ draws: number; length: number }>(import.meta.
 
 const gate = defineNode<{ gate: string; steps: number }>(import.meta.url, {
   kind: 'toy-gate',
-  version: 1,
-  description: 'passes on a one-epoch history once the files <gate>.1 … <gate>.<steps> exist (none when gate is empty), reporting each step as progress',
+  version: 2,
+  description: 'writes one history row per step once the file <gate>.<step> exists (one row at once when gate is empty), reporting each step as progress',
   mode: 'barrier',
   params: { gate: { type: 'string', default: '' }, steps: { type: 'integer', minimum: 1, default: 2 } },
   example: { steps: 1 },
@@ -84,12 +85,14 @@ const gate = defineNode<{ gate: string; steps: number }>(import.meta.url, {
   outputs: { history: History },
   async *run(ctx) {
     const { steps } = ctx.params;
+    const row = (epoch: number) => ({ history: makeBatch(History, { epoch: [epoch], train_loss: [0.5], val_loss: [0.6], val_f1: [0.7], val_accuracy: [0.7], seconds: [0.1], best: [1] }) });
     for (let step = 1; ctx.params.gate && step <= steps; step++) {
       ctx.progress(step - 1, steps, 'waiting for the gate');
       while (!existsSync(`${ctx.params.gate}.${step}`)) await sleep(25);
+      yield row(step);
     }
     ctx.progress(steps, steps, 'open');
-    yield { history: makeBatch(History, { epoch: [1], train_loss: [0.5], val_loss: [0.6], val_f1: [0.7], val_accuracy: [0.7], seconds: [0.1], best: [1] }) };
+    if (!ctx.params.gate) yield row(1);
   },
 });
 

@@ -1,6 +1,7 @@
 // The progress a live run's mark carries (engine/live-runs.ts), as the run browser reads it: node
-// states seeded from the plan, changed by the execution's events, written atomically at most once
-// a second (a burst of events is one write, the last state wins), and gone when the run ends.
+// states seeded from the plan, changed by the execution's events, the rows a running node has
+// written so far (the engine's count, followed once a second), written atomically at most once a
+// second (a burst of events is one write, the last state wins), and gone when the run ends.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +24,7 @@ describe('ctflow ui: the progress of a live run', () => {
     const live = new LiveRun(runsDir, id);
     const seen: string[] = [];
     const events = live.watch('g', plan, {
-      started: (n: string) => seen.push(`started ${n}`), finished: (n: string, ok: boolean, rows?: Record<string, number>) => seen.push(`finished ${n} ${ok} ${JSON.stringify(rows)}`),
+      started: (n: string, _rows?: Record<string, number>) => seen.push(`started ${n}`), finished: (n: string, ok: boolean, rows?: Record<string, number>) => seen.push(`finished ${n} ${ok} ${JSON.stringify(rows)}`),
       progress: (n: string, d: number, t: number, info?: string) => seen.push(`progress ${n} ${d}/${t} ${info}`), log: () => {},
     });
     const mark = () => JSON.parse(readFileSync(join(runsDir, 'active', `${id}.json`), 'utf8')) as LiveMark;
@@ -35,13 +36,17 @@ describe('ctflow ui: the progress of a live run', () => {
     events.started('crop');
     for (let i = 1; i <= 50; i++) events.progress('crop', i, 50, `scan ${i}`);
     events.finished('crop', true, { slices: 640 });
-    events.started('train');
+    const written: Record<string, number> = {}; // the engine's own count, grown as the node writes
+    events.started('train', written);
     expect(seen).to.have.length(53); // the events still reach the run's own handlers
     expect(mark().progress!.nodes.crop.state).to.equal('pending'); // written within the second before: not yet
     await sleep(1300);
     const after = mark().progress!.nodes;
     expect(after.crop).to.deep.include({ state: 'ran', done: 50, total: 50, info: 'scan 50', rows: { slices: 640 } });
     expect(after.train.state).to.equal('running');
+    written.history = 3;
+    await sleep(2300); // looked at once a second, written at most once a second
+    expect(mark().progress!.nodes.train).to.deep.include({ state: 'running', rows: { history: 3 } });
     expect(liveRuns(runsDir).map((m) => m.run)).to.deep.equal([id]);
     events.finished('train', false);
     live.end();

@@ -58,13 +58,13 @@ describe('ctflow ui: safety', () => {
     const guarded = await serveRuns(runsDir, { token: 'sekret-token-1234' });
     try {
       expect(guarded.url).to.match(/\?token=sekret-token-1234$/);
-      for (const path of ['/', '/assets/app.js', '/run/x', '/sweeps']) expect((await get(guarded.url, path)).status, path).to.equal(401);
+      for (const path of ['/', '/assets/app.js', '/run/x', '/graphs']) expect((await get(guarded.url, path)).status, path).to.equal(401);
       expect((await get(guarded.url, '/?token=wrong-token-12345')).status).to.equal(401);
       const first = await get(guarded.url, '/?token=sekret-token-1234');
       expect(first.status).to.equal(200);
       const cookie = first.cookie!.split(';')[0];
-      expect((await get(guarded.url, '/sweeps', { cookie })).status).to.equal(200);
-      expect((await get(guarded.url, '/sweeps', { authorization: 'Bearer sekret-token-1234' })).status).to.equal(200);
+      expect((await get(guarded.url, '/graphs', { cookie })).status).to.equal(200);
+      expect((await get(guarded.url, '/graphs', { authorization: 'Bearer sekret-token-1234' })).status).to.equal(200);
     } finally {
       await guarded.close();
     }
@@ -100,7 +100,7 @@ describe('ctflow ui: safety', () => {
       expect(first.body).to.not.include('ui-torn');
       expect(first.body).to.not.include('etc');
       expect((await get(server.url, '/run/ui-torn-20990101T000000-0000')).status).to.equal(404);
-      expect(first.body).to.match(new RegExp(`<tr data-run="${odd}">.*class="status-running"`)); // listed, its malformed progress left out
+      expect(first.body).to.match(new RegExp(`<tr data-run="${odd}"[^>]*>.*class="status-running"`)); // listed, its malformed progress left out
       const oddPage = await get(server.url, `/run/${odd}`);
       expect(oddPage.status).to.equal(200);
       expect(oddPage.body).to.include('planning…');
@@ -116,7 +116,7 @@ describe('ctflow ui: safety', () => {
     const page = await get(server.url, `/run/${sweepId}`);
     expect(page.status).to.equal(200);
     for (const r of sweepRuns) expect(page.body).to.include(`<a href="/run/${r}">`);
-    expect(page.body).to.include(`/compare?run=${sweepRuns[0]}&amp;run=${sweepRuns[1]}`);
+    expect(page.body).to.include(`/compare?sweep=${sweepId}`);
     expect((await get(server.url, '/run/ui-none-20990101T000000-0000')).status).to.equal(404);
     expect(JSON.parse((await get(server.url, '/run/ui-none-20990101T000000-0000/state')).body)).to.deep.include({ recorded: false, settled: true });
   });
@@ -129,5 +129,43 @@ describe('ctflow ui: safety', () => {
     expect(r.headers['content-length']).to.equal(undefined);
     expect(r.body.match(/<tr data-scan=/g)).to.have.length(8);
     expect(r.body.trimEnd()).to.match(/<\/table>\s*<\/main>\s*<\/body>\s*<\/html>$/);
+  });
+
+  it('streams Compare and the run report too: chunked, without a length, the page complete', async () => {
+    const { runs, sweepId } = await uiFixture();
+    for (const path of [`/compare?run=${runs[0]}&run=${runs[1]}`, `/compare?sweep=${sweepId}&run=${runs[0]}`, `/run/${runs[0]}`]) {
+      const r = await get(server.url, path);
+      expect(r.status, path).to.equal(200);
+      expect(r.headers['transfer-encoding'], path).to.equal('chunked');
+      expect(r.headers['content-length'], path).to.equal(undefined);
+      expect(r.body.trimEnd(), path).to.match(/<\/main>\s*<\/body>\s*<\/html>$/);
+      expect(r.body, path).to.not.include('class="problem"');
+    }
+    // A selection that cannot be shown is refused before anything is sent.
+    expect((await get(server.url, `/compare?sweep=ui-none-20990101T000000-0000&run=${runs[0]}`)).status).to.equal(404);
+    expect((await get(server.url, `/compare?run=${runs[0]}`)).status).to.equal(400);
+  });
+
+  it('lists a corrupt sweep record, and a sweep whose runs are gone, as such; Compare of either says why', async () => {
+    const sweeps = join(runsDir, 'sweeps');
+    const torn = 'sweep-ui-torn-20990101T000000-0000', lost = 'sweep-ui-lost-20990101T000001-0000';
+    writeFileSync(join(sweeps, `${torn}.json`), '{"id": "x", "runs": [');
+    writeFileSync(join(sweeps, `${lost}.json`), JSON.stringify({ id: lost, file: 'g.yaml', startedAt: '2099-01-01T00:00:01.000Z', finishedAt: '2099-01-01T00:00:09.000Z', runs: ['ui-gone-20990101T000001-0000', 'ui-gone-20990101T000001-0001'] }));
+    try {
+      const first = await get(server.url, '/');
+      expect(first.body).to.match(new RegExp(`<tr data-run="${torn}" data-kind="sweep">.*class="status-corrupt".*sweeps/${torn}.json is not valid JSON`));
+      expect(first.body).to.match(new RegExp(`<tr data-run="${lost}" data-kind="sweep">.*class="status-incomplete".*2 of its 2 run records cannot be read`));
+      const listed = await get(server.url, '/?kind=sweep&status=corrupt');
+      expect(listed.body.match(/<tr data-run=/g)).to.have.length(1);
+      const a = await get(server.url, `/compare?sweep=${torn}`);
+      expect(a.status).to.equal(400);
+      expect(a.body).to.include('is not valid JSON');
+      const b = await get(server.url, `/compare?sweep=${lost}`);
+      expect(b.status).to.equal(404);
+      expect(b.body).to.include('no run &quot;ui-gone-20990101T000001-0000&quot;');
+    } finally {
+      rmSync(join(sweeps, `${torn}.json`));
+      rmSync(join(sweeps, `${lost}.json`));
+    }
   });
 });

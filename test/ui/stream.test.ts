@@ -1,7 +1,7 @@
 // Streamed pages (ui/server/stream.ts): the shell comes first, the body's parts are pulled only as
 // the reader takes chunks (a table of 20,000 rows is never made whole), and the page is complete.
 import { expect } from 'chai';
-import { streamedPage } from '../../ui/server/stream.js';
+import { FLUSH, streamedPage } from '../../ui/server/stream.js';
 
 describe('ctflow ui: streamed pages', () => {
   it('pulls rows as the reader reads, in chunks, and ends the page', async () => {
@@ -32,5 +32,25 @@ describe('ctflow ui: streamed pages', () => {
     const all = first + second + rest;
     expect(all.match(/<tr>/g)).to.have.length(20_000);
     expect(all).to.match(/<td>19999<\/td>[\s\S]*<\/main>\n<\/body>\n<\/html>\n$/);
+  });
+
+  it('sends what is made before a slow part (FLUSH), and writes a part that fails as a problem, ending the page', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const res = streamedPage('Sections', (async function* () {
+      yield '<p>params</p>';
+      yield FLUSH;
+      await gate; // a section that reads the cache
+      yield '<p>curves</p>';
+      throw new Error('entry abc123 is damaged');
+    })());
+    const reader = res.body!.getReader();
+    const text = new TextDecoder();
+    text.decode((await reader.read()).value); // the shell
+    expect(text.decode((await reader.read()).value)).to.equal('<p>params</p>'); // before the slow part
+    release();
+    let rest = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += text.decode(r.value);
+    expect(rest).to.match(/^<p>curves<\/p><p class="problem">The rest of this page could not be made: entry abc123 is damaged<\/p>\n<\/main>/);
   });
 });

@@ -1,4 +1,5 @@
-// Compare: 2–50 runs (sweep replicates grouped as engine/compare.ts groups them) — the params that
+// Compare: 2–50 runs or sweep variants (replicates grouped as engine/compare.ts groups them; a
+// sweep named by ?sweep=ID stands for all of its runs), streamed as it is made — the params that
 // differ (a toggle shows all), every metric side by side as `ctflow compare` computes it (mean ±
 // sd [bootstrap 95% CI] over replicates, best marked), the DAGs side by side with the nodes whose
 // cache keys differ highlighted (and a table of the keys), and training and ROC curves of every
@@ -10,38 +11,46 @@ import type { RunRecord } from '../../engine/runs.js';
 import type { UiContext } from '../server/context.js';
 import { dagFigure } from '../server/dag.js';
 import { runData } from '../server/run-data.js';
-import { escapeHtml, layout, query } from '../server/layout.js';
-import { runLabels, selectedRuns } from '../server/selection.js';
+import { escapeHtml, query } from '../server/layout.js';
+import { MAX_COLUMNS, runLabels, selectedRuns, type Selection } from '../server/selection.js';
+import { FLUSH, streamedPage } from '../server/stream.js';
 import { rocOverlay, trainingOverlay } from './curves.js';
 
-export async function comparePage(ctx: UiContext, ids: string[] | undefined): Promise<string> {
-  const runs = selectedRuns(ctx, ids, 2);
+/** The page, streamed: params and metrics first, then the DAGs and curves, which read cache entries. */
+export function comparePage(ctx: UiContext, sel: Selection): Response {
+  const runs = selectedRuns(ctx, sel, 2, true);
   const columns = columnsOf(runs);
   const result = compare(columns);
   const head = `<tr><th></th>${result.columns.map((c, i) => `<th>${escapeHtml(c)}<br><span class="muted">${columns[i].runs.length} run${columns[i].runs.length > 1 ? 's' : ''}</span></th>`).join('')}</tr>`;
-
   const differing = new Set(result.params.map((p) => p.path));
-  const paramRows = allParams(columns).map(({ path, values }) => {
-    const same = !differing.has(path);
-    return `<tr class="${same ? 'same' : 'differs'}" data-param="${escapeHtml(path)}"><th>${escapeHtml(path)}</th>${values.map((v) => `<td><code>${escapeHtml(v)}</code></td>`).join('')}</tr>`;
-  }).join('\n');
-  const params = `<h2 id="params">Params</h2><p class="actions"><label><input type="checkbox" id="show-all"> show all params</label>`
-    + `<span class="muted">${result.params.length} differ</span></p><table class="params"><thead>${head}</thead><tbody>${paramRows}</tbody></table>`;
-
-  const metricRows = result.metrics.map((m) => `<tr data-metric="${escapeHtml(m.metric)}"><th>${escapeHtml(m.metric)}</th>${m.values.map((v, i) => {
-    const attrs = v ? ` data-mean="${v.mean}" data-sd="${v.sd}" data-lo="${v.lo}" data-hi="${v.hi}" data-n="${v.n}"` : '';
-    return `<td class="num${m.best === i ? ' best' : ''}"${attrs}>${escapeHtml(formatSummary(v))}${m.best === i ? ' *' : ''}</td>`;
-  }).join('')}</tr>`).join('\n');
-  const metrics = result.metrics.length
-    ? `<h2 id="metrics">Metrics</h2><p class="muted">mean ± sd [bootstrap 95% CI] over replicates; * best (${result.metrics.some((m) => !m.higherIsBetter) ? 'lowest for losses and times, ' : ''}highest otherwise).</p><table class="metrics"><thead>${head}</thead><tbody>${metricRows}</tbody></table>`
-    : '<h2 id="metrics">Metrics</h2><p class="muted">No metrics in these runs.</p>';
-
-  const data = runs.map((r) => runData(ctx, r));
-  const labels = runLabels(runs);
-  const curves = [await trainingOverlay(data, labels), await rocOverlay(data, labels)].filter(Boolean).join('');
-  const scans = `<p class="actions"><a href="/scans${query({ run: runs.map((r) => r.id) })}">Scans of these runs →</a></p>`;
-  const dags = await dagFigures(ctx, runs, data, labels);
-  return layout(`Compare ${columns.length} columns`, scans + params + metrics + keysTable(runs, labels, dags) + (curves ? `<h2 id="curves">Curves</h2><div class="charts">${curves}</div>` : ''));
+  const ids = runs.map((r) => r.id);
+  return streamedPage(`Compare ${columns.length} columns`, (async function* () {
+    yield ids.length <= MAX_COLUMNS ? `<p class="actions"><a href="/scans${query({ run: ids })}">Scans of these runs →</a></p>` : '';
+    yield `<h2 id="params">Params</h2><p class="actions"><label><input type="checkbox" id="show-all"> show all params</label>`
+      + `<span class="muted">${result.params.length} differ</span></p><table class="params"><thead>${head}</thead><tbody>`;
+    for (const { path, values } of allParams(columns)) {
+      yield `<tr class="${differing.has(path) ? 'differs' : 'same'}" data-param="${escapeHtml(path)}"><th>${escapeHtml(path)}</th>${values.map((v) => `<td><code>${escapeHtml(v)}</code></td>`).join('')}</tr>\n`;
+    }
+    yield '</tbody></table><h2 id="metrics">Metrics</h2>';
+    if (!result.metrics.length) yield '<p class="muted">No metrics in these runs.</p>';
+    else {
+      yield `<p class="muted">mean ± sd [bootstrap 95% CI] over replicates; * best (${result.metrics.some((m) => !m.higherIsBetter) ? 'lowest for losses and times, ' : ''}highest otherwise).</p><table class="metrics"><thead>${head}</thead><tbody>`;
+      for (const m of result.metrics) {
+        yield `<tr data-metric="${escapeHtml(m.metric)}"><th>${escapeHtml(m.metric)}</th>${m.values.map((v, i) => {
+          const attrs = v ? ` data-mean="${v.mean}" data-sd="${v.sd}" data-lo="${v.lo}" data-hi="${v.hi}" data-n="${v.n}"` : '';
+          return `<td class="num${m.best === i ? ' best' : ''}"${attrs}>${escapeHtml(formatSummary(v))}${m.best === i ? ' *' : ''}</td>`;
+        }).join('')}</tr>\n`;
+      }
+      yield '</tbody></table>';
+    }
+    yield FLUSH;
+    const data = runs.map((r) => runData(ctx, r));
+    const labels = runLabels(runs);
+    yield keysTable(runs, labels, await dagFigures(ctx, runs, data, labels));
+    yield FLUSH;
+    const curves = [await trainingOverlay(data, labels), await rocOverlay(data, labels)].filter(Boolean).join('');
+    if (curves) yield `<h2 id="curves">Curves</h2><div class="charts">${curves}</div>`;
+  })(), { charts: true });
 }
 
 /** Every param of each column's first run, path → value per column (compare() keeps those that differ). */

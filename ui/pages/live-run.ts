@@ -1,6 +1,6 @@
 // A run in progress (no record yet, a live mark in <runs>/active): its DAG and a table of its
-// nodes, each pending, cached, running (with the progress it last reported), ran (with the rows
-// it wrote per output) or failed, from
+// nodes, each pending, cached, running (with the progress it last reported and the rows it has
+// written so far), ran (with the rows it wrote per output) or failed, from
 // the progress the engine keeps in the mark (engine/live-runs.ts). The page polls
 // /run/ID/state every 2 s and updates in place; once the run is recorded (or its mark is gone)
 // it reloads, to the run's report.
@@ -48,10 +48,11 @@ export function liveState(mark: LiveMark | undefined, recorded: boolean): Record
 }
 
 function words(n: NodeProgress): string {
-  if (n.state === 'ran' && n.rows && Object.keys(n.rows).length) return `ran: ${Object.entries(n.rows).map(([port, r]) => `${r} ${port}`).join(', ')}`;
+  const rows = n.rows && typeof n.rows === 'object' ? Object.entries(n.rows).map(([port, r]) => `${r} ${port}`).join(', ') : '';
+  if (n.state === 'ran' && rows) return `ran: ${rows}`;
   if (n.state !== 'running') return n.state;
-  if (n.total === undefined) return 'running';
-  return `running: ${n.done} of ${n.total}${n.info ? ` (${n.info})` : ''}`;
+  const at = n.total === undefined ? 'running' : `running: ${n.done} of ${n.total}${n.info ? ` (${n.info})` : ''}`;
+  return rows ? `${at}; ${rows} so far` : at;
 }
 
 /** A record and resolved graph with just what the DAG drawing reads: kinds and edges. */

@@ -5,15 +5,15 @@ import { Refused, type UiContext } from '../server/context.js';
 import { chart, escapeHtml, layout, query } from '../server/layout.js';
 import { runData } from '../server/run-data.js';
 import { probColumns, scanSequences, scanWindows, type ScanDraws, type ScanWindow } from '../server/scan-data.js';
-import { runLabels, selectedRuns } from '../server/selection.js';
+import { runLabels, selectedRuns, type Selection } from '../server/selection.js';
 import { LUNG_WINDOW } from '../server/thumbs.js';
 
 /** Thumbnails at most: evenly spaced over a long scan. */
 const STRIP = 64;
 
-export async function scanPage(ctx: UiContext, ids: string[] | undefined, scan: string | undefined, hu: { level?: string; width?: string }): Promise<string> {
+export async function scanPage(ctx: UiContext, sel: Selection, scan: string | undefined, hu: { level?: string; width?: string }): Promise<string> {
   if (!scan) throw new Refused(400, 'name a scan: ?scan=ID');
-  const runs = selectedRuns(ctx, ids, 1);
+  const runs = selectedRuns(ctx, sel, 1);
   const labels = runLabels(runs);
   const level = numberOr(hu.level, LUNG_WINDOW.level), width = Math.max(1, numberOr(hu.width, LUNG_WINDOW.width));
   const probRows: string[] = [];
@@ -38,7 +38,7 @@ export async function scanPage(ctx: UiContext, ids: string[] | undefined, scan: 
   const first = windows.find((x) => x.w.slices);
   const counts = new Map<number, number>();
   for (const d of sampled.find((x) => x.run === first?.run)?.s.draws ?? []) for (const i of new Set(d)) counts.set(i, (counts.get(i) ?? 0) + 1);
-  const strip = first ? thumbStrip(runs.map((r) => r.id), scan, first, level, width, counts) : '<p class="muted">No stored slices for this scan.</p>';
+  const strip = first ? thumbStrip(sel, scan, first, level, width, counts) : '<p class="muted">No stored slices for this scan.</p>';
   return layout(`Scan ${scan}`, facts + probs + areaChart(windows) + `<h2>Slices</h2>` + strip + drawsTable(sampled));
 }
 
@@ -67,7 +67,7 @@ function areaChart(windows: Shown[]): string {
   }, `Lung area per slice; shaded: each run's chosen window [start, end). ${list}.`);
 }
 
-function thumbStrip(runs: string[], scan: string, first: Shown, level: number, width: number, counts: Map<number, number>): string {
+function thumbStrip(sel: Selection, scan: string, first: Shown, level: number, width: number, counts: Map<number, number>): string {
   const n = first.w.nSlices || first.w.areas.length;
   const picks = n <= STRIP ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: STRIP }, (_, i) => Math.round((i * (n - 1)) / (STRIP - 1)));
   const imgs = picks.map((i) => {
@@ -76,7 +76,7 @@ function thumbStrip(runs: string[], scan: string, first: Shown, level: number, w
     return `<figure><img src="${escapeHtml(src)}" alt="slice ${i}" class="${inWindow ? 'in-window' : ''}" width="96" height="96" loading="lazy"><figcaption>${i}${counts.get(i) ? ` <span class="sampled" title="in ${counts.get(i)} draws">·${counts.get(i)}</span>` : ''}</figcaption></figure>`;
   }).join('');
   const presets: [string, number, number][] = [['lung', -600, 1500], ['mediastinum', 40, 400], ['bone', 400, 1800]];
-  const links = presets.map(([name, l, w]) => `<a href="${escapeHtml(`/scan${query({ run: runs, scan, level: String(l), width: String(w) })}`)}">${name}</a>`).join(' · ');
+  const links = presets.map(([name, l, w]) => `<a href="${escapeHtml(`/scan${query({ ...sel, scan, level: String(l), width: String(w) })}`)}">${name}</a>`).join(' · ');
   return `<p class="muted">${escapeHtml(first.label)}: slices of the stored source, HU window level ${level}, width ${width} (${links}); outlined: its window [${first.w.start}, ${first.w.end}).</p><div class="thumbs">${imgs}</div>`;
 }
 

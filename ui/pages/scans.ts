@@ -6,15 +6,15 @@ import type { UiContext } from '../server/context.js';
 import { escapeHtml, query } from '../server/layout.js';
 import { runData } from '../server/run-data.js';
 import { probColumns, type ProbColumn } from '../server/scan-data.js';
-import { runLabels, selectedRuns } from '../server/selection.js';
+import { runLabels, selectedRuns, type Selection } from '../server/selection.js';
 import { streamedPage } from '../server/stream.js';
 
-export interface ScansQuery { run?: string[]; filter?: string; split?: string; label?: string }
+export interface ScansQuery extends Selection { filter?: string; split?: string; label?: string }
 
 interface ScanRow { scan: string; split: string; label: number | null; probs: (number | null)[]; spread: number; disagree: boolean; allWrong: boolean }
 
-async function scanTable(ctx: UiContext, ids: string[] | undefined): Promise<{ columns: (ProbColumn & { label: string })[]; rows: ScanRow[] }> {
-  const runs = selectedRuns(ctx, ids, 1);
+async function scanTable(ctx: UiContext, sel: Selection): Promise<{ columns: (ProbColumn & { label: string })[]; rows: ScanRow[] }> {
+  const runs = selectedRuns(ctx, sel, 1);
   const labels = runLabels(runs);
   const columns: (ProbColumn & { label: string })[] = [];
   for (const [i, r] of runs.entries()) {
@@ -38,20 +38,20 @@ async function scanTable(ctx: UiContext, ids: string[] | undefined): Promise<{ c
 }
 
 export async function scansPage(ctx: UiContext, q: ScansQuery): Promise<Response> {
-  const { columns, rows } = await scanTable(ctx, q.run);
-  const runs = [...new Set(q.run)];
+  const { columns, rows } = await scanTable(ctx, q);
+  const sel = { run: q.run, sweep: q.sweep };
   const shown = rows.filter((r) => (q.filter !== 'disagree' || r.disagree) && (q.filter !== 'all-wrong' || r.allWrong)
     && (!q.split || r.split === q.split) && (!q.label || String(r.label) === q.label));
   const option = (value: string, text: string, current: string | undefined) => `<option value="${escapeHtml(value)}"${value === (current ?? '') ? ' selected' : ''}>${escapeHtml(text)}</option>`;
   const splits = [...new Set(rows.map((r) => r.split))].sort();
-  const form = `<form class="filters" method="get" action="/scans">${runs.map((r) => `<input type="hidden" name="run" value="${escapeHtml(r)}">`).join('')}
+  const form = `<form class="filters" method="get" action="/scans">${Object.entries(sel).flatMap(([k, ids]) => [...new Set(ids)].map((r) => `<input type="hidden" name="${k}" value="${escapeHtml(r)}">`)).join('')}
 <select name="filter">${option('', 'all scans', q.filter)}${option('disagree', 'runs disagree', q.filter)}${option('all-wrong', 'all wrong', q.filter)}</select>
 <select name="split">${option('', 'any split', q.split)}${splits.map((s) => option(s, s, q.split)).join('')}</select>
 <select name="label">${option('', 'any label', q.label)}${option('1', 'positive', q.label)}${option('0', 'negative', q.label)}</select>
 <button>Filter</button> <span class="muted" id="count">${shown.length} of ${rows.length} scans</span></form>`;
   if (!columns.length) return streamedPage('Scans', [form, '<p class="muted">These runs have no stored predictions.</p>']);
   const head = `<tr><th>scan</th><th>split</th><th>label</th>${columns.map((c) => `<th>${escapeHtml(c.label)}</th>`).join('')}<th class="num">spread</th></tr>`;
-  const row = (r: ScanRow) => `<tr data-scan="${escapeHtml(r.scan)}"${r.disagree ? ' class="disagree"' : ''}><td><a href="/scan${query({ run: runs, scan: r.scan })}">${escapeHtml(r.scan)}</a></td>`
+  const row = (r: ScanRow) => `<tr data-scan="${escapeHtml(r.scan)}"${r.disagree ? ' class="disagree"' : ''}><td><a href="/scan${query({ ...sel, scan: r.scan })}">${escapeHtml(r.scan)}</a></td>`
     + `<td>${escapeHtml(r.split)}</td><td>${r.label === null ? '—' : r.label === 1 ? 'positive' : 'negative'}</td>`
     + r.probs.map((p) => (p === null ? '<td class="muted">—</td>' : cell(p, r.label))).join('')
     + `<td class="num">${r.spread.toFixed(3)}</td></tr>\n`;

@@ -8,12 +8,11 @@ import { runPage, runState } from '../pages/run.js';
 import { runsPage } from '../pages/runs.js';
 import { scanPage } from '../pages/scan.js';
 import { scansPage } from '../pages/scans.js';
-import { sweepsPage } from '../pages/sweeps.js';
 import { asset } from './assets.js';
 import { Refused, type UiContext } from './context.js';
 import { escapeHtml, layout } from './layout.js';
 import { runData } from './run-data.js';
-import { runId, selectedRuns } from './selection.js';
+import { runId, selectedRuns, type Selection } from './selection.js';
 import { LUNG_WINDOW, thumbnail } from './thumbs.js';
 
 /** Only this server's own scripts, styles and images; Vega's expression code needs eval. */
@@ -35,18 +34,22 @@ export function createApp(ctx: UiContext): Hono {
     return c.body(new Uint8Array(found.body), 200, { 'content-type': found.type, 'cache-control': cache });
   });
 
-  app.get('/', async (c) => c.html(await runsPage(ctx.index, { q: c.req.query('q'), status: c.req.query('status'), sort: c.req.query('sort'), dir: c.req.query('dir'), page: c.req.query('page') })));
-  app.get('/sweeps', (c) => c.html(sweepsPage(ctx)));
-  app.get('/run/:id', async (c) => c.html(await runPage(ctx, runId(c.req.param('id')))));
+  app.get('/', async (c) => c.html(await runsPage(ctx.index, { q: c.req.query('q'), status: c.req.query('status'), kind: c.req.query('kind'), split: c.req.query('split'), sort: c.req.query('sort'), dir: c.req.query('dir'), page: c.req.query('page') })));
+  app.get('/sweeps', (c) => c.redirect('/?kind=sweep'));
+  app.get('/run/:id', async (c) => {
+    const page = await runPage(ctx, runId(c.req.param('id')));
+    return typeof page === 'string' ? c.html(page) : page;
+  });
   app.get('/run/:id/state', (c) => c.json(runState(ctx, runId(c.req.param('id')))));
   app.get('/graphs', async (c) => c.html(await graphsPage(ctx)));
   app.get('/graph/:name', async (c) => c.html(await graphPage(ctx, c.req.param('name'))));
   app.get('/graph/:name/state', async (c) => c.json(await graphState(ctx, c.req.param('name'))));
-  app.get('/compare', async (c) => c.html(await comparePage(ctx, c.req.queries('run'))));
-  app.get('/scans', (c) => scansPage(ctx, { run: c.req.queries('run'), filter: c.req.query('filter'), split: c.req.query('split'), label: c.req.query('label') }));
-  app.get('/scan', async (c) => c.html(await scanPage(ctx, c.req.queries('run'), c.req.query('scan'), { level: c.req.query('level'), width: c.req.query('width') })));
+  const selection = (c: Context): Selection => ({ run: c.req.queries('run'), sweep: c.req.queries('sweep') });
+  app.get('/compare', (c) => comparePage(ctx, selection(c)));
+  app.get('/scans', (c) => scansPage(ctx, { ...selection(c), filter: c.req.query('filter'), split: c.req.query('split'), label: c.req.query('label') }));
+  app.get('/scan', async (c) => c.html(await scanPage(ctx, selection(c), c.req.query('scan'), { level: c.req.query('level'), width: c.req.query('width') })));
   app.get('/thumb', async (c) => {
-    const [record] = selectedRuns(ctx, c.req.queries('run'), 1);
+    const [record] = selectedRuns(ctx, { run: c.req.queries('run') }, 1);
     const data = runData(ctx, record);
     const scan = c.req.query('scan');
     if (!data || !scan) throw new Refused(404, 'no slices: name a run with a graph.json and a scan');

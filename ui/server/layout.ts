@@ -20,8 +20,9 @@ export function chart(spec: unknown, caption = ''): string {
   return `<figure class="chart"><div class="vl"><script type="application/json">${json}</script></div>${caption ? `<figcaption>${caption}</figcaption>` : ''}</figure>`;
 }
 
-export function layout(title: string, body: string, active = ''): string {
-  const nav = [['/', 'Runs'], ['/sweeps', 'Sweeps'], ['/graphs', 'Graphs']]
+/** The page around `body`; `charts`: load the chart script (by default, when the body has a chart). */
+export function layout(title: string, body: string, active = '', charts = body.includes('<div class="vl">')): string {
+  const nav = [['/', 'Runs'], ['/graphs', 'Graphs']]
     .map(([href, label]) => `<a href="${href}"${label === active ? ' class="active"' : ''}>${label}</a>`).join('');
   return `<!doctype html>
 <html lang="en">
@@ -31,7 +32,7 @@ export function layout(title: string, body: string, active = ''): string {
 <title>${escapeHtml(title)} · ctflow</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl('app.css')}">
-<script src="${assetUrl('app.js')}" defer></script>${body.includes('<div class="vl">') ? `\n<script src="${assetUrl('charts.js')}" defer></script>` : ''}
+<script src="${assetUrl('app.js')}" defer></script>${charts ? `\n<script src="${assetUrl('charts.js')}" defer></script>` : ''}
 </head>
 <body>
 <header><span class="brand">ctflow</span><nav>${nav}</nav></header>

@@ -1,5 +1,6 @@
-// The runs directory as the run browser lists it: one summary per record directory, plus the runs
-// in progress (their marks in <runs>/active, engine/live-runs.ts). A readable record is final
+// The runs directory as the run browser lists it: one summary per record directory, one per
+// recorded sweep (<runs>/sweeps: a row for its runs together), plus the runs in progress (their
+// marks in <runs>/active, engine/live-runs.ts). A readable record is final
 // (ctflow writes record.json once, by rename), so it is read once; a directory without one, or
 // with a corrupt one, is looked at again (size and mtime) on each listing. Records are read
 // lazily: a page of the newest runs needs only its own records (run ids carry their start time),
@@ -9,12 +10,16 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { columnsOf } from '../../engine/compare.js';
 import { liveRuns, type LiveMark } from '../../engine/live-runs.js';
-import { isRunId, recordDir, type RunRecord, reviveMetrics } from '../../engine/runs.js';
+import { isRunId, recordDir, type RunRecord, reviveMetrics, type SweepRecord } from '../../engine/runs.js';
+import { runHeadline, sweepHeadline, type Headline } from './headline.js';
 
 export type RunState = 'ok' | 'failed' | 'corrupt' | 'incomplete' | 'running';
 
 export interface RunSummary {
+  /** A run, or a sweep (a row for all of its runs: its variants and their replicates). */
+  kind: 'run' | 'sweep';
   id: string;
   graph: string;
   started: string;
@@ -26,12 +31,16 @@ export interface RunSummary {
   dirty: boolean | null;
   ran: number;
   cached: number;
-  /** The best macro-F1 of any model on the test split (else validation), when the run has metrics. */
-  headline: { value: number; model: string; split: string } | null;
+  /** Per split, the headline metrics the record holds (headline.ts). */
+  headline: Headline;
+  /** The sweep a run belongs to. */
   sweep?: string;
+  /** A sweep's runs and how many variants they are. */
+  runs?: string[];
+  variants?: number;
 }
 
-export interface SweepSummary { id: string; file: string; started: string; runs: string[]; problem?: string }
+export interface SweepSummary { id: string; file: string; started: string; finished: string; runs: string[]; problem?: string }
 
 interface Cached { stamp: string; summary: RunSummary; record?: RunRecord }
 
@@ -40,26 +49,40 @@ const CHUNK = 64;
 
 export class RunIndex {
   private readonly cache = new Map<string, Cached>();
+  private readonly sweepFiles = new Map<string, SweepSummary>();
+  /** Rows of sweeps whose every run record was readable (final, as those records are). */
+  private readonly sweepRows = new Map<string, RunSummary>();
   private indexing?: Promise<void>;
   private counts = { read: 0, of: 0, done: false };
   private times?: { size: number; map: Map<string, number> };
 
   constructor(readonly runsDir: string) {}
 
-  /** Ids of every record directory and live run, newest first (by the start time in the id). */
+  /** Ids of every record directory, recorded sweep and live run, newest first (by the start time
+   * in the id; a sweep's runs share its start time). */
   ids(): string[] {
     const dir = join(this.runsDir, 'records');
     const ids = existsSync(dir) ? readdirSync(dir).filter(isRunId) : [];
     const seen = new Set(ids);
     for (const id of this.cache.keys()) if (!seen.has(id)) this.cache.delete(id);
+    const sweeps = new Set(this.sweepIds());
+    for (const map of [this.sweepRows, this.sweepFiles]) for (const id of map.keys()) if (!sweeps.has(id)) map.delete(id);
+    for (const id of sweeps) {
+      if (!seen.has(id)) ids.push(id);
+      seen.add(id);
+    }
     for (const m of this.live().keys()) if (!seen.has(m)) ids.push(m);
-    return ids.sort((a, b) => byText(stampOf(b), stampOf(a)) || byText(a, b));
+    const stamps = new Map(ids.map((id) => [id, stampOf(id)])); // once per id, not per comparison
+    return ids.sort((a, b) => byText(stamps.get(b)!, stamps.get(a)!) || byText(a, b));
   }
 
   /** Summaries of these ids (records read now where not read yet). */
   summaries(ids: string[]): RunSummary[] {
-    const live = this.live();
-    return ids.map((id) => (live.has(id) && !existsSync(recordDir(this.runsDir, id)) ? liveSummary(live.get(id)!) : this.load(id).summary));
+    const live = this.live(), sweeps = new Set(this.sweepIds());
+    return ids.map((id) => {
+      if (sweeps.has(id) && !this.cache.has(id)) return this.sweepSummary(id);
+      return live.has(id) && !existsSync(recordDir(this.runsDir, id)) ? liveSummary(live.get(id)!) : this.load(id).summary;
+    });
   }
 
   /** Every run, newest first; waits until every record has been read once. */
@@ -68,10 +91,12 @@ export class RunIndex {
     return this.summaries(this.ids());
   }
 
-  /** Read every record not read yet, a chunk at a time (other requests are served between chunks). */
+  /** Read every record not read yet, then make every sweep's row, a chunk at a time (other
+   * requests are served between chunks). */
   indexed(): Promise<void> {
     this.indexing ??= (async () => {
-      const ids = this.ids().filter((id) => !this.cache.has(id));
+      const sweeps = new Set(this.sweepIds());
+      const ids = this.ids().filter((id) => !sweeps.has(id) && !this.cache.has(id));
       this.counts.of = ids.length;
       for (let i = 0; i < ids.length; i += CHUNK) {
         await Promise.all(ids.slice(i, i + CHUNK).map(async (id) => {
@@ -81,6 +106,12 @@ export class RunIndex {
           if (st && text !== undefined && !this.cache.has(id)) this.cache.set(id, { stamp: `${st.size}:${st.mtimeMs}`, ...read(id, text) });
         }));
         this.counts.read = Math.min(ids.length, i + CHUNK);
+      }
+      // Then the sweeps' rows (each a pass over its runs' metrics), a chunk per turn as well.
+      const all = [...sweeps];
+      for (let i = 0; i < all.length; i += CHUNK) {
+        for (const id of all.slice(i, i + CHUNK)) this.sweepSummary(id);
+        await new Promise((r) => setImmediate(r));
       }
       this.counts.done = true;
     })();
@@ -117,19 +148,52 @@ export class RunIndex {
     return new Map(liveRuns(this.runsDir).filter((m) => isRunId(m.run)).map((m) => [m.run, wellFormed(m.progress) ? m : { ...m, progress: undefined }]));
   }
 
-  sweeps(): SweepSummary[] {
+  /** Ids of the recorded sweeps (<runs>/sweeps/ID.json). */
+  private sweepIds(): string[] {
     const dir = join(this.runsDir, 'sweeps');
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir).filter((f) => f.endsWith('.json') && isRunId(f)).map((f): SweepSummary => {
-      const id = f.slice(0, -'.json'.length);
-      try {
-        const s = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { file: string; startedAt: string; runs: string[] };
-        if (!Array.isArray(s.runs) || typeof s.startedAt !== 'string') throw new Error('not a sweep record');
-        return { id, file: String(s.file), started: s.startedAt, runs: s.runs.filter((r) => typeof r === 'string' && isRunId(r)) };
-      } catch (e) {
-        return { id, file: '', started: '', runs: [], problem: (e as Error).message };
-      }
-    }).sort((a, b) => byText(b.started, a.started));
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).filter(isRunId) : [];
+  }
+
+  /** A recorded sweep (its file is written once, by rename: read once), or undefined for an unknown id. */
+  sweep(id: string): SweepSummary | undefined {
+    if (!isRunId(id)) return undefined;
+    const hit = this.sweepFiles.get(id);
+    if (hit) return hit;
+    const file = join(this.runsDir, 'sweeps', `${id}.json`);
+    if (!existsSync(file)) return undefined;
+    let found: SweepSummary;
+    try {
+      const s = JSON.parse(readFileSync(file, 'utf8')) as SweepRecord;
+      if (!s || !Array.isArray(s.runs) || typeof s.startedAt !== 'string') throw new Error('is not a sweep record (no runs or start time)');
+      found = { id, file: String(s.file), started: s.startedAt, finished: String(s.finishedAt ?? ''), runs: s.runs.filter((r) => typeof r === 'string' && isRunId(r)) };
+      this.sweepFiles.set(id, found);
+    } catch (e) {
+      found = { id, file: '', started: '', finished: '', runs: [], problem: `sweeps/${id}.json ${e instanceof SyntaxError ? `is not valid JSON (${e.message})` : (e as Error).message}` };
+    }
+    return found;
+  }
+
+  /** A sweep as one row: its runs' counts summed, its headline over its variants (replicates averaged). */
+  private sweepSummary(id: string): RunSummary {
+    const hit = this.sweepRows.get(id);
+    if (hit) return hit;
+    const s = this.sweep(id)!;
+    const base = { ...brokenSummary(id, 'corrupt', s.problem ?? ''), kind: 'sweep' as const, graph: id.replace(/^sweep-/, '').replace(/-\d{8}T\d{6}-[0-9a-f]{4}$/, ''), runs: s.runs };
+    if (s.problem) return base;
+    const loaded = s.runs.map((r) => this.load(r));
+    const records = loaded.flatMap((l) => (l.record ? [l.record] : []));
+    const took = (Date.parse(s.finished) - Date.parse(s.started)) / 1000;
+    const missing = s.runs.length - records.length;
+    const row: RunSummary = {
+      ...base, started: s.started, seconds: Number.isFinite(took) ? took : null,
+      status: missing ? 'incomplete' : records.some((r) => r.status === 'failed') ? 'failed' : 'ok',
+      problem: missing ? `${missing} of its ${s.runs.length} run records cannot be read` : undefined,
+      commit: records[0]?.provenance?.git?.commit ?? null, dirty: records[0]?.provenance?.git?.dirty ?? null,
+      ran: loaded.reduce((a, l) => a + l.summary.ran, 0), cached: loaded.reduce((a, l) => a + l.summary.cached, 0),
+      headline: sweepHeadline(records), variants: columnsOf(records).length,
+    };
+    if (!missing) this.sweepRows.set(id, row);
+    return row;
   }
 
   private load(id: string): Cached {
@@ -164,7 +228,7 @@ function stampOf(id: string): string {
 }
 
 function brokenSummary(id: string, status: RunState, problem: string): RunSummary {
-  return { id, graph: id.replace(/-\d{8}T\d{6}-[0-9a-f]{4}$/, ''), started: '', seconds: null, status, problem, commit: null, dirty: null, ran: 0, cached: 0, headline: null };
+  return { kind: 'run', id, graph: id.replace(/-\d{8}T\d{6}-[0-9a-f]{4}$/, ''), started: '', seconds: null, status, problem, commit: null, dirty: null, ran: 0, cached: 0, headline: {} };
 }
 
 function liveSummary(m: LiveMark): RunSummary {
@@ -193,11 +257,11 @@ function read(id: string, text: string | undefined): { summary: RunSummary; reco
   return {
     record,
     summary: {
-      id, graph: record.graph, started: record.startedAt, seconds: Number.isFinite(took) ? took : null,
+      kind: 'run', id, graph: record.graph, started: record.startedAt, seconds: Number.isFinite(took) ? took : null,
       status: record.status === 'failed' ? 'failed' : 'ok',
       commit: record.provenance?.git?.commit ?? null, dirty: record.provenance?.git?.dirty ?? null,
       ran: nodes.filter((n) => n.status === 'ran').length, cached: nodes.filter((n) => n.status === 'cached').length,
-      headline: headline(record), sweep: record.sweep?.id,
+      headline: runHeadline(record.metrics), sweep: record.sweep?.id,
     },
   };
 }
@@ -212,13 +276,6 @@ function shapeProblem(r: RunRecord): string | undefined {
   }
   if (!Array.isArray(r.metrics)) return 'has no metrics list';
   return undefined;
-}
-
-function headline(r: RunRecord): RunSummary['headline'] {
-  const f1 = r.metrics.filter((m) => m.metric === 'macro_f1' && Number.isFinite(m.value));
-  const split = f1.some((m) => m.split === 'test') ? 'test' : 'validation';
-  const best = f1.filter((m) => m.split === split).sort((a, b) => b.value - a.value)[0];
-  return best ? { value: best.value, model: best.model, split } : null;
 }
 
 /** Code-unit order (ids and ISO times are ASCII; localeCompare is ~10× slower over 5,000 rows). */

@@ -1,19 +1,40 @@
-// The runs a Compare or Scans request names (?run=ID, repeated): checked as ids, read through the
-// index, each with a short label; a run without a readable record is refused with the reason.
+// The runs a Compare or Scans request names (?run=ID and ?sweep=ID, repeated; a sweep stands for
+// all of its runs): checked as ids, read through the index, each with a short label; a run
+// without a readable record, or a sweep whose record cannot be read, is refused with the reason.
+import { columnsOf } from '../../engine/compare.js';
 import { isRunId, type RunRecord } from '../../engine/runs.js';
 import { Refused, type UiContext } from './context.js';
 
-const MAX_RUNS = 50;
+/** Columns at most: runs, or a sweep's variants (its replicates share a column). */
+export const MAX_COLUMNS = 50;
+/** Runs at most in one request (a sweep's replicates included). */
+const MAX_RUNS = 1000;
 
-export function selectedRuns(ctx: UiContext, ids: string[] | undefined, min: number): RunRecord[] {
-  const unique = [...new Set(ids ?? [])];
-  if (unique.length < min || unique.length > MAX_RUNS) throw new Refused(400, `select ${min}–${MAX_RUNS} runs (got ${unique.length}): tick them on the Runs page`);
-  return unique.map((id) => {
+export interface Selection { run?: string[]; sweep?: string[] }
+
+/** The records selected, at least `min` of them and at most MAX_COLUMNS columns (per run, or per
+ * sweep variant when `byVariant`). */
+export function selectedRuns(ctx: UiContext, sel: Selection, min: number, byVariant = false): RunRecord[] {
+  const ids: string[] = [];
+  for (const s of new Set(sel.sweep ?? [])) {
+    const sweep = ctx.index.sweep(runId(s));
+    if (!sweep) throw new Refused(404, `no sweep "${s}" in ${ctx.runsDir}`);
+    if (sweep.problem) throw new Refused(400, `sweep "${s}" cannot be shown: ${sweep.problem}`);
+    ids.push(...sweep.runs);
+  }
+  ids.push(...(sel.run ?? []));
+  const unique = [...new Set(ids)];
+  const what = byVariant ? 'runs or sweep variants' : 'runs';
+  if (unique.length < min || unique.length > MAX_RUNS) throw new Refused(400, `select ${min}–${MAX_COLUMNS} ${what} (got ${unique.length} runs): tick them on the Runs page`);
+  const records = unique.map((id) => {
     const found = ctx.index.get(runId(id));
     if (!found) throw new Refused(404, `no run "${id}" in ${ctx.runsDir}`);
     if (!found.record) throw new Refused(400, `run "${id}" cannot be shown: ${found.summary.status}, ${found.summary.problem}`);
     return found.record;
   });
+  const columns = byVariant ? columnsOf(records).length : records.length;
+  if (columns > MAX_COLUMNS) throw new Refused(400, `select ${min}–${MAX_COLUMNS} ${what} (got ${columns}): tick fewer on the Runs page`);
+  return records;
 }
 
 /** A run id from a request, refused with 400 unless it is one plain path segment. */
