@@ -99,10 +99,11 @@ export function streamParts(node: GraphNode, material: { inputs: Record<string, 
 }
 
 /**
- * The nodes cached (or, unstored, computed) per scan, from the graph's shape: a stored source with
- * a `scans` hook; a stream node whose inputs all are such nodes, and which, unstored, feeds only
- * such nodes (an unstored node is computed for the scans its consumers compute; one read by a
- * whole node would have to be materialised whole).
+ * The nodes cached (or, unstored, computed) per scan, from the graph's shape: a source with a
+ * `scans` hook; a stream node whose inputs all are such nodes; and, of these, an unstored one only
+ * when it feeds only such nodes (an unstored node is computed for the scans its consumers compute;
+ * one read by a whole node would have to be materialised whole). So a fused chain from an unstored
+ * source into a small stored node (the lung windows) is cached per scan at that node.
  */
 export function perScanNodes(graph: Graph): Set<string> {
   const consumers = new Map<string, string[]>();
@@ -111,7 +112,7 @@ export function perScanNodes(graph: Graph): Set<string> {
   for (const id of graph.order) {
     const n = graph.nodes.get(id)!;
     const refs = Object.values(n.inputs);
-    if (n.def.mode === 'source' ? n.cache && n.def.scans : n.def.mode === 'stream' && refs.length > 0 && refs.every((r) => out.has(r.node))) out.add(id);
+    if (n.def.mode === 'source' ? n.def.scans : n.def.mode === 'stream' && refs.length > 0 && refs.every((r) => out.has(r.node))) out.add(id);
   }
   for (let changed = true; changed;) {
     changed = false;
