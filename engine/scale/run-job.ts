@@ -92,6 +92,7 @@ async function shard(data: NodeJob, env: JobEnv): Promise<JobDone> {
   while (!env.leases.tryAcquire(id)) await env.leases.waitFree(id);
   try {
     for (const p of scans) p.lookup = await env.store.pull(p.key); // another worker may have stored some meanwhile
+    if (scans.every((p) => p.lookup?.hit)) return { status: 'cached', result: cachedShard(group.members, keyOf), stored: [] };
     const before = new Set(scans.filter((p) => p.lookup?.hit).map((p) => p.key));
     const { outcomes } = await runPartitionedGroup(group, groupEnv(data, env, keyOf), true);
     const result: JobResult = { outcomes: Object.fromEntries(group.members.map((m) => [keyOf.get(m.node.id)!, wire(outcomes.get(m.node.id)!)])) };

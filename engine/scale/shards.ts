@@ -103,12 +103,15 @@ export async function runShards(plan: Plan, ids: string[], opts: ExecuteOptions,
         outcomes.set(id, { status: got.length ? 'ran' : 'not-needed', stats, notes });
         continue;
       }
-      const manifest = await commitPartitioned(opts.store, id, p.node.kind, p.key, p.parts!);
-      outcomes.set(id, { status: 'ran', stats, notes: manifest.notes ?? {} });
+      // Another coordinator sharing the shards may have committed the node's entry already.
+      const had = opts.store.lookup(p.key);
+      const manifest = had.hit ? had.manifest : await commitPartitioned(opts.store, id, p.node.kind, p.key, p.parts!);
+      const cached = got.length > 0 && got.every((o) => o.status === 'cached');
+      outcomes.set(id, { status: cached ? 'cached' : 'ran', stats, notes: manifest.notes ?? {} });
     }
     return outcomes;
   } finally {
-    for (const id of ids) opts.events.finished(id, outcomes.get(id)?.status === 'ran');
+    for (const id of ids) opts.events.finished(id, ['ran', 'cached'].includes(outcomes.get(id)?.status ?? ''));
   }
 }
 
