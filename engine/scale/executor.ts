@@ -8,9 +8,8 @@ import type { ExecuteOptions, RemoteExecutor } from '../execute.js';
 import type { NodeOutcome } from '../group-runner.js';
 import type { Plan } from '../plan.js';
 import { nodeJob, outcomesOf, type JobResult, type NodeJob } from './jobs.js';
-import { DEFAULT_SHARD } from './options.js';
 import { isSharded, remoteGroups, runShards, type Shard } from './shards.js';
-import { DEFAULT_PREFIX, JOB_OPTIONS, QUEUES, queueOf, type QueueKind } from './queue.js';
+import { DEFAULT_PREFIX, DEFAULT_SHARD, JOB_OPTIONS, QUEUES, queueOf, type QueueKind } from './queue.js';
 import { redisConnection } from './redis.js';
 
 interface Connected {

@@ -2,14 +2,7 @@
 import { UsageError } from '../errors.js';
 import type { Option } from '../commands/common.js';
 import type { RemoteExecutor } from '../execute.js';
-
-/**
- * Scans per shard unless --shard says otherwise. Measured (docs/cache-partitions.md, "Shards"): a
- * shard job costs a round trip through Redis and a worker's key checks, tens of milliseconds, while
- * one 512² scan of the lung chain takes seconds; 8 keeps that overhead under 1 % and still gives 38
- * jobs to share at 300 scans, and a worker lost mid-shard loses at most its scans in flight.
- */
-export const DEFAULT_SHARD = 8;
+import { DEFAULT_SHARD } from './queue.js';
 
 export const executorOptions: Record<string, Option> = {
   executor: { type: 'string', arg: 'NAME', help: 'local (default); bullmq: node jobs on workers (ctflow worker) through Redis; slurm: node jobs submitted with sbatch' },

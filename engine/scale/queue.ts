@@ -26,6 +26,14 @@ export const DEFAULT_TIMING: Timing = { lockMs: 30_000, stalledMs: 30_000, maxSt
  */
 export const JOB_OPTIONS = { attempts: 1, removeOnFail: true, removeOnComplete: { age: 24 * 3600 } };
 
+/**
+ * Scans per shard unless --shard says otherwise. Measured (docs/cache-partitions.md, "Shards"): a
+ * shard job costs a round trip through Redis and a worker's key checks, tens of milliseconds, while
+ * one 512² scan of the lung chain takes seconds; 8 keeps that overhead under 1 % and still gives 38
+ * jobs to share at 300 scans, and a worker lost mid-shard loses at most its scans in flight.
+ */
+export const DEFAULT_SHARD = 8;
+
 /** The queue of the job whose stored (last) node is `sink`. */
 export function queueOf(plan: Plan, sink: string): QueueKind {
   return plan.nodes.get(sink)!.node.def.heavy ? 'heavy' : 'light';
