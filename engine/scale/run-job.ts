@@ -2,7 +2,7 @@
 // job): rebuild its group with this machine's code (job-group.ts refuses a key mismatch), take the
 // sink's lease on the shared store, answer from the store when the entry is there already,
 // else run the nodes with the engine and publish the entry. A shard of scans (engine/scale/shards.ts)
-// takes its shard's lease, computes the scans whose entries are missing and publishes each; its
+// takes its shard's lease, computes the scans whose entries are missing and publishes them; its
 // coordinator commits the nodes' own entries. Failures come back as a JobResult the coordinator
 // reads (a failed node, or a corrupt input to evict), or as plain text.
 import { availableParallelism } from 'node:os';
@@ -81,7 +81,7 @@ function groupEnv(data: NodeJob, env: JobEnv, keyOf: Map<string, string>): Group
   };
 }
 
-/** Run a shard: the scans of its nodes whose entries are missing, each published when stored. */
+/** Run a shard: the scans of its nodes whose entries are missing; those it stored are published at the end. */
 async function shard(data: NodeJob, env: JobEnv): Promise<JobDone> {
   const id = shardId(data);
   const group = await jobGroup(data, env.registry, env.store, env.allowCommands);
