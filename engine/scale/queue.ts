@@ -29,7 +29,7 @@ export const JOB_OPTIONS = { attempts: 1, removeOnFail: true, removeOnComplete: 
 /**
  * Scans per shard unless --shard says otherwise. Measured (docs/cache-partitions.md, Figures): a
  * shard job's own cost (Redis, the worker's key checks) did not show above the noise, ≈ 0.2 s at
- * most, against ≈ 0.9 s a 64² scan and ≈ 15 s a 512² scan of the lung chain; 8 keeps it under 3 %
+ * most, against ≈ 0.9 s a 64² scan and ≈ 20 s a 512² scan of the lung chain; 8 keeps it under 3 %
  * and still makes 38 jobs of 300 scans to share.
  */
 export const DEFAULT_SHARD = 8;
