@@ -106,7 +106,8 @@ export async function runShards(plan: Plan, ids: string[], opts: ExecuteOptions,
       // Another coordinator sharing the shards may have committed the node's entry already.
       const had = opts.store.lookup(p.key);
       const manifest = had.hit ? had.manifest : await commitPartitioned(opts.store, id, p.node.kind, p.key, p.parts!);
-      const cached = got.length > 0 && got.every((o) => o.status === 'cached');
+      // Cached when this run computed none of its scans (another run's shards did, or had).
+      const cached = got.every((o) => o.status === 'cached');
       outcomes.set(id, { status: cached ? 'cached' : 'ran', stats, notes: manifest.notes ?? {} });
     }
     return outcomes;
