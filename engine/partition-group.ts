@@ -5,6 +5,8 @@
 // flight. Once every scan is stored, each member's own entry (its scans in order, the rows and
 // what it noted, merged) is committed. A member that fails on one scan stops there, and so do
 // the members it feeds; its scans already stored stay. Scans run `concurrency` at a time.
+// A shard (engine/scale/shards.ts) is such a group over some of the scans: it stores their
+// entries only, and its coordinator commits the members' own entries once every shard is done.
 import { statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ import { makeContext } from './node-context.js';
 import { corruptKey } from './partition-reader.js';
 import { filesChangedSince, SCAN_FILES, type Part } from './partitions.js';
 import { columnsOf, describePort, portMismatch, portType } from './ports.js';
-import { ARTIFACTS, type Manifest, type PartitionRef } from './store.js';
+import { ARTIFACTS, type Manifest, type PartitionRef, type Store } from './store.js';
 import type { NodeStats } from './stream-group.js';
 import type { Outputs } from './types.js';
 
@@ -38,7 +40,8 @@ interface State {
   dead?: NodeFailure;
 }
 
-export async function runPartitionedGroup(group: GroupInput, env: GroupEnv): Promise<GroupResult> {
+/** `shard`: store the scans' entries only, not the members' own (their coordinator does, commitPartitioned). */
+export async function runPartitionedGroup(group: GroupInput, env: GroupEnv, shard = false): Promise<GroupResult> {
   const ids = group.members.map((g) => g.node.id);
   const scratch = join(env.scratchDir, ids[0]);
   const states: State[] = group.members.map((g) => {
@@ -84,12 +87,12 @@ export async function runPartitionedGroup(group: GroupInput, env: GroupEnv): Pro
         env.events.finished(id, false);
         continue;
       }
-      if (!s.g.node.cache) {
+      if (!s.g.node.cache || shard) {
         result.outcomes.set(id, { status: 'ran', stats: s.stats, notes: {} });
         env.events.finished(id, true, s.stats.rows);
         continue;
       }
-      const manifest = await commitNode(s, env);
+      const manifest = await commitPartitioned(env.store, id, s.g.node.kind, s.g.key, s.parts);
       result.entries.set(id, { dir: env.store.entryDir(s.g.key), manifest });
       result.outcomes.set(id, { status: 'ran', stats: s.stats, notes: manifest.notes ?? {} });
       env.events.finished(id, true, s.stats.rows);
@@ -241,8 +244,8 @@ async function scanInputs(s: State, i: number, values: Map<string, ScanOutputs>,
   for (const [port, ref] of Object.entries(s.g.node.inputs)) {
     let got = values.get(ref.node);
     if (!got) {
-      const a = group.inputs.get(ref.node);
-      const part = a?.manifest.partitions?.[i];
+      const scan = s.parts[i].scan;
+      const part = group.inputs.get(ref.node)?.manifest.partitions?.find((p) => p.scan === scan);
       if (!part) throw new Error(`input "${port}" from "${ref.node}" has no entry of scan ${s.parts[i].scan}`);
       got = await readPart(env, ref.node, { ...part });
       values.set(ref.node, got);
@@ -264,15 +267,15 @@ function add(s: State, out: ScanOutputs, o: Outputs): void {
   }
 }
 
-/** The member's own entry: its scans in order, rows by port and notes merged over every scan. */
-async function commitNode(s: State, env: GroupEnv): Promise<Manifest> {
+/** A partitioned node's own entry (`key`): its scans in order, rows by port and notes merged over every scan. */
+export async function commitPartitioned(store: Store, node: string, kind: string, key: string, parts: readonly PartitionRef[]): Promise<Manifest> {
   const rows: Record<string, number> = {};
   const notes: Record<string, unknown> = {};
   const partitions: PartitionRef[] = [];
-  for (const part of s.parts) {
-    const found = env.store.lookup(part.key);
-    if (!found.hit) throw new CorruptEntry(part.key, s.g.node.id, `the entry of scan ${part.scan}: ${found.reason}`);
-    const sizes: Record<string, number> = { 'manifest.json': statSync(join(env.store.entryDir(part.key), 'manifest.json')).size };
+  for (const part of parts) {
+    const found = store.lookup(part.key);
+    if (!found.hit) throw new CorruptEntry(part.key, node, `the entry of scan ${part.scan}: ${found.reason}`);
+    const sizes: Record<string, number> = { 'manifest.json': statSync(join(store.entryDir(part.key), 'manifest.json')).size };
     for (const [port, pm] of Object.entries(found.manifest.outputs)) {
       rows[port] = (rows[port] ?? 0) + pm.rows;
       sizes[pm.file] = pm.bytes;
@@ -281,7 +284,7 @@ async function commitNode(s: State, env: GroupEnv): Promise<Manifest> {
     partitions.push({ scan: part.scan, key: part.key, sizes });
     mergeNotes(notes, found.manifest.scan?.notes);
   }
-  const entry = await env.store.begin(s.g.key, s.g.node.kind);
+  const entry = await store.begin(key, kind);
   try {
     entry.describe({ partitions, rows, ...(Object.keys(notes).length ? { notes } : {}) });
     return await entry.commit();

@@ -38,7 +38,23 @@ export function scansDigest(parts: readonly PartitionRef[]): string {
 }
 
 /** A partitioned source's scans: its files grouped by the kind's hook, each scan fingerprinted. */
-export async function sourceParts(node: GraphNode, material: { params: Record<string, unknown> }, fingerprints: FileFingerprints): Promise<Part[]> {
+/** The key material a scan's key is made from: the node's, less its scan digest. */
+type Material = { params: Record<string, unknown>; scans?: string };
+
+/** A source's scan key: its material (less the params that only choose the scan set) with the scan's files. */
+export function sourcePartKey(material: Material, setParams: readonly string[], scan: string, files: [string, string][]): string {
+  const { scans: _scans, ...rest } = material;
+  const params = Object.fromEntries(Object.entries(material.params).filter(([k]) => !setParams.includes(k)));
+  return hashCanonical({ ...rest, params, scan, files: fingerprintOf(files) });
+}
+
+/** A stream node's scan key: its material with its inputs' keys of that scan ("<key>.<port>" by port). */
+export function streamPartKey(material: Material, scan: string, inputs: Record<string, string>): string {
+  const { scans: _scans, ...rest } = material;
+  return hashCanonical({ ...rest, scan, inputs });
+}
+
+export async function sourceParts(node: GraphNode, material: Material, fingerprints: FileFingerprints): Promise<Part[]> {
   let scans: ScanFiles[];
   try {
     scans = await (node.def as { scans: (p: unknown) => Promise<ScanFiles[]> }).scans(node.params);
@@ -47,7 +63,6 @@ export async function sourceParts(node: GraphNode, material: { params: Record<st
     throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
   }
   const setParams = (node.def as { scanSetParams?: string[] }).scanSetParams ?? [];
-  const scanMaterial = { ...material, params: Object.fromEntries(Object.entries(material.params).filter(([k]) => !setParams.includes(k))) };
   const seen = new Map<string, ScanFiles>();
   const parts: Part[] = [];
   for (const s of scans) {
@@ -64,7 +79,7 @@ export async function sourceParts(node: GraphNode, material: { params: Record<st
     const base = commonDir(s.files);
     const files = await fingerprints.hashes(s.files, (f) => relative(base, f));
     const stats = [...s.files].sort().map((f) => fingerprints.statOf(f));
-    parts.push({ scan: s.id, key: hashCanonical({ ...scanMaterial, scan: s.id, files: fingerprintOf(files) }), files, base, stats });
+    parts.push({ scan: s.id, key: sourcePartKey(material, setParams, s.id, files), files, base, stats });
   }
   return parts;
 }
@@ -77,7 +92,7 @@ function where(s: ScanFiles): string {
  * A stream node's scans, when each of its inputs is partitioned over the same scans (else
  * undefined: the node is cached whole). `inputs` are the planned parts of its inputs by port.
  */
-export function streamParts(node: GraphNode, material: { inputs: Record<string, string> }, inputs: Record<string, { parts?: Part[]; port: string; node: string }>): Part[] | undefined {
+export function streamParts(node: GraphNode, material: Material, inputs: Record<string, { parts?: Part[]; port: string; node: string }>): Part[] | undefined {
   const ports = Object.entries(inputs);
   if (ports.length === 0 || ports.some(([, i]) => !i.parts)) return undefined;
   const scans = ports[0][1].parts!.map((p) => p.scan);
@@ -94,15 +109,16 @@ export function streamParts(node: GraphNode, material: { inputs: Record<string, 
   }
   return scans.map((scan, k) => {
     const partInputs = Object.fromEntries(ports.map(([port, i]) => [port, `${i.parts![k].key}.${i.port}`]));
-    return { scan, key: hashCanonical({ ...material, scan, inputs: partInputs }) };
+    return { scan, key: streamPartKey(material, scan, partInputs) };
   });
 }
 
 /**
- * The nodes cached (or, unstored, computed) per scan, from the graph's shape: a stored source with
- * a `scans` hook; a stream node whose inputs all are such nodes, and which, unstored, feeds only
- * such nodes (an unstored node is computed for the scans its consumers compute; one read by a
- * whole node would have to be materialised whole).
+ * The nodes cached (or, unstored, computed) per scan, from the graph's shape: a source with a
+ * `scans` hook; a stream node whose inputs all are such nodes; and, of these, an unstored one only
+ * when it feeds only such nodes (an unstored node is computed for the scans its consumers compute;
+ * one read by a whole node would have to be materialised whole). So a fused chain from an unstored
+ * source into a small stored node (the lung windows) is cached per scan at that node.
  */
 export function perScanNodes(graph: Graph): Set<string> {
   const consumers = new Map<string, string[]>();
@@ -111,7 +127,7 @@ export function perScanNodes(graph: Graph): Set<string> {
   for (const id of graph.order) {
     const n = graph.nodes.get(id)!;
     const refs = Object.values(n.inputs);
-    if (n.def.mode === 'source' ? n.cache && n.def.scans : n.def.mode === 'stream' && refs.length > 0 && refs.every((r) => out.has(r.node))) out.add(id);
+    if (n.def.mode === 'source' ? n.def.scans : n.def.mode === 'stream' && refs.length > 0 && refs.every((r) => out.has(r.node))) out.add(id);
   }
   for (let changed = true; changed;) {
     changed = false;

@@ -64,8 +64,8 @@ export interface PlanOptions {
   fingerprints: FileFingerprints;
   prior?: Map<string, PriorNode>;
   /**
-   * Cache sources with a `scans` hook, and the stream nodes they feed, per scan (default true).
-   * Off under a remote executor, whose jobs run whole nodes (engine/scale).
+   * Cache sources with a `scans` hook, and the stream nodes they feed, per scan (default true; local
+   * and remote runs alike). Off: every node whole, the anchor benches and tests compare with.
    */
   perScan?: boolean;
   /** Implementation hash override (tests pin it for the golden key). */

@@ -32,7 +32,7 @@ export interface SessionOptions {
   threads?: number;
   /** Run node jobs on other machines (engine/scale, `--executor bullmq`). */
   remote?: ExecuteOptions['remote'];
-  /** Cache sources that group their files into scans, and the stream nodes they feed, per scan (default true; off with `remote`). */
+  /** Cache sources that group their files into scans, and the stream nodes they feed, per scan (default true; the Session API keeps `false` for the whole-node anchor of benches and tests). */
   perScan?: boolean;
   /** Run command nodes (programs named in the graph); without it such a graph is refused. */
   allowCommands?: boolean;
@@ -126,7 +126,7 @@ export class Session {
   /** Plan against the cache; reasons compare with `against` (a run id) or the latest run. */
   async plan(graph: Graph, against?: string | Map<string, PriorNode>): Promise<Plan> {
     const prior = against instanceof Map ? against : this.prior(graph, against);
-    const plan = await planGraph(graph, { store: this.store, fingerprints: this.fingerprints, prior, implHash: this.opts.implHash, perScan: (this.opts.perScan ?? true) && !this.opts.remote });
+    const plan = await planGraph(graph, { store: this.store, fingerprints: this.fingerprints, prior, implHash: this.opts.implHash, perScan: this.opts.perScan ?? true });
     this.fingerprints.save();
     return plan;
   }

@@ -6,7 +6,7 @@ import { executorOptions, scaleExecutor } from '../scale/options.js';
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--threads N] [--whole-nodes] [--executor bullmq --redis URL | --executor slurm [--partition P] [--account A] [--slurm-opt K=V]…] [--no-report] [--quiet|--json]',
+  usage: 'GRAPH.yaml [--set PATH=VALUE]… [--backend NAME] [--concurrency N] [--threads N] [--executor bullmq --redis URL | --executor slurm [--partition P] [--account A] [--slurm-opt K=V]…] [--no-report] [--quiet|--json]',
   summary: 'run a graph: cached nodes are reused, the rest run and are stored',
   options: {
     ...graphOptions,
@@ -14,7 +14,6 @@ export const runCommand: Command = {
     concurrency: { type: 'string', arg: 'N', help: 'scans in flight per stream group (default 2)' },
     threads: { type: 'string', arg: 'N', help: 'cores the model nodes share; lstm, swin and embedder run on up to N threads (default: CPU cores; results do not depend on it)' },
     'in-process': { type: 'boolean', help: 'run model nodes in this process (default: a child process each)' },
-    'whole-nodes': { type: 'boolean', help: 'cache every node whole, not per scan, as --executor runs do (so both share entries)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     json: { type: 'boolean', help: 'progress as JSON lines on stdout' },
     'no-report': { type: 'boolean', help: 'write no report.html (ctflow report RUN writes it later)' },
@@ -25,7 +24,7 @@ export const runCommand: Command = {
     const concurrency = integerOption(opts, 'concurrency', 1);
     const events = reporter(reporterMode(opts));
     const remote = await scaleExecutor(opts);
-    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, threads: integerOption(opts, 'threads', 1), events, inProcess: Boolean(opts['in-process']), remote, perScan: !opts['whole-nodes'] });
+    const session = await openSession(opts, { backend: opts.backend as string | undefined, concurrency, threads: integerOption(opts, 'threads', 1), events, inProcess: Boolean(opts['in-process']), remote });
     const graph = loadOrThrow(session, file, opts.set);
     const t0 = Date.now();
     const out = await session.run(graph).finally(() => remote?.close());

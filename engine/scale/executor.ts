@@ -1,13 +1,15 @@
 // The coordinator side of --executor bullmq: the engine schedules the DAG as in a local run (a
 // job starts when the jobs it reads from have finished) and hands each job to BullMQ under its
 // cache key; workers on any machine run it. Two runs enqueueing the same key wait on one job.
+// Nodes cached per scan run as shards of scans, a job each (engine/scale/shards.ts).
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { CorruptEntry, NodeFailure } from '../errors.js';
 import type { ExecuteOptions, RemoteExecutor } from '../execute.js';
 import type { NodeOutcome } from '../group-runner.js';
 import type { Plan } from '../plan.js';
-import { nodeJob, outcomesOf, splitJobs, type JobResult, type NodeJob } from './jobs.js';
-import { DEFAULT_PREFIX, JOB_OPTIONS, QUEUES, queueOf, type QueueKind } from './queue.js';
+import { nodeJob, outcomesOf, type JobResult, type NodeJob } from './jobs.js';
+import { isSharded, remoteGroups, runShards, type Shard } from './shards.js';
+import { DEFAULT_PREFIX, DEFAULT_SHARD, JOB_OPTIONS, QUEUES, queueOf, type QueueKind } from './queue.js';
 import { redisConnection } from './redis.js';
 
 interface Connected {
@@ -26,13 +28,15 @@ export class BullExecutor implements RemoteExecutor {
   private connected?: Promise<Connected>;
   private readonly watching = new Map<string, Watch>();
 
-  constructor(readonly redis: string, readonly prefix = DEFAULT_PREFIX) {}
+  /** `shard`: scans per job of nodes cached per scan. */
+  constructor(readonly redis: string, readonly prefix = DEFAULT_PREFIX, readonly shard = DEFAULT_SHARD) {}
 
   groups(plan: Plan): string[][] {
-    return splitJobs(plan);
+    return remoteGroups(plan, 'bullmq');
   }
 
   async run(plan: Plan, ids: string[], opts: ExecuteOptions): Promise<Map<string, NodeOutcome>> {
+    if (isSharded(plan, ids)) return runShards(plan, ids, opts, this.shard, (shards, progress) => this.runShards(plan, ids, shards, progress, opts));
     const { queues, events } = await this.connect();
     const sink = ids[ids.length - 1];
     const key = plan.nodes.get(sink)!.key;
@@ -50,7 +54,7 @@ export class BullExecutor implements RemoteExecutor {
     ids.forEach((id) => opts.events.started(id));
     let ok = false;
     try {
-      const result = await this.complete(queues[kind], events[kind], nodeJob(plan, ids, opts.concurrency, opts.backend), key, opts);
+      const result = await this.complete(queues[kind], events[kind], nodeJob(plan, ids, opts.concurrency, opts.backend), key, (r) => r.outcomes[key]?.status === 'failed' || opts.store.lookup(key).hit, opts);
       const outcomes = outcomesOf(plan, ids, result);
       ok = outcomes.get(sink)!.status !== 'failed';
       return outcomes;
@@ -60,15 +64,39 @@ export class BullExecutor implements RemoteExecutor {
     }
   }
 
-  /** Enqueue (or join) the job and wait for it; its entry must then be in the store. */
-  private async complete(queue: Queue<NodeJob, JobResult>, events: QueueEvents, data: NodeJob, key: string, opts: ExecuteOptions): Promise<JobResult> {
+  /** Each shard a job of the queue of the group's last node, waited on together. */
+  private async runShards(plan: Plan, ids: string[], shards: Shard[], progress: (s: Shard, key: string, done: number, total: number) => void, opts: ExecuteOptions): Promise<PromiseSettledResult<JobResult>[]> {
+    const { queues, events } = await this.connect();
+    const sink = ids[ids.length - 1];
+    const kind = queueOf(plan, sink);
+    return Promise.allSettled(shards.map(async (s) => {
+      this.watching.set(s.id, {
+        progress: (p) => {
+          if ('log' in p) opts.events.log(ids.find((id) => s.job.nodes.some((n) => n.id === id && n.parts![0].key === p.key)) ?? sink, p.log);
+          else progress(s, p.key, p.done, p.total);
+        },
+        stalled: () => opts.events.log(sink, `its worker was lost (shard job ${s.id.slice(0, 12)}, scans ${s.scans[0]} … ${s.scans[s.scans.length - 1]}, stalled): back in the queue for another worker`),
+      });
+      try {
+        // Done when a member failed, or every stored member's scans of the shard are stored.
+        const done = (r: JobResult) => Object.values(r.outcomes).some((o) => o.status === 'failed' || o.status === 'skipped') ||
+          s.job.nodes.every((n) => !n.cache || n.parts!.every((p) => opts.store.lookup(p.key).hit));
+        return await this.complete(queues[kind], events[kind], s.job, s.id, done, opts);
+      } finally {
+        this.watching.delete(s.id);
+      }
+    }));
+  }
+
+  /** Enqueue (or join) the job named `key` and wait for it; `done` says whether its entries are in the store. */
+  private async complete(queue: Queue<NodeJob, JobResult>, events: QueueEvents, data: NodeJob, key: string, done: (r: JobResult) => boolean, opts: ExecuteOptions): Promise<JobResult> {
     const sink = data.nodes[data.nodes.length - 1].id;
     for (let attempt = 1; ; attempt++) {
       const job = await queue.add(data.nodes[data.nodes.length - 1].kind, data, { ...JOB_OPTIONS, jobId: key });
       const result = await outcome(job, events);
       if (typeof result === 'string') throw new NodeFailure(sink, new Error(`${result} (on a worker)`));
       if (result.corrupt) throw new CorruptEntry(result.corrupt.key, result.corrupt.node, result.corrupt.reason);
-      if (result.outcomes[key]?.status === 'failed' || opts.store.lookup(key).hit) return result;
+      if (done(result)) return result;
       if (attempt > 1) {
         throw new NodeFailure(sink, new Error(`its job finished but the entry is not in ${opts.store.root}: do the workers' --cache and this run's --runs name the same shared directory?`));
       }

@@ -1,11 +1,15 @@
 // A worker turns a node job into the group the engine runs (engine/group-runner.ts): each node's
 // kind from this worker's registry, its key recomputed from the job's key material with this
 // worker's own code, and the entries it reads pulled from the shared store. A worker on another
-// commit would store wrong outputs under the key, so it refuses the job instead, saying why.
+// commit would store wrong outputs under the key, so it refuses the job instead, saying why. A
+// shard's scan keys are recomputed too (a source's from its files, a stream node's from its
+// inputs' keys of the scan), and each scan's entry looked up: a shard run again computes only the
+// scans still missing.
 import { CorruptEntry } from '../errors.js';
 import type { Available, GroupInput, GroupMember } from '../group.js';
 import { implementationHash } from '../impl-hash.js';
-import { nodeKey } from '../plan.js';
+import { sourcePartKey, streamPartKey } from '../partitions.js';
+import { nodeKey, type KeyMaterial } from '../plan.js';
 import type { Registry } from '../registry.js';
 import { nodeDef } from '../types.js';
 import type { NodeJob } from './jobs.js';
@@ -30,7 +34,28 @@ export async function jobGroup(job: NodeJob, registry: Registry, store: SharedSt
     if (why) throw new Error(`node "${n.id}" (${n.kind}): this worker's code gives another cache key (${why}); run workers from the same ctflow commit as the coordinator`);
     // An unstored member feeds only members of its own job (engine/scale/jobs.ts splitJobs).
     const node = { id: n.id, kind: n.kind, def: nodeDef(def, n.material.params), params: n.material.params, inputs: n.inputs, cache: n.cache, backend: n.backend, seed: n.seed };
-    return { node, key: n.key, seedKey: n.seedKey };
+    return { node, key: n.key, seedKey: n.seedKey, ...(n.parts ? { parts: n.parts } : {}) };
   });
+  for (const [k, m] of members.entries()) if (m.parts) await checkParts(m, job.nodes[k].material, members, inputs, store);
   return { members, inputs };
+}
+
+/** Recompute a shard member's scan keys with this worker's code, and look each scan's entry up. */
+async function checkParts(m: GroupMember, material: KeyMaterial, members: GroupMember[], inputs: Map<string, Available>, store: SharedStore): Promise<void> {
+  for (const p of m.parts!) {
+    let key: string;
+    if (m.node.def.mode === 'source') key = sourcePartKey(material, m.node.def.scanSetParams ?? [], p.scan, p.files ?? []);
+    else {
+      const partInputs: Record<string, string> = {};
+      for (const [port, ref] of Object.entries(m.node.inputs)) {
+        const up = members.find((u) => u.node.id === ref.node)?.parts ?? inputs.get(ref.node)?.manifest.partitions;
+        const k = up?.find((u) => u.scan === p.scan)?.key;
+        if (!k) throw new Error(`node "${m.node.id}": its input "${ref.node}" has no scan ${p.scan} in this shard or in its entry`);
+        partInputs[port] = `${k}.${ref.port}`;
+      }
+      key = streamPartKey(material, p.scan, partInputs);
+    }
+    if (key !== p.key) throw new Error(`node "${m.node.id}" (${m.node.kind}): this worker's code gives another key for scan ${p.scan}; run workers from the same ctflow commit as the coordinator`);
+    if (m.node.cache) p.lookup = await store.pull(p.key);
+  }
 }

@@ -1,11 +1,14 @@
 // Node jobs: what the coordinator enqueues. A job is one stored node plus the uncached nodes that
 // feed it through uncached links (a fused chain: streams do not cross machines); its id is that
 // stored node's cache key, so identical work from concurrent runs is one job. A job carries keys,
-// key material and wiring only; its inputs are entries of the shared store.
+// key material and wiring only; its inputs are entries of the shared store. Nodes cached per scan
+// are not split here: their jobs are shards of scans (engine/scale/shards.ts).
+import { sha256 } from '../canonical.js';
 import { GraphError, NodeFailure, type GraphIssue } from '../errors.js';
 import type { NodeOutcome } from '../group-runner.js';
 import type { NodeStats } from '../stream-group.js';
 import type { KeyMaterial, Plan } from '../plan.js';
+import type { Part } from '../partitions.js';
 import type { InputRef } from '../validate.js';
 
 export interface JobNode {
@@ -20,6 +23,8 @@ export interface JobNode {
   backend: string;
   cache: boolean;
   inputs: Record<string, InputRef>;
+  /** A shard's: this node's scans in the shard (a source's with its files, to check them after reading). */
+  parts?: Part[];
 }
 
 export interface NodeJob {
@@ -32,6 +37,8 @@ export interface NodeJob {
   concurrency: number;
   /** The run's --backend (a node's own `backend:` wins over it). */
   backend: string;
+  /** A shard of scans (engine/scale/shards.ts): it stores its nodes' scan entries, not their own. */
+  shard?: boolean;
 }
 
 /** What a finished (or failed) job reports, by node key (runs sharing a job name nodes differently). */
@@ -55,7 +62,7 @@ export interface WireOutcome {
  * whose output would have to cross machines (it feeds a barrier, or is a barrier itself).
  */
 export function splitJobs(plan: Plan, executor = 'bullmq'): string[][] {
-  const running = plan.graph.order.filter((id) => plan.nodes.get(id)!.runs);
+  const running = plan.graph.order.filter((id) => plan.nodes.get(id)!.runs && !plan.nodes.get(id)!.parts);
   const issues: GraphIssue[] = [];
   for (const id of running) {
     const p = plan.nodes.get(id)!;
@@ -103,4 +110,13 @@ export function outcomesOf(plan: Plan, ids: string[], result: JobResult): Map<st
     const error = w.error === undefined ? undefined : w.status === 'failed' ? new NodeFailure(id, new Error(w.error)) : new Error(w.error);
     return [id, { status: w.status, stats: w.stats, notes: w.notes, ...(error ? { error } : {}) }];
   }));
+}
+
+/**
+ * A shard's id, its job's name: the hash of its stored nodes' scan keys, so that runs needing the
+ * same scans of the same nodes share one job. Its outcomes are named by each node's first scan key
+ * in it (a node's own key depends on the whole scan set, which two runs sharing a shard may not share).
+ */
+export function shardId(job: NodeJob): string {
+  return sha256(job.nodes.filter((n) => n.cache).flatMap((n) => (n.parts ?? []).map((p) => p.key)).join('\n'));
 }

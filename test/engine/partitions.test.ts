@@ -226,6 +226,26 @@ describe('per-scan cache partitions', function () {
     expect(await table(s, four.key('crop'), 'slices')).to.deep.equal(await table(whole, ref.key('crop'), 'slices'));
   });
 
+  it('caches a fused chain from an unstored source per scan at its stored node (lung-window.yaml\'s shape)', async () => {
+    const root = tempDir();
+    const data = join(root, 'data');
+    cpSync(TINY, data, { recursive: true });
+    const unstored = (yaml: string) => yaml.replace(/^(  (scans|crop|lung):.*) }$/gm, '$1, cache: false }');
+    const file = writeGraph(root, 'g.yaml', unstored(graphYaml(data)));
+    const s = session(join(root, 'runs'));
+    const first = await run(s, file);
+    expect(first.plan.nodes.get('scans')!.parts, 'the unstored source is partitioned').to.have.length(4);
+    expect(first.batches('window')).to.equal(4);
+    cpSync(join(data, 'train/covid/ct_scan_0'), join(data, 'train/covid/ct_scan_7'), { recursive: true });
+    const added = await run(s, file);
+    expect(added.plan.nodes.get('window')!.reason).to.equal('1 of 5 scans new (train/covid/ct_scan_7), 4 cached');
+    for (const id of ['scans', 'crop', 'median', 'mask', 'lung', 'window']) expect(added.batches(id), id).to.equal(1);
+    // The same windows as the whole-node cache of the same graph.
+    const whole = session(join(root, 'runs-whole'), { perScan: false });
+    const ref = await run(whole, file);
+    expect(await table(s, added.key('window'), 'windows')).to.deep.equal(await table(whole, ref.key('window'), 'windows'));
+  });
+
   it('seeds random nodes alike per scan or whole, whatever the upstream code: seed keys hold no implementation hash', async () => {
     const root = tempDir();
     const file = writeGraph(root, 'g.yaml', `name: seeds\nseed: 5\nnodes:\n  scans: { kind: synthetic-ct, params: { scans: 3, slices: [4, 6], size: 64 } }\n  crop: { kind: cropper, in: { slices: scans } }\n  mean: { kind: scan-mean, in: { slices: crop.slices } }\n`);

@@ -31,6 +31,8 @@ nodes:
       [['run', graph, '--executor', 'bullmq'], '--executor bullmq needs --redis'],
       [['sweep', graph, '--executor', 'kubernetes'], '--executor must be local, bullmq or slurm, got "kubernetes"'],
       [['run', graph, '--redis', 'redis://127.0.0.1:1'], '--redis is for --executor bullmq'],
+      [['run', graph, '--shard', '4'], '--shard is for --executor bullmq or slurm'],
+      [['run', graph, '--executor', 'bullmq', '--redis', 'redis://127.0.0.1:1', '--shard', '0'], '--shard takes a whole number of scans ≥ 1, got "0"'],
     ];
     for (const [args, message] of cases) {
       const r = cli(args, dir);
@@ -64,7 +66,8 @@ nodes:
       }
       expect(await exited).to.equal(0);
       const done = events.trim().split('\n').map((l) => JSON.parse(l) as { event: string; nodes?: string[] }).filter((e) => e.event === 'active');
-      expect(done.map((e) => e.nodes)).to.deep.equal([['scans'], ['crop'], ['median', 'mask', 'lung']]);
+      // The chain is cached per scan: its scans are one shard (at most 8 scans), one job.
+      expect(done.map((e) => e.nodes)).to.deep.equal([['scans', 'crop', 'median', 'mask', 'lung']]);
     });
   });
 });

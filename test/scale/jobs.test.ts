@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CorruptEntry, GraphError } from '../../engine/errors.js';
 import { jobGroup } from '../../engine/scale/job-group.js';
 import { nodeJob, splitJobs } from '../../engine/scale/jobs.js';
+import { remoteGroups, shardsOf } from '../../engine/scale/shards.js';
 import { DirectoryStore } from '../../engine/scale/store.js';
 import { runFile, session, tempDir, testRegistry, writeGraph } from '../helpers/engine.js';
 
@@ -64,6 +65,28 @@ describe('scale-out jobs', () => {
     await s.store.evict(plan.nodes.get('scans')!.key);
     await jobGroup(job, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.match(/input "scans" \(\w{12}\) is not in .* on this worker: --cache must name the shared runs directory/));
   });
+  it('nodes cached per scan are shards of scans; a worker rechecks every scan key and looks each scan up', async () => {
+    const { s, plan } = await planOf(`name: shards
+nodes:
+  scans: { kind: synthetic-ct, params: { scans: 5, slices: [3, 4], size: 64 } }
+  up: { kind: scale, in: { slices: scans }, cache: false }
+  mean: { kind: scan-mean, in: { slices: up } }
+  total: { kind: stats-total, in: { stats: mean } }
+`);
+    expect(remoteGroups(plan, 'bullmq')).to.deep.equal([['scans', 'up', 'mean'], ['total']]);
+    const shards = shardsOf(plan, ['scans', 'up', 'mean'], 2, 1, 'cpu');
+    expect(shards.map((x) => x.scans)).to.deep.equal([['syn-0000', 'syn-0001'], ['syn-0002', 'syn-0003'], ['syn-0004']]);
+    expect(new Set(shards.map((x) => x.id)).size).to.equal(3);
+    const store = new DirectoryStore(s.store.root);
+    const rebuilt = await jobGroup(shards[1].job, testRegistry, store);
+    expect(rebuilt.members.map((m) => m.parts!.map((p) => [p.scan, p.lookup?.hit ?? 'unstored']))).to.deep.equal([
+      [['syn-0002', false], ['syn-0003', false]], [['syn-0002', 'unstored'], ['syn-0003', 'unstored']], [['syn-0002', false], ['syn-0003', false]],
+    ]);
+    const forged = structuredClone(shards[1].job);
+    forged.nodes[2].parts![1].key = forged.nodes[2].parts![0].key;
+    await jobGroup(forged, testRegistry, store).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.equal('node "mean" (scan-mean): this worker\'s code gives another key for scan syn-0003; run workers from the same ctflow commit as the coordinator'));
+  });
+
   it('a worker runs a command node only when started with --allow-commands, with the ports its params declare', async () => {
     const { s, file, plan } = await planOf(`name: jobs-cmd
 nodes:

@@ -107,13 +107,13 @@ describe('--executor slurm (a real slurmctld and slurmd)', function () {
   it('runs a graph as sbatch jobs whose entries equal a local run byte for byte; a rerun submits nothing', () => {
     const dir = tempDir();
     writeGraph(dir, 'g.yaml', LUNG);
-    // Jobs are whole nodes: the local run caches whole too (not per scan), so the keys are alike.
-    const local = ctflow(['run', 'g.yaml', '--runs', 'local', '--no-report', '--quiet', '--whole-nodes'], dir);
+    // Cached per scan, as a local run: the whole chain is one group, its 3 scans 2 shards of one job array.
+    const local = ctflow(['run', 'g.yaml', '--runs', 'local', '--no-report', '--quiet'], dir);
     expect(local.code, local.err).to.equal(0);
-    const remote = ctflow(['run', 'g.yaml', '--runs', 'slurm', '--no-report', '--executor', 'slurm'], dir, FAST);
+    const remote = ctflow(['run', 'g.yaml', '--runs', 'slurm', '--no-report', '--executor', 'slurm', '--shard', '2'], dir, FAST);
     expect(remote.code, remote.err).to.equal(0);
-    expect(remote.err.match(/Slurm job \d+ submitted/g) ?? []).to.have.length(4); // scans, crop, the fused lung chain, window
-    expect(remote.err).to.match(/lung: Slurm job \d+ submitted \(1 cpu, 1G\)/);
+    expect(remote.err.match(/Slurm job array \d+ submitted/g) ?? []).to.have.length(1);
+    expect(remote.err).to.match(/window: Slurm job array \d+ submitted: 2 shards of at most 2 scans \(1 cpu, 1G\)/);
     const a = cacheFiles(join(dir, 'local'));
     const b = cacheFiles(join(dir, 'slurm'));
     expect([...b.keys()].sort()).to.deep.equal([...a.keys()].sort());
@@ -139,7 +139,9 @@ describe('--executor slurm (a real slurmctld and slurmd)', function () {
       expect(statuses, id).to.deep.equal(['cached', 'ran']);
     }
     const entries = readdirSync(join(dir, 'shared', 'cache')).filter((d) => /^[0-9a-f]{2}$/.test(d)).flatMap((d) => readdirSync(join(dir, 'shared', 'cache', d)));
-    expect(entries.sort()).to.deep.equal([...new Set(['scans', 'crop', 'lung', 'window'].map((id) => records[0].nodes[id].key))].sort());
+    // Each stored node's own entry and one entry per scan of it (3 scans), nothing else.
+    expect(entries).to.include.members(['scans', 'crop', 'lung', 'window'].map((id) => records[0].nodes[id].key));
+    expect(entries).to.have.length(4 + 4 * 3);
   });
 
   it('a sweep whose job is scancelled fails that node with its Slurm state; the rerun submits only that job', async () => {

@@ -4,15 +4,18 @@
 // named ctflow.<run tag>.<node>, tracked by their Slurm job ids, waited on by polling (one
 // `scontrol show job` a round for every job, with back-off). A job that fails, is cancelled,
 // times out or is pre-empted fails its node with the Slurm state and its log's tail; Ctrl-C
-// (SIGINT/SIGTERM) cancels this run's jobs with scancel and says so.
+// (SIGINT/SIGTERM) cancels this run's jobs with scancel and says so. Nodes cached per scan run as
+// shards of scans (engine/scale/shards.ts), submitted as one job array a group: task K runs shard
+// K's job file.
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CorruptEntry, NodeFailure } from '../../errors.js';
 import type { ExecuteOptions, RemoteExecutor } from '../../execute.js';
 import type { NodeOutcome } from '../../group-runner.js';
 import type { Plan } from '../../plan.js';
-import { nodeJob, outcomesOf, splitJobs } from '../jobs.js';
+import { nodeJob, outcomesOf, type JobResult } from '../jobs.js';
+import { isSharded, remoteGroups, runShards, type Shard } from '../shards.js';
 import { sbatch, scancel } from './client.js';
 import { fileSafe, jobPaths, logTail, readResult, removeJobFiles, Tail, writeJobFile } from './files.js';
 import { Poller, type PollTiming } from './poller.js';
@@ -27,6 +30,8 @@ export interface SlurmOptions {
   /** The run's --allow-commands: its jobs may run command nodes. */
   allowCommands: boolean;
   poll: PollTiming;
+  /** Scans per shard of the nodes cached per scan. */
+  shard: number;
 }
 
 const CTFLOW = fileURLToPath(new URL('../../../../bin/ctflow.cjs', import.meta.url));
@@ -44,10 +49,11 @@ export class SlurmExecutor implements RemoteExecutor {
   }
 
   groups(plan: Plan): string[][] {
-    return splitJobs(plan, 'slurm');
+    return remoteGroups(plan, 'slurm');
   }
 
   async run(plan: Plan, ids: string[], opts: ExecuteOptions): Promise<Map<string, NodeOutcome>> {
+    if (isSharded(plan, ids)) return runShards(plan, ids, opts, this.opts.shard, (shards, progress) => this.runArray(plan, ids, shards, progress, opts));
     const sink = ids[ids.length - 1];
     const key = plan.nodes.get(sink)!.key;
     const runs = resolve(opts.store.root);
@@ -95,6 +101,53 @@ export class SlurmExecutor implements RemoteExecutor {
     } finally {
       ids.forEach((id) => opts.events.finished(id, ok));
     }
+  }
+
+  /** The shards of a group as one job array; each task's result, or why it has none. */
+  private async runArray(plan: Plan, ids: string[], shards: Shard[], progress: (s: Shard, key: string, done: number, total: number) => void, opts: ExecuteOptions): Promise<PromiseSettledResult<JobResult>[]> {
+    if (!shards.length) return [];
+    const sink = ids[ids.length - 1];
+    const runs = resolve(opts.store.root);
+    const array = shards[0].id;
+    const paths = shards.map((s, k) => {
+      const p = jobPaths(runs, this.tag, `${array}.${k}`);
+      writeJobFile(runs, p, s.job, this.opts.allowCommands);
+      return p;
+    });
+    const resources = jobResources(plan, ids, opts.backend);
+    const log = join(paths[0].dir, `${fileSafe(sink)}-%A_%a.log`);
+    // Task K reads <array>.K.job.json: the shell expands the task id.
+    const jobFile = `${shellQuote(join(paths[0].dir, `${array}.`))}"$SLURM_ARRAY_TASK_ID".job.json`;
+    const command = [process.execPath, CTFLOW, 'job', '--cache', runs].map(shellQuote).join(' ');
+    const jobId = await sbatch([
+      `--job-name=ctflow.${this.tag}.${fileSafe(sink)}`, `--output=${log}`, `--chdir=${process.cwd()}`, `--array=0-${shards.length - 1}`,
+      ...(this.opts.partition ? [`--partition=${this.opts.partition}`] : []),
+      ...(this.opts.account ? [`--account=${this.opts.account}`] : []),
+      ...resourceArgs(resources), ...this.opts.extra.map((o) => `--${o}`),
+      `--wrap=exec ${command} ${jobFile}`,
+    ]);
+    opts.events.log(sink, `Slurm job array ${jobId} submitted: ${shards.length} shard${shards.length > 1 ? 's' : ''} of at most ${this.opts.shard} scans (${describeResources(resources)})`);
+    return Promise.allSettled(shards.map(async (s, k) => {
+      const task = `${jobId}_${k}`;
+      this.submitted.add(task);
+      const tail = new Tail(paths[k].progress);
+      const relay = () => {
+        for (const line of tail.lines()) {
+          const p = JSON.parse(line) as { key: string; done?: number; total?: number; log?: string };
+          if (p.log !== undefined) opts.events.log(sink, p.log);
+          else progress(s, p.key, p.done!, p.total!);
+        }
+      };
+      const state = await this.poller.wait(task, relay).finally(() => this.submitted.delete(task));
+      relay();
+      const taskLog = log.replace('%A', jobId).replace('%a', String(k));
+      const result = readResult(paths[k].result);
+      if (!result) throw new NodeFailure(sink, new Error(`Slurm job ${task} (scans ${s.scans[0]} … ${s.scans[s.scans.length - 1]}) ended ${describe(state)} without a result; its log ${taskLog} ends:\n${logTail(taskLog)}`));
+      if (result.error !== undefined) throw new NodeFailure(sink, new Error(`${result.error} (Slurm job ${task})`));
+      const failed = Object.values(result.outcomes).some((o) => o.status === 'failed');
+      removeJobFiles(paths[k], failed ? undefined : taskLog);
+      return result;
+    }));
   }
 
   /** Stop waiting; jobs still in Slurm's hands (the run was interrupted) are cancelled. */

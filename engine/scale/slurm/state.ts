@@ -25,12 +25,27 @@ function parseJobs(text: string): Map<string, JobState> {
     const field = (name: string) => new RegExp(`(?:^| )${name}=(\\S*)`).exec(line)?.[1] ?? '';
     const id = field('JobId');
     if (!id) continue;
-    jobs.set(id, { id, state: field('JobState'), reason: field('Reason'), exitCode: field('ExitCode'), node: field('NodeList') || field('BatchHost') });
+    const state = { id, state: field('JobState'), reason: field('Reason'), exitCode: field('ExitCode'), node: field('NodeList') || field('BatchHost') };
+    jobs.set(id, state);
+    // A job array's task is also known as <array id>_<task>; pending tasks share one line ("0-3%2").
+    const array = field('ArrayJobId');
+    for (const t of array ? taskIds(field('ArrayTaskId')) : []) jobs.set(`${array}_${t}`, { ...state, id: `${array}_${t}` });
   }
   return jobs;
 }
 
-/** Every job the controller remembers, by id. */
+/** The task ids of an ArrayTaskId field: "3", "0-3", "1,4-6", "0-9%2". */
+function taskIds(field: string): number[] {
+  const out: number[] = [];
+  for (const r of field.split('%')[0].split(',')) {
+    const [a, b] = r.split('-').map(Number);
+    if (!Number.isInteger(a)) continue;
+    for (let t = a; t <= (Number.isInteger(b) ? b : a); t++) out.push(t);
+  }
+  return out;
+}
+
+/** Every job the controller remembers, by id (a job array's tasks also as <array id>_<task>). */
 export async function showJobs(): Promise<Map<string, JobState>> {
   return parseJobs(await slurm('scontrol', ['show', 'job', '--oneliner']));
 }
