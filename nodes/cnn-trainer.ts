@@ -39,13 +39,17 @@ export function cnnConfig(p: CnnTrainerParams): CnnConfig {
   };
 }
 
+/** Forward/backward passes per training step. */
+const passesOf = (p: CnnTrainerParams) => Math.ceil(p.batch / Math.min(p.microbatch ?? p.batch, p.batch));
+
 export default defineNode<CnnTrainerParams>(import.meta.url, {
   kind: 'cnn-trainer',
   version: 1,
   description: 'Train the 2D CNN (EfficientNet + embedding + sigmoid head) on slices sampled from each scan\'s window; early stopping on validation macro-F1; outputs the best epoch\'s weights and the history.',
   mode: 'barrier',
   heavy: true,
-  threads: true,
+  // one thread per pass of a step: a whole-batch step (microbatch null) holds one core of the budget
+  threads: (p) => passesOf(p),
   random: true,
   params: {
     backbone: { type: 'string', enum: [...BACKBONES], default: 'b3', description: "EfficientNet b0–b3 (the paper: timm's b3a) or 'small' (b0 at width 0.5, depth 0.5, 128²: a CPU preset)" },
@@ -102,8 +106,7 @@ export default defineNode<CnnTrainerParams>(import.meta.url, {
     const model = createModel(tf, cfg, initial);
     const { HOST_BACKENDS } = await import('./kernels/seq/host.js');
     // passes run on threads only where the backend computes in this thread (wasm, cpu); native and GPU backends have their own
-    const passes = Math.ceil(p.batch / Math.min(p.microbatch ?? p.batch, p.batch));
-    const threads = (HOST_BACKENDS as readonly string[]).includes(backend) ? Math.min(ctx.threads, passes) : 1;
+    const threads = (HOST_BACKENDS as readonly string[]).includes(backend) ? Math.min(ctx.threads, passesOf(p)) : 1;
     ctx.note('threads', threads);
     const { TrainReplicas } = await import('./kernels/cnn/train-replicas.js');
     const replicas = threads > 1 ? await TrainReplicas.start(cfg, backend, threads) : undefined;
