@@ -11,7 +11,7 @@ const { backend, cfg } = workerData as { backend: string; cfg: CnnConfig };
 const { tf } = await useBackend(backend);
 const specs = paramSpecs(architecture(cfg));
 
-parentPort!.on('message', async (job: PassJob & { params: Float32Array[] }) => {
+async function answer(job: PassJob & { params: Float32Array[] }): Promise<void> {
   const model = createModel(tf, cfg, specs.map((s, i) => ({ name: s.name, shape: s.shape, dtype: 'float32', data: job.params[i] })), 'CNN training replica');
   try {
     const pass = passGrads(tf, model, job.x, job.y, job.batch);
@@ -32,5 +32,9 @@ parentPort!.on('message', async (job: PassJob & { params: Float32Array[] }) => {
   } finally {
     disposeModel(model);
   }
-});
+}
+// One job at a time, answered in the order sent (the pool matches replies to jobs by order): a job
+// that arrives while another waits on a read starts after it.
+let queue = Promise.resolve();
+parentPort!.on('message', (job: PassJob & { params: Float32Array[] }) => { queue = queue.then(() => answer(job)); });
 parentPort!.postMessage({ ready: true });

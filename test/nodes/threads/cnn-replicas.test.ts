@@ -56,7 +56,7 @@ describe('data-parallel CNN steps in worker threads', function () {
     expect([0, 1].map((p) => passIndices(16, 2, p).length)).to.deep.equal([8, 8]);
   });
 
-  it('passes of 2 on 2 and 3 threads = on 1 thread byte for byte (weights and running statistics), repeat byte for byte', async () => {
+  it('passes of 2 on 2 and 3 threads, and of 1 on 2, = on 1 thread byte for byte (weights and running statistics), repeat byte for byte', async () => {
     const { tf } = await useBackend('wasm');
     const before = liveTensors(tf);
     const { x, y } = batch(B, false);
@@ -68,6 +68,8 @@ describe('data-parallel CNN steps in worker threads', function () {
     expect(bytes(two).equals(bytes(twoAgain))).to.equal(true);
     expect(bytes(three).equals(bytes(one))).to.equal(true);
     expect(three.losses).to.deep.equal(one.losses);
+    // six passes on 2 threads: the replica takes passes 1, 3 and 5, queued at once, answered in order
+    expect(bytes(await train(x, y, 2, 1)).equals(bytes(await train(x, y, 1, 1)))).to.equal(true);
     // and the split is not the whole batch: per-pass BatchNorm changes the step
     const whole = await train(x, y, 1, B);
     expect(bytes(whole).equals(bytes(one))).to.equal(false);
