@@ -154,12 +154,14 @@ async function runChild(m: Member, group: GroupInput, entry: EntryWriter, notes:
 
 /**
  * Run a model barrier with its share of the core budget: a kind that declares `threads` takes up
- * to all of it (ctx.threads: what it got), another heavy kind one core; a light barrier takes none.
+ * to all of it, or to what its `threads` function asks (ctx.threads: what it got), another heavy
+ * kind one core; a light barrier takes none.
  */
 async function withCores(m: Member, env: GroupEnv, fn: () => Promise<void>): Promise<void> {
   const def = m.p.node.def;
   if (!def.heavy) return fn();
-  await env.cores.run(def.threads ? env.cores.total : 1, (threads) => {
+  const want = typeof def.threads === 'function' ? Math.max(1, def.threads(m.p.node.params as never)) : def.threads ? env.cores.total : 1;
+  await env.cores.run(want, (threads) => {
     m.ctx = { ...m.ctx, threads };
     return fn();
   });

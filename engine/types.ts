@@ -91,9 +91,10 @@ interface Common<P> {
   heavy?: boolean;
   /**
    * A heavy barrier that computes on several threads (ctx.threads) with results that do not depend
-   * on how many: it takes up to the run's --threads cores of the core budget while it runs.
+   * on how many: it takes up to the run's --threads cores of the core budget while it runs (a
+   * function: up to as many as it returns for the node's params, at least one).
    */
-  threads?: boolean;
+  threads?: boolean | ((params: P) => number);
   /** Files whose content determines the output (fingerprinted into the key). */
   inputFiles?: (params: P) => Promise<string[]>;
   /**

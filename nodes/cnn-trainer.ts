@@ -22,6 +22,8 @@ export interface CnnTrainerParams {
   epochs: number;
   patience: number;
   stepsPerEpoch: number | null;
+  /** Slices per forward/backward pass, each with its own BatchNorm statistics (null: the whole batch). */
+  microbatch?: number | null;
   lr: number;
   weightDecay: number;
   /** A timm EfficientNet state dict saved as safetensors, or null to start from seeded random weights. */
@@ -37,12 +39,17 @@ export function cnnConfig(p: CnnTrainerParams): CnnConfig {
   };
 }
 
+/** Forward/backward passes per training step. */
+const passesOf = (p: CnnTrainerParams) => Math.ceil(p.batch / Math.min(p.microbatch ?? p.batch, p.batch));
+
 export default defineNode<CnnTrainerParams>(import.meta.url, {
   kind: 'cnn-trainer',
   version: 1,
   description: 'Train the 2D CNN (EfficientNet + embedding + sigmoid head) on slices sampled from each scan\'s window; early stopping on validation macro-F1; outputs the best epoch\'s weights and the history.',
   mode: 'barrier',
   heavy: true,
+  // one thread per pass of a step: a whole-batch step (microbatch null) holds one core of the budget
+  threads: (p) => passesOf(p),
   random: true,
   params: {
     backbone: { type: 'string', enum: [...BACKBONES], default: 'b3', description: "EfficientNet b0–b3 (the paper: timm's b3a) or 'small' (b0 at width 0.5, depth 0.5, 128²: a CPU preset)" },
@@ -57,6 +64,7 @@ export default defineNode<CnnTrainerParams>(import.meta.url, {
     epochs: { type: 'integer', minimum: 1, default: 20, description: 'most epochs' },
     patience: { type: 'integer', minimum: 1, default: 5, description: 'stop after this many epochs without a better validation F1' },
     stepsPerEpoch: { type: ['integer', 'null'], minimum: 1, default: null, description: 'batches per epoch (null: every training scan once)' },
+    microbatch: { type: ['integer', 'null'], minimum: 1, default: null, description: 'slices per forward/backward pass, each normalised by its own BatchNorm statistics (as PyTorch DDP without SyncBatchNorm), gradients summed in pass order; the passes of a step run on up to --threads threads with the same results on any count (8: batch 16 trains on 2 threads); null: the whole batch in one pass on one thread' },
     lr: { type: 'number', exclusiveMinimum: 0, default: 1e-4, description: 'Adam learning rate (β 0.9, 0.999)' },
     weightDecay: { type: 'number', minimum: 0, default: 5e-4, description: "L2 added to the gradient (torch.optim.Adam's weight_decay, not AdamW)" },
     warmStart: { type: ['string', 'null'], minLength: 1, default: null, description: 'timm EfficientNet safetensors to start from (null: seeded random weights)' },
@@ -96,22 +104,29 @@ export default defineNode<CnnTrainerParams>(import.meta.url, {
     const { train: trainCnn } = await import('./kernels/cnn/train.js');
     const { historyBatch } = await import('./kernels/train/history.js');
     const model = createModel(tf, cfg, initial);
+    const { HOST_BACKENDS } = await import('./kernels/seq/host.js');
+    // passes run on threads only where the backend computes in this thread (wasm, cpu); native and GPU backends have their own
+    const threads = (HOST_BACKENDS as readonly string[]).includes(backend) ? Math.min(ctx.threads, passesOf(p)) : 1;
+    ctx.note('threads', threads);
+    const { TrainReplicas } = await import('./kernels/cnn/train-replicas.js');
+    const replicas = threads > 1 ? await TrainReplicas.start(cfg, backend, threads) : undefined;
     try {
       const fingerprint = createHash('sha256').update(JSON.stringify({
-        cfg, batch: p.batch, scansPerBatch: p.scansPerBatch, stepsPerEpoch: p.stepsPerEpoch, lr: p.lr, weightDecay: p.weightDecay, warmStart: p.warmStart, backend,
+        cfg, batch: p.batch, microbatch: p.microbatch ?? undefined, scansPerBatch: p.scansPerBatch, stepsPerEpoch: p.stepsPerEpoch, lr: p.lr, weightDecay: p.weightDecay, warmStart: p.warmStart, backend,
         train: train.map((s) => [s.scanId, s.start, s.end]), validation: validation.map((s) => [s.scanId, s.start, s.end]),
       })).digest('hex');
       const result = await trainCnn(tf, model, { source: new SliceSource(slices, cfg, who), train, validation }, {
-        batch: p.batch, scansPerBatch: p.scansPerBatch, epochs: p.epochs, patience: p.patience, stepsPerEpoch: p.stepsPerEpoch,
+        batch: p.batch, microbatch: p.microbatch, scansPerBatch: p.scansPerBatch, epochs: p.epochs, patience: p.patience, stepsPerEpoch: p.stepsPerEpoch,
         adam: { lr: p.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: p.weightDecay },
       }, {
-        rngFor: ctx.rngFor, checkpoints: { dir: ctx.checkpoints, fingerprint }, signal: ctx.signal, progress: ctx.progress, log: ctx.log,
+        rngFor: ctx.rngFor, replicas, checkpoints: { dir: ctx.checkpoints, fingerprint }, signal: ctx.signal, progress: ctx.progress, log: ctx.log,
       });
       ctx.note('best_epoch', result.bestEpoch);
       if (result.resumed) ctx.note('resumed_after_epoch', result.resumed);
       if (result.stoppedEarly) ctx.note('stopped_early', true);
       yield { model: modelBatch(cfg, result.best), history: historyBatch(result.history, result.bestEpoch) };
     } finally {
+      await replicas?.close();
       disposeModel(model);
     }
   },

@@ -12,7 +12,7 @@ export const runCommand: Command = {
     ...graphOptions,
     backend: { type: 'string', arg: 'NAME', help: 'model backend: auto, tensorflow-gpu, tensorflow, wasm, cpu, webgpu' },
     concurrency: { type: 'string', arg: 'N', help: 'scans in flight per stream group (default 2)' },
-    threads: { type: 'string', arg: 'N', help: 'cores the model nodes share; lstm, swin and embedder run on up to N threads (default: CPU cores; results do not depend on it)' },
+    threads: { type: 'string', arg: 'N', help: 'cores the model nodes share; lstm, swin, embedder and cnn-trainer (with microbatch) run on up to N threads (default: CPU cores; results do not depend on it)' },
     'in-process': { type: 'boolean', help: 'run model nodes in this process (default: a child process each)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     json: { type: 'boolean', help: 'progress as JSON lines on stdout' },

@@ -14,7 +14,7 @@ export const sweepCommand: Command = {
   options: {
     ...graphOptions,
     jobs: { type: 'string', arg: 'N', help: 'model nodes in child processes at once (default: CPU cores)' },
-    threads: { type: 'string', arg: 'N', help: 'cores the model nodes share; lstm, swin and embedder run on up to N threads (default: CPU cores; results do not depend on it)' },
+    threads: { type: 'string', arg: 'N', help: 'cores the model nodes share; lstm, swin, embedder and cnn-trainer (with microbatch) run on up to N threads (default: CPU cores; results do not depend on it)' },
     'dry-run': { type: 'boolean', help: 'show the variants, what they share and the estimate; run nothing' },
     format: { type: 'string', arg: 'FORMAT', help: 'comparison table format: table (default), md, csv, json' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },

@@ -14,7 +14,7 @@ export const workerCommand: Command = {
     cache: { type: 'string', arg: 'DIR', help: "the shared runs directory as mounted here (the coordinator's --runs; entries in DIR/cache)" },
     concurrency: { type: 'string', arg: 'N', help: 'jobs of sources, stream chains and light barriers at once (default 1)' },
     'heavy-concurrency': { type: 'string', arg: 'N', help: 'model jobs at once, each in a child process; 0 takes none (default 1)' },
-    threads: { type: 'string', arg: 'N', help: 'cores the model jobs share; lstm, swin and embedder run on up to N threads (default: CPU cores)' },
+    threads: { type: 'string', arg: 'N', help: 'cores the model jobs share; lstm, swin, embedder and cnn-trainer (with microbatch) run on up to N threads (default: CPU cores)' },
     'allow-commands': { type: 'boolean', help: 'run jobs of command nodes (programs named in graphs); refused without it' },
     json: { type: 'boolean', help: 'events as JSON lines on stdout' },
   },

@@ -50,4 +50,12 @@ describe('core budget (--threads)', function () {
     expect(Math.max(...got), 'the first to start finds all 3 free').to.equal(3);
     expect(out.record.nodes.a.notes?.threads).to.equal(got[events.filter((e) => e[0] === 'start').findIndex((e) => e[1] === 'a')]);
   });
+
+  it('a kind whose `threads` is a function of its params asks for no more than it returns (cnn-trainer: its passes)', async () => {
+    const dir = tempDir();
+    const g = writeGraph(dir, 'g.yaml', `name: cores\nnodes:\n  scans: { kind: toy-scans, params: { scans: 2 } }\n  mean: { kind: scan-mean, in: { slices: scans } }\n  one: { kind: core-probe, in: { stats: mean }, params: { ms: 300, most: 1 } }\n  all: { kind: core-probe, in: { stats: mean }, params: { ms: 301 } }\n`);
+    const out = await runFile(session(join(dir, 'runs'), { threads: 3 }), g);
+    expect(out.record.nodes.one.notes?.threads).to.equal(1);
+    expect(out.record.nodes.all.notes?.threads).to.be.at.least(2);
+  });
 });

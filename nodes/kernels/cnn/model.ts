@@ -53,6 +53,29 @@ export async function trainStep(tf: TF, m: Model, opt: AdamOptions, state: FlatA
 
 /** trainStep leaving the loss where the backend keeps it (on WebGPU nothing waits for the GPU); the caller disposes it. */
 export async function trainStepOnDevice(tf: TF, m: Model, opt: AdamOptions, state: FlatAdamState, x: Float32Array, y: Float32Array): Promise<TFJS.Scalar> {
+  const pass = passGrads(tf, m, x, y, y.length);
+  try {
+    await flatAdamUpdate(tf, opt, state, m.params, pass.grads);
+    updateRunningStats(tf, m, pass.stats);
+    return pass.loss;
+  } catch (e) {
+    pass.loss.dispose();
+    throw e;
+  } finally {
+    disposePass(tf, { ...pass, loss: null });
+  }
+}
+
+/** A forward and backward pass in training mode: its loss, the parameters' gradients and the BatchNorm layers' batch statistics. */
+export interface Pass { loss: TFJS.Scalar; grads: Map<string, TFJS.Tensor>; stats: BatchStats[] }
+
+/**
+ * The pass over `n` images `x` (n·R·R floats) with labels `y` that are part of a batch of `batch`:
+ * BatchNorm on these images' statistics, the mean binary cross-entropy of the sigmoid outputs scaled
+ * by the part's share n / batch (so that the passes' gradients sum to the batch's), backward. The
+ * caller disposes what it returns (disposePass).
+ */
+export function passGrads(tf: TF, m: Model, x: Float32Array, y: Float32Array, batch: number): Pass {
   const n = y.length;
   const tape = new Tape(tf);
   const stats: BatchStats[] = [];
@@ -62,20 +85,26 @@ export async function trainStepOnDevice(tf: TF, m: Model, opt: AdamOptions, stat
       const { logit } = forward(tf, m.arch, m.params, input(tf, x, n, m.cfg.resolution), tape, stats);
       // BCE from logits: max(z, 0) − z·y + log(1 + e^−|z|); its gradient is (σ(z) − y)/n
       const l = tf.mean(tf.add(tf.sub(tf.relu(logit), tf.mul(logit, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(logit))))));
-      return [l as TFJS.Scalar, tf.reshape(tf.div(tf.sub(tf.sigmoid(logit), labels), n), [n, 1])];
+      return [(n === batch ? l : tf.mul(l, n / batch)) as TFJS.Scalar, tf.reshape(tf.div(tf.sub(tf.sigmoid(logit), labels), batch), [n, 1])];
     });
     tape.backward(dLogit);
-    await flatAdamUpdate(tf, opt, state, m.params, tape.grads);
-    updateRunningStats(tf, m, stats);
-    return loss;
+    const grads = new Map(tape.grads);
+    tape.grads.clear();
+    return { loss, grads, stats };
+  } catch (e) {
+    for (const s of stats) tf.dispose([s.mean, s.variance]);
+    throw e;
   } finally {
     tape.dispose();
-    for (const s of stats) tf.dispose([s.mean, s.variance]);
   }
 }
 
+export function disposePass(tf: TF, p: { loss: TFJS.Scalar | null; grads: Map<string, TFJS.Tensor>; stats: BatchStats[] }): void {
+  tf.dispose([...(p.loss ? [p.loss] : []), ...p.grads.values(), ...p.stats.flatMap((s) => [s.mean, s.variance])]);
+}
+
 /** torch BatchNorm: running ← (1 − momentum)·running + momentum·batch, with the unbiased batch variance. */
-function updateRunningStats(tf: TF, m: Model, stats: BatchStats[]): void {
+export function updateRunningStats(tf: TF, m: Model, stats: BatchStats[]): void {
   for (const { name, mean, variance, count } of stats) {
     for (const [key, batch, factor] of [['running_mean', mean, 1], ['running_var', variance, count / Math.max(1, count - 1)]] as const) {
       const old = m.params.get(`${name}.${key}`)!;

@@ -10,8 +10,10 @@ import { drawPositions } from '../eval/draws.js';
 import type { TF } from '../tf/backend.js';
 import { flatAdamEntries, flatAdamState, restoreFlatAdam, type AdamOptions } from '../train/adam.js';
 import { fit, type FitHooks, type FitResult, type Validation } from '../train/fit.js';
-import { predict, trainStepOnDevice, type Model } from './model.js';
+import { predict, type Model } from './model.js';
+import { passesStep } from './passes.js';
 import { batchPositions, epochBatches, shares, type ScanMeta, type SliceSource } from './sampling.js';
+import type { TrainReplicas } from './train-replicas.js';
 
 export interface TrainOptions {
   /** Slices per training batch (and per validation scan). */
@@ -24,12 +26,16 @@ export interface TrainOptions {
   /** Batches per epoch; null: enough for every training scan once. */
   stepsPerEpoch: number | null;
   adam: AdamOptions;
+  /** Slices per forward/backward pass (passes.ts); null: the whole batch. */
+  microbatch?: number | null;
 }
 
 export interface TrainData { source: SliceSource; train: ScanMeta[]; validation: ScanMeta[] }
 
 export interface TrainHooks extends FitHooks {
   rngFor: (label: string) => Rng;
+  /** Worker-thread replicas that take passes of each step (passes.ts). */
+  replicas?: TrainReplicas;
 }
 
 /** Validation loss, macro-F1 over scans and slice accuracy, each scan's slices drawn by its own seeded generator. */
@@ -73,8 +79,8 @@ export async function train(tf: TF, m: Model, data: TrainData, o: TrainOptions, 
               y.fill(scan.label!, at, at + share[i]);
               at += share[i];
             }
-            // the loss stays a tensor: fit reads it (every step on wasm/cpu, every few on webgpu)
-            return { loss: await trainStepOnDevice(tf, m, o.adam, adam, x, y), weight: 1 };
+            // one pass leaves its loss a tensor: fit reads it (every step on wasm/cpu, every few on webgpu)
+            return { loss: await passesStep(tf, m, o.adam, adam, x, y, o.microbatch ?? o.batch, h.replicas), weight: 1 };
           };
         }
       },

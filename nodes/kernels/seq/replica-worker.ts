@@ -13,7 +13,7 @@ const { backend, kind, config, length } = workerData as { backend: string; kind:
 const { tf } = await useBackend(backend);
 const net: SeqNet = kind === 'lstm' ? lstmNet(config, length) : swinNet(tf, config);
 
-parentPort!.on('message', async (job: PassJob & { params: Float32Array[] }) => {
+async function answer(job: PassJob & { params: Float32Array[] }): Promise<void> {
   const params = new Map(net.specs.map((s, i) => [s.name, tf.tensor(job.params[i], s.shape, 'float32')]));
   try {
     const pass = passGrads(tf, net, params, job);
@@ -26,5 +26,9 @@ parentPort!.on('message', async (job: PassJob & { params: Float32Array[] }) => {
   } finally {
     tf.dispose([...params.values()]);
   }
-});
+}
+// One job at a time, answered in the order sent (the pool matches replies to jobs by order): a job
+// that arrives while another waits on a read starts after it.
+let queue = Promise.resolve();
+parentPort!.on('message', (job: PassJob & { params: Float32Array[] }) => { queue = queue.then(() => answer(job)); });
 parentPort!.postMessage({ ready: true });

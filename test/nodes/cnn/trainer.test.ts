@@ -56,6 +56,24 @@ describe('cnn-trainer', function () {
     expect(h.every((r) => r.val_f1 !== null && r.val_accuracy !== null && r.val_loss !== null)).to.equal(true);
   });
 
+  it('microbatch: passes on 2 and 3 threads (worker replicas) give the bytes of 1 thread: weights, running statistics, history', async () => {
+    const params = { ...base, microbatch: 2 };
+    const runs = [];
+    for (const threads of [1, 2, 3]) {
+      const ctx = { ...testContext({ ...params }, { seed: 1, threads }), backend: 'wasm' };
+      runs.push({ ctx, out: await run(ctx, data) });
+    }
+    // batch 4 in passes of 2: 2 passes, so at most 2 threads
+    expect(runs.map((r) => r.ctx.notes.threads)).to.deep.equal([1, 2, 2]);
+    for (const r of runs.slice(1)) {
+      expect(bytes(r.out.model).equals(bytes(runs[0].out.model))).to.equal(true);
+      const strip = (b: RecordBatch) => rows(b).map(({ seconds: _, ...rest }) => rest);
+      expect(strip(r.out.history)).to.deep.equal(strip(runs[0].out.history));
+    }
+    const whole = await run({ ...testContext({ ...base }, { seed: 1 }), backend: 'wasm' }, data);
+    expect(bytes(whole.model).equals(bytes(runs[0].out.model))).to.equal(false);
+  });
+
   it('resumes a run killed after epoch 2 from its checkpoint, to the weights of an uninterrupted run', async () => {
     const whole = await run(testContext({ ...base }, { seed: 1 }), data);
     const abort = new AbortController();
