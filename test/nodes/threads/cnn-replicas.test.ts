@@ -26,7 +26,11 @@ async function train(x: Float32Array, y: Float32Array, threads: number, micro: n
   const replicas = threads > 1 ? await TrainReplicas.start(cfg, 'wasm', threads) : undefined;
   try {
     const losses: number[] = [];
-    for (let s = 0; s < steps; s++) losses.push(await passesStep(tf, m, opt, state, x, y, micro, replicas));
+    for (let s = 0; s < steps; s++) {
+      const loss = await passesStep(tf, m, opt, state, x, y, micro, replicas);   // one pass leaves it a tensor
+      losses.push(typeof loss === 'number' ? loss : (await loss.data())[0]);
+      if (typeof loss !== 'number') loss.dispose();
+    }
     const values = new Map(await Promise.all(m.specs.map(async (sp) => [sp.name, (await m.params.get(sp.name)!.data()) as Float32Array] as const)));
     return { values, losses };
   } finally {
