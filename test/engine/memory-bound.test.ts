@@ -123,7 +123,7 @@ describe('memory bound', () => {
   for (const mode of ['stored', 'fused']) {
     for (const concurrency of [1, 3]) {
       it(`dicom-series into the lung graph, ${mode}, concurrency ${concurrency}: the live ArrayBuffers do not grow with the series`, async () => {
-        const SERIES = 12, COUNT_AT = [2, 4, 9, 12]; // series read so far (a count is a full collection: a few)
+        const SERIES = 12, COUNT_AT = [4, 8, 12]; // series read so far (a count is a full collection: a few)
         const path = await dicomFolder(SERIES, 6, 64);
         const cache = mode === 'stored';
         const live: number[] = [];
@@ -135,9 +135,12 @@ describe('memory bound', () => {
         const out = await runFile(session(join(dir, 'runs'), { concurrency, events }), writeGraph(dir, 'g.yaml', yaml));
         expect(out.record.status).to.equal('ok');
         expect(live).to.have.length(COUNT_AT.length);
-        // after the first few series (writers opened, pools started), what is alive stays put
-        const early = Math.max(...live.slice(0, 2)), late = Math.max(...live.slice(2));
-        expect(late - early, `live ArrayBuffers after series ${COUNT_AT.join(', ')}: ${live.join(' ')}`).to.be.at.most(4 * (concurrency + 1));
+        // Scans kept alive grow the count in every stretch of series (one buffer a series held is 4 a
+        // stretch); something started once (a pool, a writer, a lazily loaded module — in the whole
+        // suite also what earlier tests left running) grows one stretch only. So the smaller of the two
+        // stretches' growths is what the series hold: none (measured 0 at both concurrencies).
+        const growth = Math.min(live[1] - live[0], live[2] - live[1]);
+        expect(growth, `live ArrayBuffers after series ${COUNT_AT.join(', ')}: ${live.join(' ')}`).to.be.at.most(2);
       });
     }
   }
