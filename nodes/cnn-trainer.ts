@@ -64,7 +64,8 @@ export default defineNode<CnnTrainerParams>(import.meta.url, {
     epochs: { type: 'integer', minimum: 1, default: 20, description: 'most epochs' },
     patience: { type: 'integer', minimum: 1, default: 5, description: 'stop after this many epochs without a better validation F1' },
     stepsPerEpoch: { type: ['integer', 'null'], minimum: 1, default: null, description: 'batches per epoch (null: every training scan once)' },
-    microbatch: { type: ['integer', 'null'], minimum: 1, default: null, description: 'slices per forward/backward pass, each normalised by its own BatchNorm statistics (as PyTorch DDP without SyncBatchNorm), gradients summed in pass order; the passes of a step run on up to --threads threads with the same results on any count (8: batch 16 trains on 2 threads); null: the whole batch in one pass on one thread' },
+    // no default: unset, it is absent from the params, so the key and the seed of a graph that does not set it are what they were before it existed (same bytes, same entries)
+    microbatch: { type: ['integer', 'null'], minimum: 1, description: 'slices per forward/backward pass, each normalised by its own BatchNorm statistics (as PyTorch DDP without SyncBatchNorm), gradients summed in pass order; the passes of a step run on up to --threads threads with the same results on any count (8: batch 16 trains on 2 threads); unset or null: the whole batch in one pass on one thread' },
     lr: { type: 'number', exclusiveMinimum: 0, default: 1e-4, description: 'Adam learning rate (β 0.9, 0.999)' },
     weightDecay: { type: 'number', minimum: 0, default: 5e-4, description: "L2 added to the gradient (torch.optim.Adam's weight_decay, not AdamW)" },
     warmStart: { type: ['string', 'null'], minLength: 1, default: null, description: 'timm EfficientNet safetensors to start from (null: seeded random weights)' },
