@@ -80,8 +80,14 @@ interface Common<P> {
   description: string;
   /** JSON Schema properties of the params object (additional properties are rejected). */
   params: Record<keyof P & string, ParamSchema>;
-  /** Required params (all others must have a default). */
+  /** Required params (all others must have a default, or be listed in `unsetByDefault`). */
   required?: (keyof P & string)[];
+  /**
+   * Params added after graphs were written whose unset value is the old behaviour: no default, so
+   * unset they are absent from the params and a graph that does not set one keeps its key and its
+   * seed (a default, even null, would enter both and move every seeded result).
+   */
+  unsetByDefault?: (keyof P & string)[];
   /** Params the conformance suite runs the kind with (must be valid). */
   example: Partial<P>;
   outputs: Record<string, PortType>;

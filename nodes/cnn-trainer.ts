@@ -51,6 +51,8 @@ export default defineNode<CnnTrainerParams>(import.meta.url, {
   // one thread per pass of a step: a whole-batch step (microbatch null) holds one core of the budget
   threads: (p) => passesOf(p),
   random: true,
+  // unset, microbatch is absent from the params: graphs written before it keep their keys and seeds (same bytes, same entries)
+  unsetByDefault: ['microbatch'],
   params: {
     backbone: { type: 'string', enum: [...BACKBONES], default: 'b3', description: "EfficientNet b0–b3 (the paper: timm's b3a) or 'small' (b0 at width 0.5, depth 0.5, 128²: a CPU preset)" },
     width: { type: ['number', 'null'], exclusiveMinimum: 0, maximum: 4, default: null, description: 'width multiplier (null: the backbone\'s)' },
@@ -64,7 +66,6 @@ export default defineNode<CnnTrainerParams>(import.meta.url, {
     epochs: { type: 'integer', minimum: 1, default: 20, description: 'most epochs' },
     patience: { type: 'integer', minimum: 1, default: 5, description: 'stop after this many epochs without a better validation F1' },
     stepsPerEpoch: { type: ['integer', 'null'], minimum: 1, default: null, description: 'batches per epoch (null: every training scan once)' },
-    // no default: unset, it is absent from the params, so the key and the seed of a graph that does not set it are what they were before it existed (same bytes, same entries)
     microbatch: { type: ['integer', 'null'], minimum: 1, description: 'slices per forward/backward pass, each normalised by its own BatchNorm statistics (as PyTorch DDP without SyncBatchNorm), gradients summed in pass order; the passes of a step run on up to --threads threads with the same results on any count (8: batch 16 trains on 2 threads); unset or null: the whole batch in one pass on one thread' },
     lr: { type: 'number', exclusiveMinimum: 0, default: 1e-4, description: 'Adam learning rate (β 0.9, 0.999)' },
     weightDecay: { type: 'number', minimum: 0, default: 5e-4, description: "L2 added to the gradient (torch.optim.Adam's weight_decay, not AdamW)" },

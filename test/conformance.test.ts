@@ -90,14 +90,16 @@ for (const def of [...nodeKinds, ...testKinds]) {
       expect(Object.keys(def.outputs).length).to.be.greaterThan(0);
       if (shipped.has(def)) expect(def.module, 'one kind per file, named for the kind').to.match(new RegExp(`/nodes/${def.kind}\\.(js|ts)$`));
       for (const [name, schema] of Object.entries(def.params)) {
-        if (!(def.required ?? []).includes(name)) expect(schema, `param "${name}" needs a default`).to.have.property('default');
+        const optional = [...(def.required ?? []), ...(def.unsetByDefault ?? [])];
+        if (!optional.includes(name)) expect(schema, `param "${name}" needs a default`).to.have.property('default');
+        if ((def.unsetByDefault ?? []).includes(name)) expect(schema, `param "${name}" is unset by default`).not.to.have.property('default');
       }
     });
 
     it('accepts its example params and applies defaults', () => {
       const { value, errors } = checkParams(def, def.example);
       expect(errors, JSON.stringify(errors)).to.deep.equal([]);
-      for (const name of Object.keys(def.params)) expect(value, name).to.have.property(name);
+      for (const name of Object.keys(def.params)) if (!(def.unsetByDefault ?? []).includes(name) || name in def.example) expect(value, name).to.have.property(name);
     });
 
     it('rejects junk params', () => {

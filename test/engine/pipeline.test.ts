@@ -1,7 +1,7 @@
 // The README's main job, graphs/quick.yaml as shipped: the paper's whole pipeline on the synthetic
 // set (model nodes in child processes) learns — every model above chance on the held-out test split,
 // which chose nothing (validation chose the CNN's epoch and the sequence models' early stopping) —
-// and a second run is fully cached with the same table.
+// its figures are the README's table, and a second run is fully cached with the same table.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,18 @@ import { byStatus, runFile, session, tempDir } from '../helpers/engine.js';
 // 0.282 at the shipped seed 7, which this test runs.
 const MIN_TEST_F1 = 0.55;
 const MIN_TEST_AUC = 0.7;
+const README_COLUMNS = ['sensitivity', 'specificity', 'macro_f1', 'accuracy', 'auc', 'n'];
+
+/** The README's quick-start table: split, model and its figures as printed, row by row. */
+function readmeTable(): { split: string; model: string; cells: string[] }[] {
+  const text = readFileSync('README.md', 'utf8');
+  const table = text.slice(text.indexOf('\nsplit       model'), text.indexOf('```', text.indexOf('\nsplit       model')));
+  return table.trim().split('\n').slice(1).map((line) => {
+    const f = line.trim().split(/\s{2,}/);
+    return { split: f[0], model: f[1], cells: f.slice(2) };
+  });
+}
+
 const MODELS = ['cnn', 'cnn (Mean 10)', 'lstm', 'lstm (Mean 10)', 'swin', 'swin (Mean 10)', 'ensemble', 'ensemble (Mean 10)'];
 
 describe('the paper pipeline: graphs/quick.yaml', function () {
@@ -39,6 +51,16 @@ describe('the paper pipeline: graphs/quick.yaml', function () {
     const selected = history.filter((r) => r.best === 1);
     expect(selected.map((r) => r.epoch), 'one selected epoch, the one noted').to.deep.equal([cnn.notes!.best_epoch]);
     expect(selected[0].val_f1).to.equal(Math.max(...history.map((r) => r.val_f1)));
+
+    // The README's table is this run's: a change that moves a model's training (a new param's default
+    // entering the seed, a reordered sum) fails here even when every model still learns.
+    const rows = readmeTable();
+    expect(rows.length, 'rows in the README table').to.be.at.least(8);
+    for (const row of rows) {
+      const value = (metric: string) => out.record.metrics.find((m) => m.model === row.model && m.split === row.split && m.metric === metric)?.value;
+      const printed = README_COLUMNS.map((c) => (c === 'n' ? String(value(c)) : value(c)?.toFixed(3)));
+      expect(printed, `README row ${row.split} ${row.model}`).to.deep.equal(row.cells);
+    }
 
     const again = await runFile(s, 'graphs/quick.yaml');
     expect(byStatus(again, 'ran')).to.deep.equal([]);
