@@ -111,7 +111,7 @@ try {
 
 /** lung-window.yaml over a JPEG folder: only the windows are stored. */
 function fusedGraphYaml(folder: string): string {
-  return lungGraphYaml('add-scans', folder).replace(/^(  (scans|crop|lung):.*) }$/gm, '$1, cache: false }');
+  return lungGraphYaml('add-scans', folder, { windowsOnly: true });
 }
 
 /** Scan folders (those holding JPEG files), in path order. */

@@ -19,6 +19,7 @@ import { decodeGrey } from '../../nodes/kernels/image-folder/decode.js';
 import { byteToHuTable, bytesToHuPixels, DEFAULT_WINDOW } from '../../nodes/kernels/image-folder/hu.js';
 import { listScans, listSlices } from '../../nodes/kernels/image-folder/layout.js';
 import { writeDicomSeries } from '../engine/dicom-files.js';
+import { lungGraphYaml } from './lung-graph.js';
 
 const { values: a, positionals } = parseArgs({ allowPositionals: true, options: { scans: { type: 'string', default: '20' }, python: { type: 'string', default: '/usr/bin/python3' } } });
 if (positionals.length !== 3) {
@@ -65,15 +66,7 @@ function timed(cmd: string, args: string[]): { s: number; rssMiB: number; out: s
 const dir = mkdtempSync(join(tmpdir(), 'ctflow-bench-dicom-'));
 try {
   const graph = join(dir, 'dicom-lung.yaml');
-  writeFileSync(graph, `name: dicom-lung
-nodes:
-  scans:  { kind: dicom-series, params: { path: ${JSON.stringify(dicomDir)} }, cache: false }
-  crop:   { kind: cropper, in: { slices: scans }, cache: false }
-  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: false }
-  mask:   { kind: threshold, in: { slices: median }, params: { t: -400 }, cache: false }
-  lung:   { kind: binary-dilation, in: { masks: mask }, cache: false }
-  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
-`);
+  writeFileSync(graph, lungGraphYaml('dicom-lung', dicomDir, { source: 'dicom-series', windowsOnly: true }));
   const anchor = timed(a.python!, [fileURLToPath(new URL('../../../bench/scale/dicom_folder_lung.py', import.meta.url)), dicomDir, '2', implsDir]);
   const m = /in ([\d.]+) s: (\d+) slices\/s/.exec(anchor.out);
   const anchorRate = m ? Number(m[2]) : NaN;

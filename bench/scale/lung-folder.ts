@@ -67,15 +67,7 @@ const duOf = (p: string) => Number(spawnSync('du', ['-sb', p], { encoding: 'utf8
 
 try {
   const lean = join(dir, 'lean.yaml');
-  writeFileSync(lean, `name: lung-folder-lean
-nodes:
-  scans:  { kind: image-folder, params: { path: ${JSON.stringify(folder)} }, cache: false }
-  crop:   { kind: cropper, in: { slices: scans }, cache: false }
-  median: { kind: median-filter, in: { slices: crop.slices }, params: { size: 3 }, cache: false }
-  mask:   { kind: threshold, in: { slices: median }, params: { t: -400 }, cache: false }
-  lung:   { kind: binary-dilation, in: { masks: mask }, cache: false }
-  window: { kind: area-window, in: { areas: lung.areas }, params: { fraction: 0.5 } }
-`);
+  writeFileSync(lean, lungGraphYaml('lung-folder-lean', folder, { windowsOnly: true }));
   const rows: [string, { s: number; rssMiB: number }][] = [];
   const a = timed(python, [anchor, folder, '2']);
   const m = /in ([\d.]+) s: (\d+) slices\/s/.exec(a.out);
