@@ -12,7 +12,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { hashCanonical, sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
-import { fingerprintOf, type FileFingerprints } from './fingerprint.js';
+import { fingerprintOf, statSignature, type FileFingerprints } from './fingerprint.js';
 import type { Lookup, Manifest, PartitionRef, Store } from './store.js';
 import type { ScanFiles } from './types.js';
 import type { Graph, GraphNode } from './validate.js';
@@ -26,8 +26,8 @@ export interface Part extends PartitionRef {
   files?: [string, string][];
   /** A source's: the folder its files' paths are under. */
   base?: string;
-  /** A source's: each file's size and mtime when it was hashed, in the order of `files` (not stored). */
-  stats?: ({ size: number; mtimeMs: number } | undefined)[];
+  /** A source's: each file's stat signature when it was hashed (engine/fingerprint.ts statSignature), in the order of `files` (not stored). */
+  signatures?: (string | undefined)[];
   /** Set when the node's own entry is missing: whether this scan's entry is stored. */
   lookup?: Lookup;
 }
@@ -77,9 +77,8 @@ export async function sourceParts(node: GraphNode, material: Material, fingerpri
     }
     seen.set(s.id, s);
     const base = commonDir(s.files);
-    const files = await fingerprints.hashes(s.files, (f) => relative(base, f));
-    const stats = [...s.files].sort().map((f) => fingerprints.statOf(f));
-    parts.push({ scan: s.id, key: sourcePartKey(material, setParams, s.id, files), files, base, stats });
+    const { hashes: files, signatures } = await fingerprints.hashes(s.files, under(base));
+    parts.push({ scan: s.id, key: sourcePartKey(material, setParams, s.id, files), files, base, signatures });
   }
   return parts;
 }
@@ -147,8 +146,8 @@ export function perScanNodes(graph: Graph): Set<string> {
 /**
  * The files of a source's scan that differ now from when it was planned (checked after the scan
  * was produced): its entry must not be stored under the planned key. By the fingerprints' own
- * rule: a file whose size and mtime are those it was hashed with is unchanged (a stat, not a
- * second read of the data); another is hashed again. Files that were not regular files at
+ * rule: a file whose stat signature (size, mtime, ctime, inode) is the one it was hashed with is
+ * unchanged (a stat, not a second read of the data); another is hashed again. Files that were not regular files at
  * planning ("!fifo", "!ENOENT") are left to the source to report.
  */
 export async function filesChangedSince(part: Part): Promise<string[]> {
@@ -156,9 +155,9 @@ export async function filesChangedSince(part: Part): Promise<string[]> {
   for (const [k, [rel, hash]] of (part.files ?? []).entries()) {
     if (hash.startsWith('!')) continue;
     const file = join(part.base!, rel);
-    const was = part.stats?.[k];
+    const was = part.signatures?.[k];
     const st = await stat(file).catch(() => undefined);
-    if (st && was && st.size === was.size && st.mtimeMs === was.mtimeMs) continue;
+    if (st && was && statSignature(st) === was) continue;
     const now = st ? await readFile(file).then((b) => createHash('sha256').update(b).digest('hex'), () => 'unreadable') : 'unreadable';
     if (now !== hash) changed.push(rel);
   }
@@ -230,11 +229,21 @@ export function scanSetChange(before: Manifest, now: readonly PartitionRef[]): s
   return `set of scans changed: +${plus} −${minus} ~${changed}`;
 }
 
+/** A file's path under `base` (a folder holding it: commonDir's), without path.relative's cost a call. */
+export function under(base: string): (f: string) => string {
+  const prefix = base.endsWith('/') ? base : `${base}/`;
+  return (f) => (f.startsWith(prefix) ? f.slice(prefix.length) : relative(base, f));
+}
+
 /** The deepest folder holding every file ('.' for none). */
 export function commonDir(files: readonly string[]): string {
   if (files.length === 0) return '.';
   let dir = dirname(files[0]);
-  while (!files.every((f) => f.startsWith(dir + '/'))) {
+  const holds = (d: string) => {
+    const prefix = d.endsWith('/') ? d : `${d}/`;
+    return files.every((f) => f.startsWith(prefix));
+  };
+  while (!holds(dir)) {
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;

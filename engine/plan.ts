@@ -1,11 +1,10 @@
 // Plan a run: the key of every node, which entries are cached, which nodes must run and the
 // first reason each one runs (cheapest checks first; no data is read, only manifests).
-import { relative } from 'node:path';
 import { canonicalJson, hashCanonical, sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
 import type { FileFingerprints } from './fingerprint.js';
 import { implementationHash } from './impl-hash.js';
-import { commonDir, lookupParts, partsReason, scanSetChange, scansDigest, perScanNodes, sourceParts, streamParts, type Part } from './partitions.js';
+import { commonDir, under, lookupParts, partsReason, scanSetChange, scansDigest, perScanNodes, sourceParts, streamParts, type Part } from './partitions.js';
 import type { Lookup, Store } from './store.js';
 import type { Graph, GraphNode } from './validate.js';
 
@@ -112,7 +111,7 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
         throw new GraphError([{ code: 'input-files', ...at, node: id, message: `${def.kind}: cannot list its input files: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
       }
       const base = commonDir(files);
-      material.files = await opts.fingerprints.of(files, (f) => relative(base, f));
+      material.files = await opts.fingerprints.of(files, under(base));
     }
     const key = nodeKey(material);
     const seedKey = nodeKey(seedMaterial(material, seedInputs, def.mode === 'source' ? parts : undefined));

@@ -11,6 +11,7 @@
 // pixel node unstored (cache: false) and only the windows stored, per scan (what fits on disk at
 // 85,000 slices of 512²: the stored source alone would be ≈ 44 GB).
 import { lungGraphYaml } from './lung-graph.js';
+import { scanFolders } from './scan-folders.js';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -112,16 +113,4 @@ try {
 /** lung-window.yaml over a JPEG folder: only the windows are stored. */
 function fusedGraphYaml(folder: string): string {
   return lungGraphYaml('add-scans', folder, { windowsOnly: true });
-}
-
-/** Scan folders (those holding JPEG files), in path order. */
-function scanFolders(root: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!e.isDirectory()) continue;
-    const p = join(root, e.name);
-    if (readdirSync(p).some((n) => /\.jpe?g$/i.test(n))) out.push(p);
-    else out.push(...scanFolders(p));
-  }
-  return out;
 }

@@ -3,7 +3,7 @@
 // unlabeled test set as distributed). Listing is cheap (directory entries only, no decoding).
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { naturalCompare } from './natural-sort.js';
+import { naturalSort } from './natural-sort.js';
 
 export const SPLITS = ['train', 'validation', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -60,7 +60,7 @@ export async function listScans(root: string, splits: readonly Split[] | null): 
         inSplit.push({ scanId: `${split}/${name}/${scan}`, split, label, dir: join(root, split, name, scan) });
       }
     }
-    scans.push(...inSplit.sort((a, b) => naturalCompare(a.scanId, b.scanId)));
+    scans.push(...naturalSort(inSplit, (s) => s.scanId));
   }
   return scans;
 }
@@ -86,10 +86,11 @@ export const OTHER_IMAGE = /\.(png|tiff?|bmp|gif|webp|dcm|jp2|j2k)$/i;
 export async function listSlices(dir: string, otherImage?: (file: string) => void): Promise<SliceFile[]> {
   const entries = (await readdir(dir)).filter((name) => !name.startsWith('.'));
   if (otherImage) for (const name of entries) if (OTHER_IMAGE.test(name)) otherImage(join(dir, name));
-  const names = entries.filter((name) => SLICE_FILE.test(name)).sort(naturalCompare);
+  const names = naturalSort(entries.filter((name) => SLICE_FILE.test(name)), (name) => name);
   const numbers = names.map((n) => n.replace(SLICE_FILE, ''));
   const numbered = numbers.every((s) => /^\d{1,9}$/.test(s)) && new Set(numbers.map(Number)).size === numbers.length;
-  return names.map((name, i) => ({ file: join(dir, name), index: numbered ? Number(numbers[i]) : i }));
+  const under = join(dir, '/'); // entry names hold no '/': the join of each is this prefix and the name
+  return names.map((name, i) => ({ file: under + name, index: numbered ? Number(numbers[i]) : i }));
 }
 
 /** Sub-folders of `dir`, symbolic links to folders included (followed: a linked scan folder is read like any other). */
@@ -97,5 +98,5 @@ async function subdirs(dir: string): Promise<string[]> {
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
   const isDir = await Promise.all(entries.map(async (e) =>
     e.isDirectory() || (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => null))?.isDirectory() === true)));
-  return entries.filter((_, i) => isDir[i]).map((e) => e.name).sort(naturalCompare);
+  return naturalSort(entries.filter((_, i) => isDir[i]).map((e) => e.name), (name) => name);
 }

@@ -1,0 +1,148 @@
+// The no-op rerun against the number of files: the windows-only lung graph (bench/scale/lung-graph.ts,
+// lung-window.yaml's shape: per-scan partitions, only the windows stored) over the first N scans of a
+// make-folder.js folder, for each N, after a first run; then, alternated, REPS no-op reruns of each
+// size: in process (a fresh Session, per scan and whole-node: the whole-node cache is the anchor)
+// and as a fresh `ctflow run` (what a user waits for). Prints the medians, where the in-process
+// time goes (load, plan, the rest: leaf checks, the run record), the growth per file fitted by
+// least squares, and the projection to COV19-CT-DB's 1.4 M files. Prints machine, load, versions.
+// usage: node dist/bench/scale/noop-scale.js --folder DIR --work WORK [--scans 30,100,300] [--reps 5]
+// DIR is read only: each subset is hard-linked (WORK/sN); WORK must not exist and is removed after.
+import { spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { latestRun } from '../../engine/runs.js';
+import { Session } from '../../engine/session.js';
+import { registry } from '../../nodes/index.js';
+import { lungGraphYaml } from './lung-graph.js';
+import { scanFolders } from './scan-folders.js';
+
+const { values } = parseArgs({
+  options: { folder: { type: 'string' }, work: { type: 'string' }, scans: { type: 'string', default: '30,100,300' }, reps: { type: 'string', default: '5' } },
+});
+if (!values.folder || !values.work) throw new Error('usage: noop-scale.js --folder DIR --work WORK [--scans 30,100,300] [--reps 5]');
+if (existsSync(values.work)) throw new Error(`--work ${values.work} exists: give a new folder`);
+const sizes = values.scans!.split(',').map(Number);
+const reps = Number(values.reps);
+const COV19_FILES = 1.4e6;
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${load()}; Node ${process.version}`);
+
+const all = scanFolders(resolve(values.folder));
+if (all.length < Math.max(...sizes)) throw new Error(`${values.folder} has ${all.length} scan folders, fewer than ${Math.max(...sizes)}`);
+const work = resolve(values.work);
+
+interface Size { scans: number; files: number; file: string; runs: string; whole: string }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  const subsets: Size[] = [];
+  for (const n of sizes) {
+    const root = join(work, `s${n}`);
+    let files = 0;
+    for (const f of all.slice(0, n)) {
+      const to = join(root, relative(resolve(values.folder), f));
+      mkdirSync(to, { recursive: true });
+      for (const name of readdirSync(f)) {
+        linkSync(join(f, name), join(to, name));
+        files++;
+      }
+    }
+    const file = join(work, `noop-${n}.yaml`);
+    writeFileSync(file, lungGraphYaml(`noop-${n}`, root, { windowsOnly: true }));
+    subsets.push({ scans: n, files, file, runs: join(work, `runs-${n}`), whole: join(work, `runs-whole-${n}`) });
+  }
+  for (const s of subsets) {
+    const t0 = performance.now();
+    await inProcess(s.runs, s.file, true);
+    await inProcess(s.whole, s.file, false);
+    console.log(`first runs, ${s.scans} scans (${s.files} files): ${((performance.now() - t0) / 1000).toFixed(1)} s for both caches (load ${load()})`);
+  }
+  const per = new Map(subsets.map((s) => [s, { per: [] as Phases[], whole: [] as Phases[], cli: [] as number[] }]));
+  for (let r = 0; r < reps; r++) {
+    for (const s of subsets) {
+      const m = per.get(s)!;
+      for (const [into, runs, perScan] of [[m.per, s.runs, true], [m.whole, s.whole, false]] as const) {
+        const got = await inProcess(runs, s.file, perScan);
+        if (got.ran) throw new Error(`the no-op rerun of ${s.scans} scans (${perScan ? 'per scan' : 'whole node'}) ran ${got.ran} nodes`);
+        into.push(got);
+      }
+      m.cli.push(cli(s.runs, s.file, `noop-${s.scans}`));
+    }
+    console.log(`  round ${r + 1} of ${reps} done (load ${load()})`);
+  }
+  console.log(`\nno-op rerun, median of ${reps} (alternated); in process: a fresh Session, in brackets load+validate / plan (another fresh Session) / the rest`);
+  console.log('scans | files | per scan, in process | whole node, in process | per scan / whole | `ctflow run`, per scan');
+  for (const s of subsets) {
+    const m = per.get(s)!;
+    const p = medianPhases(m.per), w = medianPhases(m.whole);
+    console.log(`${s.scans} | ${s.files} | ${ms(p.total)} (${ms(p.load)} / ${ms(p.plan)} / ${ms(p.total - p.load - p.plan)}) | ${ms(w.total)} (${ms(w.load)} / ${ms(w.plan)} / ${ms(w.total - w.load - w.plan)}) | ${(p.total / w.total).toFixed(2)} | ${ms(median(m.cli))}`);
+  }
+  const fit = (ys: number[]) => leastSquares(subsets.map((s) => s.files), ys);
+  for (const [what, ys] of [
+    ['per scan, in process', subsets.map((s) => medianPhases(per.get(s)!.per).total)],
+    ['whole node, in process', subsets.map((s) => medianPhases(per.get(s)!.whole).total)],
+    ['`ctflow run`, per scan', subsets.map((s) => median(per.get(s)!.cli))],
+  ] as const) {
+    const { a, b } = fit([...ys]);
+    console.log(`${what}: ≈ ${ms(a)} + ${(b * 1000).toFixed(2)} µs a file; at 1.4 M files ≈ ${((a + b * COV19_FILES) / 1000).toFixed(1)} s`);
+  }
+  console.log(`load average at end ${load()}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+interface Phases { load: number; plan: number; total: number; ran: number }
+
+/**
+ * A no-op rerun in a fresh Session (its wall time, ms; it must run no node), and where such a
+ * rerun's time goes, from another fresh Session that loads and plans only: load and validate the
+ * graph, then plan it (list the scans, stat every file, keys, manifests). The rest of the total is
+ * the leaf checks and the run record.
+ */
+async function inProcess(runsDir: string, file: string, perScan: boolean): Promise<Phases> {
+  const loaded = (s: Session) => {
+    const { graph, issues } = s.load(file);
+    if (!graph) throw new Error(issues.map((i) => i.message).join('\n'));
+    return graph;
+  };
+  const t0 = performance.now();
+  const run = new Session({ runsDir, registry, perScan });
+  const out = await run.run(loaded(run));
+  const total = performance.now() - t0;
+  if (out.record.status !== 'ok') throw new Error(`run failed: ${JSON.stringify(out.record.nodes)}`);
+  const planner = new Session({ runsDir, registry, perScan });
+  const t1 = performance.now();
+  const graph = loaded(planner);
+  const t2 = performance.now();
+  await planner.plan(graph);
+  return { load: t2 - t1, plan: performance.now() - t2, total, ran: Object.values(out.record.nodes).filter((n) => n.status === 'ran').length };
+}
+
+/** Wall time of a fresh `ctflow run` (what a user runs: the summary and report.html written) that must run no node. */
+function cli(runsDir: string, file: string, graph: string): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [resolve('bin/ctflow.cjs'), 'run', file, '--runs', runsDir, '--quiet'], { encoding: 'utf8' });
+  const t = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`ctflow run failed: ${r.stderr}`);
+  const ran = Object.entries(latestRun(runsDir, graph)?.nodes ?? {}).filter(([, n]) => n.status === 'ran');
+  if (ran.length) throw new Error(`the no-op rerun ran ${ran.map(([id]) => id).join(', ')}`);
+  return t;
+}
+
+function medianPhases(xs: Phases[]): Phases {
+  return { load: median(xs.map((x) => x.load)), plan: median(xs.map((x) => x.plan)), total: median(xs.map((x) => x.total)), ran: 0 };
+}
+
+function ms(x: number): string {
+  return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`;
+}
+
+/** y ≈ a + b·x. */
+function leastSquares(xs: number[], ys: number[]): { a: number; b: number } {
+  const n = xs.length, mx = xs.reduce((s, x) => s + x, 0) / n, my = ys.reduce((s, y) => s + y, 0) / n;
+  const b = xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+  return { a: my - b * mx, b };
+}
