@@ -18,6 +18,7 @@ import { registry } from '../../nodes/index.js';
 import { testRedis } from '../../test/scale/redis.js';
 import { WorkerProcess } from '../../test/scale/workers.js';
 import { lungGraphYaml } from './lung-graph.js';
+import { scanFolders } from './scan-folders.js';
 
 const { values } = parseArgs({ options: { folder: { type: 'string' }, work: { type: 'string' }, scans: { type: 'string', default: '12' }, shards: { type: 'string', default: '1,4,16' }, two: { type: 'string', default: '4' } } });
 if (!values.folder || !values.work) throw new Error('usage: shards.js --folder DIR --work WORK [--scans 12] [--shards 1,4,16] [--two 4]');
@@ -76,16 +77,4 @@ try {
 } finally {
   await redis.stop();
   rmSync(work, { recursive: true, force: true });
-}
-
-/** Scan folders (those holding JPEG files), in path order. */
-function scanFolders(root: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!e.isDirectory()) continue;
-    const p = join(root, e.name);
-    if (readdirSync(p).some((f) => /\.jpe?g$/i.test(f))) out.push(p);
-    else out.push(...scanFolders(p));
-  }
-  return out;
 }
