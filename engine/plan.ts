@@ -82,10 +82,8 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
     const node = graph.nodes.get(id)!;
     const def = node.def;
     const inputs: Record<string, string> = {};
-    const seedInputs: Record<string, string> = {};
     for (const [port, ref] of Object.entries(node.inputs)) {
       inputs[port] = `${nodes.get(ref.node)!.key}.${ref.port}`;
-      seedInputs[port] = `${nodes.get(ref.node)!.seedKey}.${ref.port}`;
     }
     const material: KeyMaterial = {
       engine: ENGINE_FORMAT,
@@ -114,14 +112,26 @@ export async function planGraph(graph: Graph, opts: PlanOptions): Promise<Plan> 
       material.files = await opts.fingerprints.of(files, under(base));
     }
     const key = nodeKey(material);
-    const seedKey = nodeKey(seedMaterial(material, seedInputs, def.mode === 'source' ? parts : undefined));
+    // Made when first read (a node that runs, or one fed by it): a no-op never hashes a partitioned
+    // source's files a second time for it.
+    const seedKey = once(() => {
+      const seedInputs = Object.fromEntries(Object.entries(node.inputs).map(([port, ref]) => [port, `${nodes.get(ref.node)!.seedKey}.${ref.port}`]));
+      return nodeKey(seedMaterial(material, seedInputs, def.mode === 'source' ? parts : undefined));
+    });
     const lookup = node.cache ? opts.store.lookup(key) : undefined;
     if (parts && node.cache && !lookup?.hit) lookupParts(opts.store, parts);
-    nodes.set(id, { node, key, material, seedKey, lookup, runs: false, reason: 'cached', parts });
+    const planned = { node, key, material, lookup, runs: false, reason: 'cached', parts } as PlannedNode;
+    Object.defineProperty(planned, 'seedKey', { get: seedKey, enumerable: true });
+    nodes.set(id, planned);
   }
   decideRuns(graph, nodes, opts.prior, opts.store);
   shareEqualKeys(graph, nodes);
   return { graph, nodes };
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
 
 /** Two stored nodes with one key (identical work) run once; the later one reuses the entry. */

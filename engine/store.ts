@@ -67,7 +67,7 @@ export type Lookup = { hit: true; manifest: Manifest } | { hit: false; reason: s
 
 export class Store {
   readonly cacheDir: string;
-  /** Manifests that passed their checksum, by key, with the file's inode, size and mtime. */
+  /** Manifests that passed their checksum, by key, with the file's inode, size, mtime and ctime. */
   private readonly verified = new Map<string, { signature: string; manifest: Manifest; bytes: number }>();
   private verifiedBytes = 0;
 
@@ -106,7 +106,7 @@ export class Store {
     if (!st) return { hit: false, reason: 'no cache entry', corrupt: false };
     // A run looks an entry up several times (plan, record, metrics) and a manifest of 2000 scans
     // is ~600 kB to parse and check: reuse the last verified one while the file is unchanged.
-    const signature = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const signature = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`; // the ctime moves on any write, even one whose mtime is set back
     const known = this.verified.get(key);
     let manifest = known?.signature === signature ? known.manifest : undefined;
     if (!manifest) {

@@ -6,7 +6,8 @@
 // recomputed alone with the reason said.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { formatRunSummary } from '../../engine/commands/summary.js';
 import { applyGc, planGc } from '../../engine/gc.js';
@@ -244,6 +245,49 @@ describe('per-scan cache partitions', function () {
     const whole = session(join(root, 'runs-whole'), { perScan: false });
     const ref = await run(whole, file);
     expect(await table(s, added.key('window'), 'windows')).to.deep.equal(await table(whole, ref.key('window'), 'windows'));
+  });
+
+  it('a no-op sees a same-size change with its mtime set back: in a slice file (that scan reruns), in a stored scan\'s data or manifest (that scan is recomputed)', async () => {
+    const root = tempDir();
+    const data = join(root, 'data');
+    cpSync(TINY, data, { recursive: true });
+    const file = writeGraph(root, 'g.yaml', graphYaml(data).replace(/^(  (scans|crop|lung):.*) }$/gm, '$1, cache: false }'));
+    const s = session(join(root, 'runs'));
+    const first = await run(s, file);
+    expect(first.batches('window')).to.equal(4);
+    expect((await run(s, file)).batches('window'), 'a no-op: the windows are a leaf, checked and remembered').to.equal(0);
+    const mtime = 1_700_000_000;
+    /** Rewrite a file with the same size, its mtime set back to what it was made to be before the last run. */
+    const sameSize = (path: string, change: (b: Buffer) => void) => {
+      const b = readFileSync(path);
+      change(b);
+      writeFileSync(path, b);
+      utimesSync(path, mtime, mtime);
+    };
+    const slice = join(data, 'validation/covid/ct_scan_0/1.jpg');
+    utimesSync(slice, mtime, mtime);
+    await run(s, file); // fingerprinted with that mtime
+    await sleep(20); // past the kernel's clock tick: the ctime of the edit differs
+    sameSize(slice, (b) => { b[b.length >> 1] ^= 0x01; });
+    const edited = await run(s, file);
+    expect(edited.plan.nodes.get('window')!.reason).to.equal('1 changed (validation/covid/ct_scan_0), 3 cached');
+
+    const scanEntry = (k: number) => {
+      const found = s.store.lookup(edited.key('window'));
+      if (!found.hit) throw new Error('no window entry');
+      return s.store.entryDir(found.manifest.partitions![k].key);
+    };
+    expect((await run(s, file)).batches('window'), 'all cached again').to.equal(0);
+    for (const name of ['windows.arrow', 'manifest.json']) {
+      const path = join(scanEntry(2), name);
+      utimesSync(path, mtime, mtime);
+      await run(s, file); // checked with that mtime
+      await sleep(20);
+      sameSize(path, (b) => { b[b.length >> 1] = b[b.length >> 1] === 0x30 ? 0x31 : 0x30; });
+      const found = await run(s, file);
+      expect(found.out.record.nodes.window.reason, name).to.match(/^cache entry corrupt: the entry of scan validation\/covid\/ct_scan_0: /);
+      expect(found.batches('window'), `${name}: that scan alone`).to.equal(1);
+    }
   });
 
   it('seeds random nodes alike per scan or whole, whatever the upstream code: seed keys hold no implementation hash', async () => {
