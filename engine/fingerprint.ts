@@ -22,7 +22,11 @@ export class FileFingerprints {
   private memo: Memo = {};
   private dirty = false;
 
+  /** The folder the memo lives in (the runs directory): plan-time memos of source kinds go beside it. */
+  readonly dir: string;
+
   constructor(private readonly memoFile: string) {
+    this.dir = dirname(memoFile);
     try {
       this.memo = JSON.parse(readFileSync(memoFile, 'utf8')) as Memo;
     } catch {

@@ -51,7 +51,8 @@ export interface SliceHeader {
 
 /** A file that cannot be used, and why (the caller decides between failing and skipping). */
 export class DicomFileError extends Error {
-  constructor(readonly file: string, readonly reason: string) {
+  /** `io`: the file could not be read at all (may pass); else its content is wrong (stays so while it is unchanged). */
+  constructor(readonly file: string, readonly reason: string, readonly io = false) {
     super(`${file}: ${reason}`);
     this.name = 'DicomFileError';
   }
@@ -113,7 +114,8 @@ export function truncated(have: number, need: number, h: { rows: number; cols: n
     `${h.pixel.bitsAllocated} bits need: the file is truncated`;
 }
 
-function headerOf(file: string, ds: DataSet, dataEnd: number): SliceHeader | null {
+/** The header in a parsed data set whose bytes end at `dataEnd`, or null for DICOM without an image. */
+export function headerOf(file: string, ds: DataSet, dataEnd: number): SliceHeader | null {
   const fail = (reason: string) => new DicomFileError(file, reason);
   const pixelData = ds.elements[PIXEL_DATA];
   const rows = ds.uint16('x00280010');
@@ -210,7 +212,7 @@ async function readHead(file: string): Promise<{ head: Buffer; size: number }> {
       await handle.close();
     }
   } catch (e) {
-    throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, true);
   }
 }
 
@@ -240,7 +242,7 @@ export class ReadBuffer {
         await handle.close();
       }
     } catch (e) {
-      throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, true);
     }
   }
 }
