@@ -18,14 +18,17 @@ export async function decodeSlice(h: SliceHeader, into = new ReadBuffer()): Prom
 }
 
 /**
- * One pass over a file: read into `into` once, parsed once, its header and (for an image that is
- * not a localizer) its samples. What the header pass and decodeSlice did in two reads and parses.
+ * One read of a file (into `into`): its header, parsed up to the Pixel Data as readHeader parses it
+ * (so a truncated file gets the same error), and for an image that is not a localizer its samples,
+ * from a whole parse of the same bytes as decodeSlice's. What a header pass and decodeSlice did in
+ * two reads.
  */
 export async function readSlice(file: string, into: ReadBuffer): Promise<{ h: SliceHeader | null; decoded?: { samples: Samples; shift: number } }> {
-  const ds = await parseDataSet(file, await into.read(file), false);
-  const h = headerOf(file, ds, ds.byteArray.length);
+  const bytes = await into.read(file);
+  const head = await parseDataSet(file, bytes, true);
+  const h = headerOf(file, head, head.byteArray.length);
   if (!h || isLocalizer(h)) return { h };
-  return { h, decoded: await samplesOf(ds, h) };
+  return { h, decoded: await samplesOf(await parseDataSet(file, bytes, false), h) };
 }
 
 async function samplesOf(ds: DataSet, h: SliceHeader): Promise<{ samples: Samples; shift: number }> {

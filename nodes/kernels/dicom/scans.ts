@@ -5,7 +5,8 @@
 // the headers of their files only. A file that is no slice of a series (a localizer, DICOM without
 // an image, a file that cannot be used) joins the scan with most slices in its folder, so its
 // fingerprint is in that scan's key and the run that reads the scan reports it (or stops on it
-// under onError: fail); a folder without slices gives its files to the first scan.
+// under onError: fail); a folder without slices gives its files to the first scan, and a path
+// without any series is one scan of no slices (NO_SERIES) holding every file.
 import { basename, dirname, resolve } from 'node:path';
 import type { ScanFiles, ScanMemo } from '../../../engine/types.js';
 import { mapLimit } from '../image-folder/map-limit.js';
@@ -15,6 +16,9 @@ import { FolderMemo, type Summary } from './memo.js';
 
 /** Header reads in flight at once (I/O bound: the next file is read while one is parsed). */
 const READS = 8;
+
+/** The scan of a folder without any image series: it yields no slice, only what its files are. */
+export const NO_SERIES = '(no image series)';
 
 export interface DicomScanParams { path: string; recursive: boolean }
 
@@ -48,7 +52,7 @@ export async function dicomScans(params: DicomScanParams, memo?: ScanMemo): Prom
     if (s) m?.set(basename(f.file), f, s);
   });
   for (const [m, present] of memos) await m.save(present);
-  return group(files, summaries, params.path);
+  return group(files, summaries);
 }
 
 /** What a file's header says of its scan; undefined when it cannot be read now (not memoised). */
@@ -63,7 +67,7 @@ async function summarise(file: string): Promise<Summary | undefined> {
   }
 }
 
-function group(files: readonly FileStat[], summaries: Map<string, Summary | undefined>, path: string): ScanFiles[] {
+function group(files: readonly FileStat[], summaries: Map<string, Summary | undefined>): ScanFiles[] {
   const byUid = new Map<string, string[]>();
   const loose: string[] = [];
   for (const { file } of files) {
@@ -73,13 +77,8 @@ function group(files: readonly FileStat[], summaries: Map<string, Summary | unde
     else byUid.set(s[1], [file]);
   }
   const uids = [...byUid.keys()].sort();
-  if (uids.length === 0) {
-    const kinds = { error: 0, none: 0, localizer: 0, unreadable: 0 };
-    for (const file of loose) kinds[summaries.get(file)?.[0] as 'error' ?? 'unreadable']++;
-    const bad = loose.find((f) => summaries.get(f)?.[0] === 'error');
-    throw new Error(`no DICOM image series in params.path "${path}": of its ${files.length} file(s), ${kinds.error} cannot be used` +
-      `${bad ? ` (e.g. ${bad}: ${(summaries.get(bad) as [string, string])[1]})` : ''}, ${kinds.none} hold no image, ${kinds.localizer} are localizers, ${kinds.unreadable} cannot be read`);
-  }
+  // No series at all: the files are one scan with no slices, so that its run reports them (or stops on one).
+  if (uids.length === 0) return [{ id: NO_SERIES, files: loose }];
   // the series with most slices in each folder (ties: the first UID)
   const main = new Map<string, { uid: string; n: number }>();
   for (const uid of uids) {
