@@ -46,7 +46,11 @@ export class FileFingerprints {
   private readonly dirs = new Map<string, Folder>();
   private dirty = false;
 
+  /** The folder the memo lives in (the runs directory): plan-time memos of source kinds go beside it. */
+  readonly dir: string;
+
   constructor(private readonly memoFile: string) {
+    this.dir = dirname(memoFile);
     try {
       const m = JSON.parse(readFileSync(memoFile, 'utf8')) as MemoFile;
       if (m.format === 2) for (const [dir, text] of Object.entries(m.dirs)) this.dirs.set(dir, { text, cursor: 0 });

@@ -192,6 +192,7 @@ async function computePart(s: State, i: number, values: Map<string, ScanOutputs>
       backend: env.backend, threads: 1, events: { log: env.events.log, progress: () => {} }, notes, signal: env.signal,
     }),
     scans: [part.scan],
+    ...(part.files && part.base ? { scanFiles: part.files.map(([rel]) => join(part.base!, rel)) } : {}),
   };
   const out: ScanOutputs = Object.fromEntries(Object.keys(node.def.outputs).map((p) => [p, []]));
   const t0 = performance.now();

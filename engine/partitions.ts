@@ -14,7 +14,7 @@ import { hashCanonical, sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
 import { fingerprintOf, statSignature, type FileFingerprints } from './fingerprint.js';
 import type { Lookup, Manifest, PartitionRef, Store } from './store.js';
-import type { ScanFiles } from './types.js';
+import type { ScanFiles, ScanMemo } from './types.js';
 import type { Graph, GraphNode } from './validate.js';
 
 /** In a source's scan entry: its files, [path under the scan's folder, content hash]. */
@@ -57,7 +57,7 @@ export function streamPartKey(material: Material, scan: string, inputs: Record<s
 export async function sourceParts(node: GraphNode, material: Material, fingerprints: FileFingerprints): Promise<Part[]> {
   let scans: ScanFiles[];
   try {
-    scans = await (node.def as { scans: (p: unknown) => Promise<ScanFiles[]> }).scans(node.params);
+    scans = await (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> }).scans(node.params, { dir: join(fingerprints.dir, 'memo') });
   } catch (e) {
     const at = node.locate(['params']);
     throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);

@@ -68,10 +68,18 @@ export interface NodeContext<P = Record<string, unknown>> {
    * this run must produce, in order; it yields the batches of these scans only. Unset: every scan.
    */
   readonly scans?: readonly string[];
+  /**
+   * With `scans` of one scan: the files planning grouped into it (what its key was made from), so a
+   * source that cannot find a scan's files from its id alone (dicom-series) reads exactly these.
+   */
+  readonly scanFiles?: readonly string[];
 }
 
 /** One scan of a partitioned source: its id (unique in the source) and the files it is read from. */
 export interface ScanFiles { id: string; files: string[] }
+
+/** What planning lends a `scans` hook: a directory for plan-time memos (under the runs directory). */
+export interface ScanMemo { dir: string }
 
 interface Common<P> {
   kind: string;
@@ -148,8 +156,11 @@ export interface SourceDef<P> extends Common<P> {
   /**
    * Groups the source's input files into scans at plan time (no data read): each scan's output is
    * then cached on its own (engine/partitions.ts), and run() honours ctx.scans. Replaces inputFiles.
+   * `memo.dir` may hold what the hook learnt about files (dicom-series: each file's header summary,
+   * by its fingerprint), so that planning stays cheap; the hook writes it crash-safe and tolerates
+   * it damaged.
    */
-  scans?: (params: P) => Promise<ScanFiles[]>;
+  scans?: (params: P, memo?: ScanMemo) => Promise<ScanFiles[]>;
   /**
    * Params that only choose which scans exist (a count of scans, the splits read): left out of
    * each scan's key, so changing them computes only the scans added (or none).

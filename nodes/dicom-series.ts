@@ -1,15 +1,18 @@
 // Source: a directory of DICOM files → one Slices batch per series (SeriesInstanceUID = scan_id).
-// Headers are read first (without pixels) to group the files and drop localizers; then one series
-// at a time is ordered along the slice normal, decoded and converted to int16 HU, so memory is
-// flat in the number of series. See docs/dicom.md.
+// Planning groups the files into series from their headers (kernels/dicom/scans.ts, memoised by
+// fingerprint), and each series is cached as a scan of its own. A run reads the files of one series
+// at a time, each read and parsed once: header, then pixels converted to int16 HU straight into the
+// scan's buffer; the slices are then put in order along the slice normal. Memory is flat in the
+// number of series. See docs/dicom.md.
 import { resolve } from 'node:path';
 import { Binary, makeData, RecordBatch, Struct, vectorFromArray, type DataType } from '../engine/arrow.js';
-import { defineNode, type NodeContext } from '../engine/types.js';
-import { decodeSlice } from './kernels/dicom/decode.js';
-import { groupSeries, isLocalizer, listFiles, type Series } from './kernels/dicom/files.js';
-import { orderSlices } from './kernels/dicom/geometry.js';
-import { DicomFileError, ReadBuffer, readHeader, type SliceHeader } from './kernels/dicom/header.js';
+import { defineNode, type NodeContext, type ScanFiles } from '../engine/types.js';
+import { readSlice } from './kernels/dicom/decode.js';
+import { listFiles } from './kernels/dicom/files.js';
+import { orderSlices, type Placed } from './kernels/dicom/geometry.js';
+import { DicomFileError, ReadBuffer } from './kernels/dicom/header.js';
 import { toHounsfield } from './kernels/dicom/hu.js';
+import { dicomScans } from './kernels/dicom/scans.js';
 import { Slices } from './tables.js';
 
 export interface DicomSeriesParams {
@@ -25,9 +28,9 @@ export interface DicomSeriesParams {
   recursive: boolean;
 }
 
-/** Every file the directory holds (fingerprinted into the cache key). */
-export function inputFiles(params: DicomSeriesParams): Promise<string[]> {
-  return listFiles(resolve(params.path), params.recursive);
+/** Every file the directory holds (fingerprinted into the key when the node is cached whole). */
+export async function inputFiles(params: DicomSeriesParams): Promise<string[]> {
+  return (await listFiles(resolve(params.path), params.recursive)).map((f) => f.file);
 }
 
 interface Skipped {
@@ -43,114 +46,147 @@ interface ScanSummary {
   clamped: number;
 }
 
+/** What one run met, noted for its record (per scan when cached per scan). */
+interface Met {
+  skipped: Skipped[];
+  localizers: string[];
+  nonImages: string[];
+  scans: ScanSummary[];
+  problem: (what: { file: string } | { series: string }, reason: string) => void;
+}
+
 async function* run(ctx: NodeContext<DicomSeriesParams>) {
-  const skipped: Skipped[] = [];
-  const localizers: string[] = [];
-  const nonImages: string[] = [];
-  const scans: ScanSummary[] = [];
-  const problem = (what: { file: string } | { series: string }, reason: string) => {
-    const subject = 'file' in what ? `file ${what.file}` : `series ${what.series}`;
-    if (ctx.params.onError === 'fail') {
-      throw new Error(`dicom-series node "${ctx.id}": ${subject}: ${reason}. Remove or repair it, or set onError: skip to record it and go on`);
-    }
-    skipped.push({ ...what, reason });
-    ctx.log(`dicom-series: skipped ${subject} (${reason})`);
+  const met: Met = {
+    skipped: [], localizers: [], nonImages: [], scans: [],
+    problem: (what, reason) => {
+      const subject = 'file' in what ? `file ${what.file}` : `series ${what.series}`;
+      if (ctx.params.onError === 'fail') {
+        throw new Error(`dicom-series node "${ctx.id}": ${subject}: ${reason}. Remove or repair it, or set onError: skip to record it and go on`);
+      }
+      met.skipped.push({ ...what, reason });
+      ctx.log(`dicom-series: skipped ${subject} (${reason})`);
+    },
   };
   try {
-    const files = await inputFiles(ctx.params);
-    if (files.length === 0) {
-      throw new Error(`dicom-series node "${ctx.id}": no files in params.path "${ctx.params.path}"` +
-        (ctx.params.recursive ? '' : ' (recursive is false: set recursive: true to read sub-directories)'));
+    // Cached per scan, the engine hands over the files planning grouped into the scan; cached
+    // whole, every header is read to group them (only the file lists are kept, not the headers).
+    let scans: ScanFiles[];
+    if (ctx.scans?.length === 1 && ctx.scanFiles) scans = [{ id: ctx.scans[0], files: [...ctx.scanFiles] }];
+    else {
+      ctx.progress(0, 1, 'reading headers');
+      scans = await dicomScans(ctx.params).catch((e: Error) => { throw new Error(`dicom-series node "${ctx.id}": ${e.message}`); });
+      const only = ctx.scans && new Set(ctx.scans);
+      if (only) scans = scans.filter((s) => only.has(s.id));
     }
-    const headers: SliceHeader[] = [];
-    for (const [i, file] of files.entries()) {
-      ctx.signal.throwIfAborted();
-      if (i % 200 === 0) ctx.progress(i, files.length, 'reading headers');
-      try {
-        const h = await readHeader(file);
-        if (!h) nonImages.push(file);
-        else if (isLocalizer(h)) localizers.push(file);
-        else headers.push(h);
-      } catch (e) {
-        if (!(e instanceof DicomFileError)) throw e;
-        problem({ file }, e.reason);
-      }
-    }
-    if (nonImages.length) ctx.log(`dicom-series: ignored ${nonImages.length} DICOM file(s) without an image (e.g. ${nonImages[0]})`);
-    if (localizers.length) ctx.log(`dicom-series: dropped ${localizers.length} localizer image(s) (ImageType LOCALIZER)`);
-    const series = groupSeries(headers);
-    for (const [i, s] of series.entries()) {
-      const batch = await readSeries(ctx, s, problem, scans);
-      ctx.progress(i + 1, series.length, s.uid);
+    for (const [i, s] of scans.entries()) {
+      const batch = await readSeries(ctx, s, met);
+      ctx.progress(i + 1, scans.length, s.id);
       if (batch) yield { slices: batch };
     }
   } finally {
-    ctx.note('scans', scans);
-    ctx.note('skipped', skipped);
-    ctx.note('localizers', localizers);
-    ctx.note('nonImageFiles', nonImages);
+    if (met.nonImages.length) ctx.log(`dicom-series: ignored ${met.nonImages.length} DICOM file(s) without an image (e.g. ${met.nonImages[0]})`);
+    if (met.localizers.length) ctx.log(`dicom-series: dropped ${met.localizers.length} localizer image(s) (ImageType LOCALIZER)`);
+    ctx.note('scans', met.scans);
+    ctx.note('skipped', met.skipped);
+    ctx.note('localizers', met.localizers);
+    ctx.note('nonImageFiles', met.nonImages);
   }
 }
 
-/** One series as a Slices batch, or null when nothing of it could be read. */
-async function readSeries(
-  ctx: NodeContext<DicomSeriesParams>,
-  s: Series,
-  problem: (what: { file: string } | { series: string }, reason: string) => void,
-  scans: ScanSummary[],
-) {
-  const sizes = new Set(s.slices.map((h) => `${h.rows}×${h.cols}`));
-  if (sizes.size > 1) {
-    problem({ series: s.uid }, `slices differ in size (${[...sizes].join(', ')})`);
-    return null;
-  }
-  let ordering;
-  try {
-    ordering = orderSlices(s.slices);
-  } catch (e) {
-    problem({ series: s.uid }, (e as Error).message);
-    return null;
-  }
-  for (const w of ordering.warnings) ctx.log(`dicom-series: series ${s.uid}: ${w}`);
-  // Every slice goes straight into its place in one buffer of the scan, which becomes the pixels
-  // column: no array per slice and no copy of the scan (issue 23). An ArrayBuffer, not shared
-  // memory: a dead SharedArrayBuffer waits for a full collection that its size does not hasten
-  // (V8 does not count it as external memory), and held ≈ 50 MiB more in the lung graph.
-  const { rows: height, cols: width } = s.slices[0];
-  const pixels = new Int16Array(ordering.order.length * height * width);
+/** A slice read, where ordering needs it. */
+interface Slice extends Placed {
+  pixelMm: number | null;
+}
+
+/**
+ * One series as a Slices batch, or null when nothing of it could be read. Each file is read once
+ * into one buffer reused for the series and parsed once; its HU go straight into the next free
+ * slice of the scan's buffer (in file order), which is then put in slice order in place and
+ * becomes the pixels column: no array per slice, no copy of the scan (issue 23). An ArrayBuffer,
+ * not shared memory: a dead SharedArrayBuffer waits for a full collection that its size does not
+ * hasten (V8 does not count it as external memory), and held ≈ 50 MiB more in the lung graph.
+ */
+async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met): Promise<RecordBatch | null> {
   const read = new ReadBuffer();
-  const kept: { h: SliceHeader; position: number | null }[] = [];
-  let clamped = 0;
-  for (const [k, index] of ordering.order.entries()) {
+  const slices: Slice[] = [];
+  let pixels: Int16Array | undefined;
+  let height = 0, width = 0, clamped = 0;
+  for (const file of s.files) {
     ctx.signal.throwIfAborted();
-    const h = s.slices[index];
+    let got;
     try {
-      const { samples, shift } = await decodeSlice(h, read);
-      const at = kept.length * height * width;
-      clamped += toHounsfield(samples, h.pixel, shift, pixels.subarray(at, at + height * width)).clamped;
-      kept.push({ h, position: ordering.positions[k] });
+      got = await readSlice(file, read);
     } catch (e) {
       if (!(e instanceof DicomFileError)) throw e;
-      problem({ file: h.file }, e.reason);
+      met.problem({ file }, e.reason);
+      continue;
+    }
+    const { h, decoded } = got;
+    if (!h) met.nonImages.push(file);
+    else if (!decoded) met.localizers.push(file);
+    else if (h.seriesUid !== s.id) {
+      met.problem({ file }, `its SeriesInstanceUID is ${h.seriesUid}, not ${s.id} as when the run was planned: it changed while the run read it; rerun`);
+    } else {
+      if (!pixels) {
+        ({ rows: height, cols: width } = h);
+        pixels = new Int16Array(s.files.length * height * width);
+      } else if (h.rows !== height || h.cols !== width) {
+        met.problem({ series: s.id }, `slices differ in size: ${slices[0].file} is ${height}×${width}, ${file} is ${h.rows}×${h.cols}`);
+        return null;
+      }
+      const at = slices.length * height * width;
+      clamped += toHounsfield(decoded.samples, h.pixel, decoded.shift, pixels.subarray(at, at + height * width)).clamped;
+      slices.push({ file, position: h.position, orientation: h.orientation, instanceNumber: h.instanceNumber, pixelMm: h.pixelMm });
     }
   }
-  if (clamped > 0) ctx.log(`dicom-series: series ${s.uid}: ${clamped} pixel(s) outside int16 after rescale were clamped`);
-  if (kept.length === 0) return null;
-  scans.push({ scan_id: s.uid, slices: kept.length, spacing_mm: ordering.spacing, clamped });
-  const n = kept.length;
+  if (!pixels || slices.length === 0) return null;
+  let ordering;
+  try {
+    ordering = orderSlices(slices);
+  } catch (e) {
+    met.problem({ series: s.id }, (e as Error).message);
+    return null;
+  }
+  for (const w of ordering.warnings) ctx.log(`dicom-series: series ${s.id}: ${w}`);
+  if (clamped > 0) ctx.log(`dicom-series: series ${s.id}: ${clamped} pixel(s) outside int16 after rescale were clamped`);
+  const n = slices.length;
+  permuteSlices(pixels, ordering.order, height * width);
+  met.scans.push({ scan_id: s.id, slices: n, spacing_mm: ordering.spacing, clamped });
   const { split, label } = ctx.params;
   // int16 little endian: the host order of every platform Node runs on here (x64, arm64)
   const bytes = new Uint8Array(pixels.buffer, 0, n * height * width * 2);
   return slicesBatch(bytes, Int32Array.from({ length: n + 1 }, (_, i) => i * height * width * 2), {
-    scan_id: Array(n).fill(s.uid),
+    scan_id: Array(n).fill(s.id),
     split: Array(n).fill(split),
     label: Array(n).fill(label),
-    slice_index: kept.map((_, i) => i),
+    slice_index: slices.map((_, i) => i),
     height: Array(n).fill(height),
     width: Array(n).fill(width),
-    position_mm: kept.map((r) => r.position),
-    pixel_mm: kept.map((r) => r.h.pixelMm),
+    position_mm: ordering.positions,
+    pixel_mm: ordering.order.map((k) => slices[k].pixelMm),
   });
+}
+
+/** Put slices in order in place: slice j becomes what slice order[j] was (cycles, one slice of room). */
+export function permuteSlices(pixels: Int16Array, order: readonly number[], size: number): void {
+  const placed = new Uint8Array(order.length);
+  const room = new Int16Array(size);
+  for (let start = 0; start < order.length; start++) {
+    if (placed[start]) continue;
+    placed[start] = 1;
+    if (order[start] === start) continue;
+    room.set(pixels.subarray(start * size, (start + 1) * size));
+    for (let j = start; ;) {
+      const from = order[j];
+      placed[j] = 1;
+      if (from === start) {
+        pixels.set(room, j * size);
+        break;
+      }
+      pixels.copyWithin(j * size, from * size, (from + 1) * size);
+      j = from;
+    }
+  }
 }
 
 /** A Slices batch whose pixels column is `bytes` itself (no copy), the other columns from arrays. */
@@ -183,5 +219,6 @@ export default defineNode<DicomSeriesParams>(import.meta.url, {
   example: { path: 'test/fixtures/dicom/series' },
   outputs: { slices: Slices },
   inputFiles,
+  scans: dicomScans,
   run,
 });

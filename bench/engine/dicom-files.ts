@@ -61,9 +61,13 @@ function sliceFile(series: string, instance: number, rows: number, cols: number,
   return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), element('00020000', 'UL', meta.length), meta, ...data]);
 }
 
-/** Write every scan of `batches` under `dir`/<scan_id>/<slice_index>.dcm; returns the slice count. */
-export async function writeDicomSeries(dir: string, batches: AsyncIterable<RecordBatch>): Promise<number> {
-  let written = 0, scan = 0;
+/**
+ * Write every scan of `batches` under `dir`/<scan_id>/<slice_index>.dcm; returns the slice count.
+ * The k-th scan written is series 2.25.(firstSeries + k): a later call adding series to the folder
+ * passes the next number.
+ */
+export async function writeDicomSeries(dir: string, batches: AsyncIterable<RecordBatch>, firstSeries = 1): Promise<number> {
+  let written = 0, scan = firstSeries - 1;
   for await (const batch of batches) {
     const series = `2.25.${++scan}`;
     for (const row of batch) {

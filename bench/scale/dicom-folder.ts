@@ -55,12 +55,13 @@ console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} core
 console.log(`ctflow: Node ${process.version}; anchor: ${version('import sys, cv2, pydicom, numpy; print("Python", sys.version.split()[0], "pydicom", pydicom.__version__, "OpenCV", cv2.__version__, "numpy", numpy.__version__)')}`);
 console.log(`folder: ${dicomDir}: ${files} DICOM slices, ${(du(dicomDir) / 1e6).toFixed(0)} MB`);
 
-function timed(cmd: string, args: string[]): { s: number; rssMiB: number; out: string } {
+/** Wall time, peak RSS and CPU seconds (user + system, children included: the anchor's pool, ctflow's workers). */
+function timed(cmd: string, args: string[]): { s: number; rssMiB: number; cpu: number; out: string } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss-kib %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss-kib %M cpu-s %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  const rss = /maxrss-kib (\d+)/.exec(r.stderr);
-  return { s: (performance.now() - t0) / 1000, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, out: r.stdout + r.stderr };
+  const m = /maxrss-kib (\d+) cpu-s ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { s: (performance.now() - t0) / 1000, rssMiB: m ? Number(m[1]) / 1024 : NaN, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, out: r.stdout + r.stderr };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ctflow-bench-dicom-'));
@@ -77,6 +78,19 @@ try {
     `${(files / first.s / anchorRate).toFixed(2)}× the anchor's ${anchorRate} slices/s (${(anchor.s / first.s).toFixed(2)}× its whole command)`);
   const noop = run();
   console.log(`ctflow, no-op rerun: ${noop.s.toFixed(2)} s, peak RSS ${noop.rssMiB.toFixed(0)} MiB`);
+  // CPU a slice (whole commands, both on 2 cores): what a loaded machine changes least
+  const perSlice = (cpu: number) => `${((cpu / files) * 1000).toFixed(2)} ms`;
+  console.log(`CPU a slice, whole command: anchor ${perSlice(anchor.cpu)}, ctflow first run ${perSlice(first.cpu)} (anchor / ctflow ${(anchor.cpu / first.cpu).toFixed(2)})`);
+  // the same with one series more (its header read, its scan computed; the rest cached)
+  const extra = join(dicomDir, 'zz-added-series');
+  rmSync(extra, { recursive: true, force: true });
+  const added = await writeDicomSeries(extra, jpegScansAsHu(1), 1_000_000);
+  try {
+    const add = run();
+    console.log(`ctflow, one series of ${added} slices added: ${add.s.toFixed(2)} s (${/scans\s+[^\n]*scans new[^\n]*/.exec(add.out)?.[0] ?? 'status not printed'})`);
+  } finally {
+    rmSync(extra, { recursive: true, force: true });
+  }
   console.log(`load average at end ${load()}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,8 @@
 // decoded here (rle.ts); JPEG lossless, JPEG-LS and JPEG 2000 go to their codecs, loaded lazily.
 import type { DataSet } from 'dicom-parser';
 import { declaredFrame } from './codestream.js';
-import { DicomFileError, dicomParser, parseDataSet, PIXEL_DATA, ReadBuffer, TRANSFER_SYNTAXES, truncated, type SliceHeader } from './header.js';
+import { isLocalizer } from './files.js';
+import { DicomFileError, dicomParser, headerOf, parseDataSet, PIXEL_DATA, ReadBuffer, TRANSFER_SYNTAXES, truncated, type SliceHeader } from './header.js';
 import { decodeRle } from './rle.js';
 
 export type Samples = Uint8Array | Uint16Array;
@@ -13,7 +14,24 @@ export type Samples = Uint8Array | Uint16Array;
  * `into` (one per series, reused): native samples are a view of it, valid until its next read.
  */
 export async function decodeSlice(h: SliceHeader, into = new ReadBuffer()): Promise<{ samples: Samples; shift: number }> {
-  const ds = await parseDataSet(h.file, await into.read(h.file), false);
+  return samplesOf(await parseDataSet(h.file, await into.read(h.file), false), h);
+}
+
+/**
+ * One read of a file (into `into`): its header, parsed up to the Pixel Data as readHeader parses it
+ * (so a truncated file gets the same error), and for an image that is not a localizer its samples,
+ * from a whole parse of the same bytes as decodeSlice's. What a header pass and decodeSlice did in
+ * two reads.
+ */
+export async function readSlice(file: string, into: ReadBuffer): Promise<{ h: SliceHeader | null; decoded?: { samples: Samples; shift: number } }> {
+  const bytes = await into.read(file);
+  const head = await parseDataSet(file, bytes, true);
+  const h = headerOf(file, head, head.byteArray.length);
+  if (!h || isLocalizer(h)) return { h };
+  return { h, decoded: await samplesOf(await parseDataSet(file, bytes, false), h) };
+}
+
+async function samplesOf(ds: DataSet, h: SliceHeader): Promise<{ samples: Samples; shift: number }> {
   const syntax = TRANSFER_SYNTAXES[h.transferSyntax];
   const el = ds.elements[PIXEL_DATA];
   const pixels = h.rows * h.cols;

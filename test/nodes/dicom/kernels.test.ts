@@ -59,6 +59,29 @@ describe('dicom kernels', function () {
       expect(big.clamped).to.equal(2);
     });
 
+    it('gives by arithmetic (slope 1, integer intercept, no padding) what the rule gives, for every 16-bit sample', function () {
+      const raw = Uint16Array.from({ length: 65536 }, (_, i) => i);
+      const cases: Partial<PixelModule>[] = [
+        { bitsStored: 16, highBit: 15, signed: true, intercept: 0 }, { bitsStored: 15, highBit: 14, signed: true, intercept: -24 },
+        { bitsStored: 16, highBit: 15, signed: false, intercept: -32768 }, { bitsStored: 12, highBit: 11, signed: false, intercept: -1024 },
+        { bitsStored: 12, highBit: 11, signed: true, intercept: 1000 }, { bitsStored: 12, highBit: 15, signed: true, intercept: -1024 },
+        { bitsStored: 10, highBit: 13, signed: false, intercept: 3 },
+      ];
+      for (const c of cases) {
+        const m = module(c);
+        const shift = m.highBit + 1 - m.bitsStored;
+        const want = Int16Array.from(raw, (r) => storedValue(r, shift, m.bitsStored, m.signed) + m.intercept);
+        const got = toHounsfield(raw, m, shift);
+        expect(got.clamped, JSON.stringify(c)).to.equal(0);
+        expect(Buffer.from(got.hu.buffer).equals(Buffer.from(want.buffer)), JSON.stringify(c)).to.equal(true);
+      }
+      // where a sample could leave int16 it is the table, which clamps: unsigned 16 bits, and signed 16 bits with an intercept
+      const wide = toHounsfield(Uint16Array.from([40000, 5]), module({ signed: false }), 0);
+      expect([...wide.hu, wide.clamped]).to.deep.equal([32767, 5, 1]);
+      const low = toHounsfield(Uint16Array.from([0x8000, 5]), module({ intercept: -24 }), 0);
+      expect([...low.hu, low.clamped]).to.deep.equal([-32768, -19, 1]);
+    });
+
     it('pads the padding value (or the range up to the limit), in stored values', function () {
       const raw = Uint16Array.from([0xf830, 0xf800, 0xf7ff, 100].map((v) => v & 0xfff)); // 12-bit -2000, -2048, 2047, 100
       const m = module({ bitsStored: 12, highBit: 11, intercept: -1024, padding: { value: 0xf830, limit: null } });
