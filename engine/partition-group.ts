@@ -139,7 +139,15 @@ async function runScan(i: number, states: State[], byId: Map<string, State>, gro
       if (computes(s, i)) for (const ref of Object.values(s.g.node.inputs)) wanted.add(ref.node);
     }
   }
-  for (const s of states) {
+  // A member's batches are dropped once the last member computed after it has read them (its
+  // entry, if stored, is written by then): a scan in flight holds a stage and the next, not every
+  // stage of the chain at once (issue 23).
+  const lastReader = new Map<string, number>();
+  states.forEach((s, k) => {
+    if (wanted.has(s.g.node.id) && computes(s, i)) for (const ref of Object.values(s.g.node.inputs)) lastReader.set(ref.node, k);
+  });
+  for (const [k, s] of states.entries()) {
+    for (const id of values.keys()) if ((lastReader.get(id) ?? -1) < k) values.delete(id);
     const id = s.g.node.id;
     if (!wanted.has(id) || s.dead || upstreamDead(s, byId)) continue;
     const part = s.parts[i];

@@ -27,7 +27,8 @@ export interface Member {
 /** An input read from an entry that exists before the group starts. */
 export interface External { reader: TableReader; node: string; key: string }
 
-interface Step { index: number; values: Map<string, RecordBatch> }
+/** A scan in flight: the batches by `node.port` (while still wanted) and their rows (till written). */
+interface Step { index: number; values: Map<string, RecordBatch>; rows: Map<string, number> }
 
 /**
  * Returns the members that failed (by id). A failing stream node stops only itself and the
@@ -45,14 +46,28 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
   });
   const externalCount = commonCount(external);
   let pulled = 0;
+  // A batch no writer takes is dropped once the last member that reads it has run: a scan in flight
+  // holds a stage and the next, not every stage of a fused chain till the scan is written (issue 23).
+  const lastReader = new Map<string, number>();
+  members.forEach((m, k) => { for (const ref of Object.values(m.p.node.inputs)) lastReader.set(`${ref.node}.${ref.port}`, k); });
+  const unwritten = (name: string) => { const at = name.lastIndexOf('.'); return !byId.get(name.slice(0, at))?.writers.has(name.slice(at + 1)); };
+  /** Drop the unwritten batches no member from the `k`th on reads. */
+  const drop = (step: Step, k: number) => {
+    for (const name of step.values.keys()) if ((lastReader.get(name) ?? -1) < k && unwritten(name)) step.values.delete(name);
+  };
+  const set = (step: Step, m: Member, port: string, batch: RecordBatch) => {
+    const name = `${m.p.node.id}.${port}`;
+    step.values.set(name, checked(m, port, batch));
+    step.rows.set(name, batch.numRows);
+  };
 
   const pull = async (): Promise<Step | null> => {
-    const values = new Map<string, RecordBatch>();
+    const step: Step = { index: pulled, values: new Map(), rows: new Map() };
     let ended = 0;
     for (const { m, it } of iterators) {
       const r = await timed(m, () => it.next());
       if (r.done) { ended++; continue; }
-      for (const [port, batch] of Object.entries(r.value)) values.set(`${m.p.node.id}.${port}`, checked(m, port, batch));
+      for (const [port, batch] of Object.entries(r.value)) set(step, m, port, batch);
     }
     if (ended && ended < iterators.length) throw new Error(`sources ${iterators.map((s) => s.m.p.node.id).join(', ')} give different numbers of scans`);
     const done = iterators.length ? ended > 0 : pulled >= (externalCount ?? 0);
@@ -60,7 +75,8 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
       if (externalCount !== undefined && pulled !== externalCount) throw new Error(`a source gave ${pulled} scans but a zipped input has ${externalCount}`);
       return null;
     }
-    return { index: pulled++, values };
+    pulled++;
+    return step;
   };
 
   const slots = new Slots(concurrency);
@@ -80,7 +96,8 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
   });
 
   const evaluate = async (step: Step): Promise<Step> => {
-    for (const m of members) {
+    for (const [k, m] of members.entries()) {
+      drop(step, k);
       const def = m.p.node.def;
       const id = m.p.node.id;
       if (def.mode !== 'stream' || dead.has(id)) continue;
@@ -96,6 +113,7 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
         dead.set(id, e);
       }
     }
+    drop(step, members.length);
     return step;
   };
 
@@ -112,17 +130,19 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
       }
     }
     const out = await timed(m, async () => def.run(m.ctx, inputs));
-    for (const [port, batch] of Object.entries(out)) step.values.set(`${m.p.node.id}.${port}`, checked(m, port, batch));
+    for (const [port, batch] of Object.entries(out)) set(step, m, port, batch);
   };
 
   const write = async (step: Step) => {
     for (const m of members) {
       if (dead.has(m.p.node.id)) continue;
       for (const port of Object.keys(m.p.node.def.outputs)) {
-        const batch = step.values.get(`${m.p.node.id}.${port}`);
-        if (!batch) continue;
-        m.stats.rows[port] = (m.stats.rows[port] ?? 0) + batch.numRows;
-        await m.writers.get(port)?.write(batch);
+        const name = `${m.p.node.id}.${port}`;
+        const rows = step.rows.get(name);
+        if (rows === undefined) continue;
+        m.stats.rows[port] = (m.stats.rows[port] ?? 0) + rows;
+        const batch = step.values.get(name);
+        if (batch) await m.writers.get(port)?.write(batch);
       }
       m.stats.batches++;
     }
