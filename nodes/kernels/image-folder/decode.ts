@@ -14,6 +14,10 @@ export interface GreySlice {
 /** Largest slice decoded: a damaged frame header can declare 16000×16000 in a 300-byte file (seconds, a gigabyte). */
 export const MAX_SIDE = 4096;
 
+/** sharp, loaded on first use (its native library is not loaded by a process that decodes nothing). */
+const loadSharp = () => import('sharp').then((m) => m.default);
+let sharpModule: ReturnType<typeof loadSharp> | undefined;
+
 /**
  * libjpeg warnings that leave the pixels intact: junk between marker segments, scan parameters a
  * baseline decoder ignores. Every other warning ("bad Huffman code", "premature end of data
@@ -30,7 +34,7 @@ const HARMLESS = /extraneous bytes before marker|Invalid SOS parameters for sequ
  * and costs twice the time); should more than one channel come back, channel 0 is taken.
  */
 export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'lenient'): Promise<GreySlice | { reason: string }> {
-  const { default: sharp } = await import('sharp');
+  const sharp = await (sharpModule ??= loadSharp());
   const decode = (bytes: Buffer, failOn: 'warning' | 'error') =>
     sharp(bytes, { failOn, limitInputPixels: MAX_SIDE * MAX_SIDE }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };

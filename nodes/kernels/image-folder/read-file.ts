@@ -19,23 +19,26 @@ function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevi
   return 'not a regular file';
 }
 
-/** The bytes of `file`, or an error saying why it is not read (the caller names the file; DatasetChanged names it). */
+/**
+ * The bytes of `file`, or an error saying why it is not read (the caller names the file; DatasetChanged names it).
+ * Read with one byte of room past the size fstat gave: a short read or a byte too many means the
+ * file changed while it was read, and a whole file needs no second read to prove it has no more.
+ */
 export async function readSliceFile(file: string, cap = MAX_SLICE_BYTES): Promise<Buffer> {
   const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new Error(`${kindOf(st)}, not a regular file: only regular files are read`);
     if (st.size > cap) throw new Error(`${st.size} bytes, over the ${cap}-byte limit for one slice`);
-    const bytes = Buffer.allocUnsafe(st.size);
+    const bytes = Buffer.allocUnsafe(st.size + 1);
     let got = 0;
-    while (got < st.size) {
-      const { bytesRead } = await fh.read(bytes, got, st.size - got, got);
+    while (got <= st.size) {
+      const { bytesRead } = await fh.read(bytes, got, st.size + 1 - got, got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
-    const extra = got === st.size ? (await fh.read(Buffer.alloc(1), 0, 1, got)).bytesRead : 0;
-    if (got !== st.size || extra !== 0) throw new DatasetChanged(`${file} changed while it was read (${st.size} bytes when opened)`);
-    return bytes;
+    if (got !== st.size) throw new DatasetChanged(`${file} changed while it was read (${st.size} bytes when opened)`);
+    return bytes.subarray(0, got);
   } finally {
     await fh.close();
   }

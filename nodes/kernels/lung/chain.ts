@@ -16,6 +16,7 @@ import type { Box } from './components.js';
 import { cropBox, cropPixels } from './crop.js';
 import { fillHoles } from './fill.js';
 import { lazyBatch } from './lazy.js';
+import { lungArea, type LungOptions } from './lung-area.js';
 import { sharedPool } from './shared-pool.js';
 import { rankFilter, type Rank } from './rank-filter.js';
 import { threshold, type ThresholdOp } from './threshold.js';
@@ -110,6 +111,14 @@ function dimsAt(c: Chain, slices: RecordBatch, who: string): { h: number; w: num
 }
 
 /**
+ * binary-dilation nodes whose filled masks something read (a stored lung node, a panel). Unpacking
+ * and gathering the masks costs the workers more than the rest of the kernel, and the shipped
+ * graphs read only the areas: a node's masks are computed on the workers once one of its batches
+ * had them read, and for that batch, on the main thread by the same kernel when read.
+ */
+const masksRead = new Set<string>();
+
+/**
  * binary-dilation: filled masks and lung areas. Masks from a chain run fused on every core from
  * the chain's real batch; real masks are filled by the plain kernel.
  */
@@ -117,14 +126,22 @@ export async function fillStep(masks: RecordBatch, who: string): Promise<{ masks
   const c = chains.get(masks);
   const scan = scanColumns(masks, who);
   if (c?.threshold) {
-    const f = c.filter ?? { size: 1, edge: 'reflect', filter: 'median' };
-    const options = { crop: !!c.crop, air: c.crop?.air ?? 0, margin: c.crop?.margin ?? 0, ...f, ...c.threshold };
-    const r = await sharedPool().runImages(c.baseImages, options, true);
-    const dims = r.masks!.map((_, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2] }));
-    // the workers' filled masks are gathered into one column only if something reads them (a stored lung node, a panel)
+    const f: FilterStep = c.filter ?? { size: 1, edge: 'reflect', filter: 'median' };
+    const options: LungOptions = { crop: !!c.crop, air: c.crop?.air ?? 0, margin: c.crop?.margin ?? 0, ...f, ...c.threshold };
+    const r = await sharedPool().runImages(c.baseImages, options, masksRead.has(who));
+    const dims = Array.from(r.areas, (_, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2] }));
+    // the filled masks are gathered into one column only if something reads them
+    const filled = () => {
+      masksRead.add(who);
+      return r.masks ?? c.baseImages.map(({ h, w, data }) => {
+        let out = new Uint8Array(0);
+        lungArea(data, h, w, options, undefined, (size) => (out = new Uint8Array(size)));
+        return out;
+      });
+    };
     const columns = { ...scan, height: dims.map((d) => d.h), width: dims.map((d) => d.w) };
     return {
-      masks: lazyBatch(Masks, columns, 'mask', dims.map((d) => d.h * d.w), () => r.masks!),
+      masks: lazyBatch(Masks, columns, 'mask', dims.map((d) => d.h * d.w), filled),
       areas: makeBatch(Areas, { ...scan, area: Array.from(r.areas) }),
     };
   }

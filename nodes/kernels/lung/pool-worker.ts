@@ -5,8 +5,8 @@ import { lungArea, type LungOptions } from './lung-area.js';
 
 export interface LungTask {
   id: number;
-  /** Slices back to back: shared (read in place) or a copy made for this task. */
-  buffer: SharedArrayBuffer | ArrayBuffer;
+  /** Slices back to back: the caller's shared slices (read in place) or this worker's reusable copy of a chunk. */
+  buffer: SharedArrayBuffer;
   /** Offset of the first slice in int16 elements. */
   offset: number;
   /** Per slice: height, width. */

@@ -1,7 +1,9 @@
 // A worker_threads pool for the fused lung chain: slices are split into chunks that idle workers
 // take in turn. Slices held back to back in a SharedArrayBuffer are read in place; others are
-// copied per chunk, when a worker takes the chunk: copying every chunk of a scan up front held a
-// second copy of it while the queue drained (issue 23); now at most one chunk per worker is copied.
+// copied per chunk, when a worker takes the chunk, into that worker's own shared buffer, reused
+// from task to task (a worker's buffer is written only while it is idle). Copying every chunk of a
+// scan up front held a second copy of it while the queue drained, and a fresh buffer a chunk was
+// memory the allocator kept (issue 23).
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
 import type { LungOptions } from './lung-area.js';
@@ -20,14 +22,16 @@ export interface LungImage { h: number; w: number; data: Int16Array }
 
 type Reply = Extract<LungReply, { results: Int32Array }>;
 interface Pending { resolve: (r: Reply) => void; reject: (e: Error) => void }
-/** A task's message, made when a worker takes it. */
-type Make = () => { task: LungTask; transfer: ArrayBuffer[] };
+/** A task's message, made when a worker takes it; `scratch(bytes)` is that worker's reusable buffer. */
+type Make = (scratch: (bytes: number) => SharedArrayBuffer) => LungTask;
 
 export class LungPool {
   private readonly workers: Worker[];
   private readonly idle: Worker[] = [];
   private readonly queue: { make: Make; pending: Pending }[] = [];
   private readonly inFlight = new Map<Worker, { id: number; pending: Pending }>();
+  /** Each worker's copy buffer, grown to the largest chunk copied for it. */
+  private readonly scratch = new Map<Worker, SharedArrayBuffer>();
   private nextId = 0;
   private failure: Error | undefined;
   private closing = false;
@@ -49,11 +53,12 @@ export class LungPool {
   async run(pixels: Int16Array, count: number, h: number, w: number, options: Partial<LungOptions> = {}, chunk = 16): Promise<LungBatchResult> {
     const n = h * w;
     if (pixels.length < count * n) throw new Error(`LungPool.run: ${pixels.length} pixels hold fewer than ${count} slices of ${h}×${w}`);
-    if (!(pixels.buffer instanceof SharedArrayBuffer)) {
+    const shared = pixels.buffer;
+    if (!(shared instanceof SharedArrayBuffer)) {
       return this.runImages(Array.from({ length: count }, (_, i) => ({ h, w, data: pixels.subarray(i * n, (i + 1) * n) })), options, false, chunk);
     }
     const dims = (m: number) => Int32Array.from({ length: 2 * m }, (_, k) => (k % 2 === 0 ? h : w));
-    return this.collect(count, options, false, chunk, (first, m) => ({ buffer: pixels.buffer, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
+    return this.collect(count, options, false, chunk, (first, m) => ({ buffer: shared, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
   }
 
   /**
@@ -61,7 +66,7 @@ export class LungPool {
    * back to back in one SharedArrayBuffer is read in place; any other chunk is copied to its worker.
    */
   async runImages(images: readonly LungImage[], options: Partial<LungOptions>, masks: boolean, chunk = 16): Promise<LungBatchResult> {
-    return this.collect(images.length, options, masks, chunk, (first, m) => {
+    return this.collect(images.length, options, masks, chunk, (first, m, scratch) => {
       const part = images.slice(first, first + m), dims = new Int32Array(2 * m);
       part.forEach((im, i) => {
         if (im.data.length !== im.h * im.w) throw new Error(`LungPool.runImages: slice ${first + i} has ${im.data.length} pixels, expected ${im.h}×${im.w}`);
@@ -70,25 +75,22 @@ export class LungPool {
       });
       const head = part[0].data;
       if (head.buffer instanceof SharedArrayBuffer && contiguous(part)) return { buffer: head.buffer, offset: head.byteOffset / 2, dims };
-      const copy = new Int16Array(part.reduce((s, im) => s + im.data.length, 0));
+      const length = part.reduce((s, im) => s + im.data.length, 0), buffer = scratch(2 * length), copy = new Int16Array(buffer, 0, length);
       part.reduce((at, im) => (copy.set(im.data, at), at + im.data.length), 0);
-      return { buffer: copy.buffer, offset: 0, dims };
+      return { buffer, offset: 0, dims };
     });
   }
 
   private async collect(
     count: number, options: Partial<LungOptions>, masks: boolean, chunk: number,
-    task: (first: number, m: number) => Pick<LungTask, 'buffer' | 'offset' | 'dims'>,
+    task: (first: number, m: number, scratch: (bytes: number) => SharedArrayBuffer) => Pick<LungTask, 'buffer' | 'offset' | 'dims'>,
   ): Promise<LungBatchResult> {
     const boxes = new Int32Array(4 * count), areas = new Int32Array(count);
     const out: Uint8Array[] | undefined = masks ? new Array<Uint8Array>(count) : undefined;
     const parts: Promise<void>[] = [];
     for (let first = 0; first < count; first += chunk) {
       const m = Math.min(chunk, count - first);
-      const make = () => {
-        const t = task(first, m);
-        return { task: { id: 0, ...t, options, masks }, transfer: t.buffer instanceof SharedArrayBuffer ? [] : [t.buffer] };
-      };
+      const make: Make = (scratch) => ({ id: 0, ...task(first, m, scratch), options, masks });
       parts.push(this.submit(make).then((res) => {
         for (let i = 0, at = 0; i < m; i++) {
           const [r0, r1, c0, c1, area] = res.results.subarray(5 * i, 5 * i + 5);
@@ -122,18 +124,23 @@ export class LungPool {
   private pump(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const { make, pending } = this.queue.shift()!;
-      let made: ReturnType<Make>;
+      const worker = this.idle.at(-1)!;
+      let task: LungTask;
       try {
-        made = make();
+        task = make((bytes) => {
+          let b = this.scratch.get(worker);
+          if (!b || b.byteLength < bytes) this.scratch.set(worker, b = new SharedArrayBuffer(bytes));
+          return b;
+        });
       } catch (e) {
         pending.reject(e as Error);
         continue;
       }
-      const worker = this.idle.pop()!, { task, transfer } = made;
+      this.idle.pop();
       task.id = this.nextId++;
       this.inFlight.set(worker, { id: task.id, pending });
       if (this.opts.unrefIdle) worker.ref();
-      worker.postMessage(task, transfer);
+      worker.postMessage(task);
     }
   }
 

@@ -17,6 +17,8 @@ import { sliceBatch } from '../../../nodes/kernels/image-folder/batch.js';
 import { byteToHuTable, huPixelsToBytes } from '../../../nodes/kernels/image-folder/hu.js';
 import { cropBox, cropPixels } from '../../../nodes/kernels/lung/crop.js';
 import { fillHoles } from '../../../nodes/kernels/lung/fill.js';
+import { lungArea } from '../../../nodes/kernels/lung/lung-area.js';
+import { LungPool } from '../../../nodes/kernels/lung/pool.js';
 import { rankFilter } from '../../../nodes/kernels/lung/rank-filter.js';
 import { threshold as thresholdKernel } from '../../../nodes/kernels/lung/threshold.js';
 import { generateScan } from '../../../nodes/kernels/synthetic/scan.js';
@@ -45,10 +47,10 @@ function inputSlices(): { batch: RecordBatch; imgs: Img[] } {
   };
 }
 
-async function run(def: NodeDef, params: Record<string, unknown>, inputs: Record<string, RecordBatch>) {
+async function run(def: NodeDef, params: Record<string, unknown>, inputs: Record<string, RecordBatch>, id = 'n') {
   if (def.mode !== 'stream') throw new Error(`${def.kind} is not a stream kind`);
   const defaults = Object.fromEntries(Object.entries(def.params).map(([k, v]) => [k, v.default]));
-  return def.run(testContext({ ...defaults, ...params }, { id: 'n' }), inputs);
+  return def.run(testContext({ ...defaults, ...params }, { id }), inputs);
 }
 
 /** What a stored node's batch becomes: every column read (as the entry writer does, lazy ones computed) into a new, real batch. */
@@ -150,6 +152,33 @@ describe('lung chain: fused through the kinds = plain kernels, byte for byte', f
       const want = reference(shared, imgs, p);
       const got = await viaKinds(shared, p, new Set());
       for (const name of Object.keys(want)) expect(ipc(got[name]), name).to.equal(ipc(want[name]));
+    }
+  });
+
+  it('filled masks are the same computed on the main thread when first read as on the workers for the batches after', async () => {
+    const p = PARAMS[1], want = ipc(reference(batch, imgs, p).filled);
+    const masks = (await run(threshold, p.t, { slices: (await run(medianFilter, p.filter!, { slices: (await run(cropper, p.crop!, { slices: batch })).slices })).slices })).masks;
+    for (let k = 0; k < 3; k++) {
+      // a node id no other test used: its first batch's masks are computed on read, later ones by the workers
+      const lung = await run(binaryDilation, {}, { masks }, 'masks-read-test');
+      expect(ipc(lung.masks), `batch ${k}`).to.equal(want);
+    }
+  });
+
+  it('slices outside shared memory are copied into each worker\'s reused buffer, chunk after chunk, with the results of the kernel', async () => {
+    const pool = new LungPool(2);
+    try {
+      // chunks of 1–3 slices of sizes that shrink and grow again: a reused buffer holds larger and smaller chunks in turn
+      const all = imgs.map(({ h, w, px }) => ({ h, w, data: px.slice() }));
+      const want = all.map(({ h, w, data }) => lungArea(data, h, w, {}));
+      for (const chunk of [1, 2, 3]) {
+        const r = await pool.runImages([...all, ...all], {}, false, chunk);
+        [...want, ...want].forEach((x, i) => {
+          expect([...r.boxes.subarray(4 * i, 4 * i + 4), r.areas[i]], `chunk ${chunk}, slice ${i}`).to.deep.equal([x.r0, x.r1, x.c0, x.c1, x.area]);
+        });
+      }
+    } finally {
+      await pool.close();
     }
   });
 
