@@ -25,6 +25,7 @@ import { passesStep } from '../../nodes/kernels/cnn/passes.js';
 import { TrainReplicas } from '../../nodes/kernels/cnn/train-replicas.js';
 import { useBackend } from '../../nodes/kernels/tf/backend.js';
 import { cores, hostLines, loadNow, type TorchInfo } from './host.js';
+import { kernelProfile } from './kernel-profile.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -104,18 +105,4 @@ for (const [i, t] of info.entries()) {
   console.log(`median: tfjs-wasm (${n} thread${n > 1 ? 's' : ''}) ${median(ts[i]).toFixed(2)} slices/s, PyTorch (${t.threads} thread${t.threads > 1 ? 's' : ''}) ${median(py[i]).toFixed(2)} slices/s, ratio ${(median(ts[i]) / median(py[i])).toFixed(2)}×`);
 }
 
-if (a.profile) {
-  const p = await tf.profile(async () => { await trainStep(tf, model, opt, state, x, y); });
-  const by = new Map<string, { ms: number; n: number }>();
-  for (const k of p.kernels) {
-    const e = by.get(k.name) ?? { ms: 0, n: 0 };
-    e.ms += Number(k.kernelTimeMs);
-    e.n++;
-    by.set(k.name, e);
-  }
-  const total = [...by.values()].reduce((s, e) => s + e.ms, 0);
-  console.log(`kernel time of one step (tf.profile): ${total.toFixed(0)} ms, ${p.kernels.length} kernel calls, peak ${(p.peakBytes / 2 ** 20).toFixed(0)} MiB`);
-  for (const [name, e] of [...by].sort((p1, p2) => p2[1].ms - p1[1].ms).slice(0, 14)) {
-    console.log(`  ${name.padEnd(38)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.n).padStart(5)} calls`);
-  }
-}
+if (a.profile) for (const line of await kernelProfile(tf, () => trainStep(tf, model, opt, state, x, y))) console.log(line);

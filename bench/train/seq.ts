@@ -9,7 +9,8 @@
 // the same bytes. Prints the machine, load and both sides' builds (host.ts), then sequences per
 // second from the median step's wall time (one thread against one-thread PyTorch, N threads against
 // all-core PyTorch: medians of the per-step ratios), and one-thread CPU-time ratios.
-// Run: npx tsc -p tsconfig.json && node dist/bench/train/seq.js [--tiny] [--steps N] [--threads N]
+// Run: npx tsc -p tsconfig.json && node dist/bench/train/seq.js [--tiny] [--steps N] [--threads N] [--profile]
+// --profile adds TensorFlow.js's per-kernel times of one one-thread step of each model (where the time goes).
 // The PyTorch side needs python3 with torch (Debian: apt-get install python3-torch); PYTHON picks the interpreter.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -27,6 +28,7 @@ import { Replicas } from '../../nodes/kernels/seq/replicas.js';
 import { trainStep } from '../../nodes/kernels/seq/train.js';
 import { useBackend } from '../../nodes/kernels/tf/backend.js';
 import { cores, hostLines, loadNow, type TorchInfo } from './host.js';
+import { kernelProfile } from './kernel-profile.js';
 
 const args = process.argv.slice(2);
 const steps = args.includes('--steps') ? Number(args[args.indexOf('--steps') + 1]) : 8;
@@ -90,6 +92,7 @@ async function ours(c: Config, threads: number) {
       const u = process.cpuUsage(c0);
       return { cpu_ms: (u.user + u.system) / 1000, wall_ms: performance.now() - w0 };
     },
+    profile: () => kernelProfile(tf, () => trainStep(tf, net, params, adam, opt, inputs, y, MICRO, replicas)),
     dispose: async () => {
       await replicas?.close();
       tf.dispose([...params.values(), ...adam.m.values(), ...adam.v.values()]);
@@ -102,6 +105,7 @@ const torches = [torchSide(1), torchSide(cores)];
 const infos: (TorchInfo & { threads: number })[] = [];
 for (const t of torches) infos.push(await t.next());
 const results: { c: Config; steps: Step[][] }[] = [];
+const profiles: string[] = [];
 for (const c of configs) {
   const mine = [await ours(c, 1), await ours(c, threads)];
   for (const t of torches) await t.ask({ config: c });
@@ -112,6 +116,7 @@ for (const c of configs) {
     rows.push(row);
     console.error(`${c.name}: step ${i + 1}: wall ms ctflow×1 ${row[0].wall_ms.toFixed(0)}, ctflow×${threads} ${row[1].wall_ms.toFixed(0)}, torch×1 ${row[2].wall_ms.toFixed(0)}, torch×${infos[1].threads} ${row[3].wall_ms.toFixed(0)}`);
   }
+  if (args.includes('--profile')) profiles.push(`${c.name}, one thread:`, ...(await mine[0].profile()));
   for (const m of mine) await m.dispose();
   results.push({ c, steps: rows });
 }
@@ -128,3 +133,4 @@ for (const { c, steps: rows } of results) {
   const cols = [0, 1, 2, 3].map((i) => rate(med(i, 'wall_ms')).toFixed(2).padStart(8));
   console.log(`${c.name.padEnd(40)} ${String(c.batch).padStart(5)}  ${cols.join('  ')}  ${ratio(0, 2, 'wall_ms').toFixed(2).padStart(7)}  ${ratio(1, 3, 'wall_ms').toFixed(2).padStart(9)}   (${rate(med(0, 'cpu_ms')).toFixed(2)}, ${rate(med(2, 'cpu_ms')).toFixed(2)}, ${ratio(0, 2, 'cpu_ms').toFixed(2)})`);
 }
+for (const line of profiles) console.log(line);

@@ -9,7 +9,7 @@
 // fit to read (every step on wasm/cpu, every few on webgpu).
 import type * as TFJS from '@tensorflow/tfjs';
 import type { TF } from '../tf/backend.js';
-import { flatAdamUpdate, type AdamOptions, type FlatAdamState } from '../train/adam.js';
+import { flatAdamGradUpdate, flatGrads, gradNames, type AdamOptions, type FlatAdamState } from '../train/adam.js';
 import { disposePass, passGrads, trainStepOnDevice, updateRunningStats, type Model, type Pass } from './model.js';
 import type { BatchStats } from './ops.js';
 import type { RemotePass, TrainReplicas } from './train-replicas.js';
@@ -26,12 +26,26 @@ function gather(x: Float32Array, y: Float32Array, pixels: number, rows: number[]
   return { x: out, y: Float32Array.from(rows, (r) => y[r]) };
 }
 
+/** A pass with its gradients flat (adam.ts's layout): a local pass's concatenated, a remote pass's as sent. */
+interface FlatPass { loss: number; grads: TFJS.Tensor1D; stats: BatchStats[] }
+
+const disposeFlat = (tf: TF, p: Pick<FlatPass, 'grads' | 'stats'>) => tf.dispose([p.grads, ...p.stats.flatMap((s) => [s.mean, s.variance])]);
+
+/** A local pass's gradients made flat in the layout `names` (its own tensors disposed). */
+async function flatLocal(tf: TF, p: Pass, names: string[]): Promise<FlatPass> {
+  try {
+    return { loss: (await p.loss.data())[0], grads: flatGrads(tf, names, p.grads), stats: p.stats };
+  } finally {
+    disposePass(tf, { loss: p.loss, grads: p.grads, stats: [] });
+  }
+}
+
 /** A remote pass's arrays as tensors, like a local pass's. */
-function asPass(tf: TF, m: Model, r: RemotePass): Pass {
-  const shape = new Map(m.specs.map((s) => [s.name, s.shape]));
+function asPass(tf: TF, r: RemotePass, names: string[]): FlatPass {
+  if (r.names.join() !== names.join()) throw new Error('CNN training replica: its gradients are not for the tensors of this thread\'s pass; the replica runs another network');
   return {
-    loss: tf.scalar(r.loss),
-    grads: new Map(r.names.map((n, i) => [n, tf.tensor(r.grads[i], shape.get(n)!, 'float32')])),
+    loss: r.loss,
+    grads: tf.tensor1d(r.grads, 'float32'),
     stats: r.stats.map((s) => ({ name: s.name, mean: tf.tensor1d(s.mean), variance: tf.tensor1d(s.variance), count: s.count })),
   };
 }
@@ -60,38 +74,40 @@ export async function passesStep(tf: TF, m: Model, opt: AdamOptions, state: Flat
   const pixels = m.cfg.resolution ** 2;
   const threads = replicas?.threads ?? 1;
   const job = (p: number) => gather(x, y, pixels, passIndices(B, P, p));
-  const values = threads > 1 ? await replicas!.paramValues(m) : [];
+  if (threads > 1) await replicas!.share(m);
   const remote = new Map<number, Promise<RemotePass>>();
   for (let p = 0; p < P; p++) {
     if (!(p % threads)) continue;
-    const r = replicas!.pass(p % threads, values, { ...job(p), batch: B });
+    const r = replicas!.pass(p % threads, { ...job(p), batch: B });
     r.catch(() => undefined);   // awaited below, in pass order; a failure before then must not count as unhandled
     remote.set(p, r);
   }
-  const passes: Pass[] = [];
+  const passes: FlatPass[] = [];
+  let names: string[] = [];
   try {
     for (let p = 0; p < P; p++) {
       const r = remote.get(p);
-      if (r) passes.push(asPass(tf, m, await r));
+      if (r) passes.push(asPass(tf, await r, names));
       else {
         const j = job(p);
-        passes.push(passGrads(tf, m, j.x, j.y, B));
+        const pass = passGrads(tf, m, j.x, j.y, B);
+        if (!p) names = gradNames(m.params, pass.grads);
+        passes.push(await flatLocal(tf, pass, names));
       }
     }
-    let loss = 0;
-    for (const p of passes) loss += (await p.loss.data())[0];
-    const names = [...passes[0].grads.keys()];
-    const grads = new Map(names.map((n) => [n, tf.tidy(() => passes.slice(1).reduce((acc: TFJS.Tensor, p) => tf.add(acc, p.grads.get(n)!), passes[0].grads.get(n)!))]));
+    const loss = passes.reduce((a, p) => a + p.loss, 0);
+    // summed in pass order, elementwise: the bytes of summing tensor by tensor
+    const grad = tf.tidy(() => passes.slice(1).reduce((acc: TFJS.Tensor, p) => tf.add(acc, p.grads), passes[0].grads)) as TFJS.Tensor1D;
     const stats = meanStats(tf, passes.map((p) => p.stats));
     try {
-      await flatAdamUpdate(tf, opt, state, m.params, grads);
+      await flatAdamGradUpdate(tf, opt, state, m.params, names, grad);
       updateRunningStats(tf, m, stats);
     } finally {
-      disposePass(tf, { loss: null, grads, stats });
+      disposeFlat(tf, { grads: grad, stats });
     }
     return loss;
   } finally {
     await Promise.allSettled(remote.values());
-    for (const p of passes) disposePass(tf, p);
+    for (const p of passes) disposeFlat(tf, p);
   }
 }

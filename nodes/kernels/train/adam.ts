@@ -91,13 +91,32 @@ export function flatAdamState(): FlatAdamState {
 const flat = (tf: TF, ts: T[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1]))) as TFJS.Tensor1D;
 const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** The names of `params` that have `grads`, in `params`' order: the flat layout of flatAdamUpdate. */
+export const gradNames = (params: ReadonlyMap<string, T>, grads: ReadonlyMap<string, unknown>) => [...params.keys()].filter((n) => grads.has(n));
+
+/** The gradients of `names` end to end, in that order (the flat gradient of flatAdamGradUpdate). */
+export const flatGrads = (tf: TF, names: string[], grads: ReadonlyMap<string, T>) => tf.tidy(() => flat(tf, names.map((n) => grads.get(n)!)));
+
 /** One update of the tensors of `params` that have `grads` (replaced in the map; old ones disposed), flat. */
 export async function flatAdamUpdate(tf: TF, o: AdamOptions, s: FlatAdamState, params: Map<string, T>, grads: ReadonlyMap<string, T>): Promise<void> {
-  const names = [...params.keys()].filter((n) => grads.has(n));
+  const names = gradNames(params, grads);
+  const g = flatGrads(tf, names, grads);
+  try {
+    await flatAdamGradUpdate(tf, o, s, params, names, g);
+  } finally {
+    g.dispose();
+  }
+}
+
+/**
+ * flatAdamUpdate with the gradient already flat: `grad` holds the gradients of `names` (params'
+ * names that have one, in params' order) end to end; the caller keeps and disposes it.
+ */
+export async function flatAdamGradUpdate(tf: TF, o: AdamOptions, s: FlatAdamState, params: Map<string, T>, names: string[], grad: TFJS.Tensor1D): Promise<void> {
   if (s.step === 0) s.layout = names.map((name) => ({ name, shape: params.get(name)!.shape }));
   else if (names.join() !== s.layout.map((l) => l.name).join()) throw new Error('Adam: the gradients are not for the tensors of the earlier steps');
   s.step += 1;
-  const [theta, m, v] = tf.tidy(() => adamMath(tf, o, s.step, flat(tf, names.map((n) => params.get(n)!)), flat(tf, names.map((n) => grads.get(n)!)), s.m, s.v));
+  const [theta, m, v] = tf.tidy(() => adamMath(tf, o, s.step, flat(tf, names.map((n) => params.get(n)!)), grad, s.m, s.v));
   const parts = keepsOnDevice(tf) ? splitOnDevice(tf, theta as TFJS.Tensor1D, s.layout.map((l) => l.shape)) : await unflatten(tf, theta as TFJS.Tensor1D, s.layout);
   theta.dispose();
   s.layout.forEach(({ name }, i) => {
