@@ -2,9 +2,10 @@
 // lung-window.yaml's shape: per-scan partitions, only the windows stored) over the first N scans of a
 // make-folder.js folder, for each N, after a first run; then, alternated, REPS no-op reruns of each
 // size: in process (a fresh Session, per scan and whole-node: the whole-node cache is the anchor)
-// and as a fresh `ctflow run` (what a user waits for). Prints the medians, where the in-process
-// time goes (load, plan, the rest: leaf checks, the run record), the growth per file fitted by
-// least squares, and the projection to COV19-CT-DB's 1.4 M files. Prints machine, load, versions.
+// and as a fresh `ctflow run` (what a user waits for). Prints the medians (wall and, in process,
+// CPU time: on a loaded machine the steadier figure), where the in-process time goes (load, plan,
+// the rest: leaf checks, the run record), the growth per file fitted by least squares, and the
+// projection to COV19-CT-DB's 1.4 M files. Prints machine, load, versions.
 // usage: node dist/bench/scale/noop-scale.js --folder DIR --work WORK [--scans 30,100,300] [--reps 5]
 // DIR is read only: each subset is hard-linked (WORK/sN); WORK must not exist and is removed after.
 import { spawnSync } from 'node:child_process';
@@ -74,16 +75,18 @@ try {
     console.log(`  round ${r + 1} of ${reps} done (load ${load()})`);
   }
   console.log(`\nno-op rerun, median of ${reps} (alternated); in process: a fresh Session, in brackets load+validate / plan (another fresh Session) / the rest`);
-  console.log('scans | files | per scan, in process | whole node, in process | per scan / whole | `ctflow run`, per scan');
+  console.log('scans | files | per scan, in process: wall (load / plan / rest), CPU | whole node, in process: the same | per scan / whole: wall, CPU | `ctflow run`, per scan: wall');
   for (const s of subsets) {
     const m = per.get(s)!;
     const p = medianPhases(m.per), w = medianPhases(m.whole);
-    console.log(`${s.scans} | ${s.files} | ${ms(p.total)} (${ms(p.load)} / ${ms(p.plan)} / ${ms(p.total - p.load - p.plan)}) | ${ms(w.total)} (${ms(w.load)} / ${ms(w.plan)} / ${ms(w.total - w.load - w.plan)}) | ${(p.total / w.total).toFixed(2)} | ${ms(median(m.cli))}`);
+    console.log(`${s.scans} | ${s.files} | ${ms(p.total)} (${ms(p.load)} / ${ms(p.plan)} / ${ms(p.total - p.load - p.plan)}), ${ms(p.cpu)} | ${ms(w.total)} (${ms(w.load)} / ${ms(w.plan)} / ${ms(w.total - w.load - w.plan)}), ${ms(w.cpu)} | ${(p.total / w.total).toFixed(2)}, ${(p.cpu / w.cpu).toFixed(2)} | ${ms(median(m.cli))}`);
   }
   const fit = (ys: number[]) => leastSquares(subsets.map((s) => s.files), ys);
   for (const [what, ys] of [
     ['per scan, in process', subsets.map((s) => medianPhases(per.get(s)!.per).total)],
     ['whole node, in process', subsets.map((s) => medianPhases(per.get(s)!.whole).total)],
+    ['per scan, in process, CPU', subsets.map((s) => medianPhases(per.get(s)!.per).cpu)],
+    ['whole node, in process, CPU', subsets.map((s) => medianPhases(per.get(s)!.whole).cpu)],
     ['`ctflow run`, per scan', subsets.map((s) => median(per.get(s)!.cli))],
   ] as const) {
     const { a, b } = fit([...ys]);
@@ -94,7 +97,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-interface Phases { load: number; plan: number; total: number; ran: number }
+interface Phases { load: number; plan: number; total: number; cpu: number; ran: number }
 
 /**
  * A no-op rerun in a fresh Session (its wall time, ms; it must run no node), and where such a
@@ -108,17 +111,19 @@ async function inProcess(runsDir: string, file: string, perScan: boolean): Promi
     if (!graph) throw new Error(issues.map((i) => i.message).join('\n'));
     return graph;
   };
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const run = new Session({ runsDir, registry, perScan });
   const out = await run.run(loaded(run));
   const total = performance.now() - t0;
+  const used = process.cpuUsage(c0);
   if (out.record.status !== 'ok') throw new Error(`run failed: ${JSON.stringify(out.record.nodes)}`);
   const planner = new Session({ runsDir, registry, perScan });
   const t1 = performance.now();
   const graph = loaded(planner);
   const t2 = performance.now();
   await planner.plan(graph);
-  return { load: t2 - t1, plan: performance.now() - t2, total, ran: Object.values(out.record.nodes).filter((n) => n.status === 'ran').length };
+  return { load: t2 - t1, plan: performance.now() - t2, total, cpu: (used.user + used.system) / 1000, ran: Object.values(out.record.nodes).filter((n) => n.status === 'ran').length };
 }
 
 /** Wall time of a fresh `ctflow run` (what a user runs: the summary and report.html written) that must run no node. */
@@ -133,7 +138,7 @@ function cli(runsDir: string, file: string, graph: string): number {
 }
 
 function medianPhases(xs: Phases[]): Phases {
-  return { load: median(xs.map((x) => x.load)), plan: median(xs.map((x) => x.plan)), total: median(xs.map((x) => x.total)), ran: 0 };
+  return { load: median(xs.map((x) => x.load)), plan: median(xs.map((x) => x.plan)), total: median(xs.map((x) => x.total)), cpu: median(xs.map((x) => x.cpu)), ran: 0 };
 }
 
 function ms(x: number): string {
