@@ -1,7 +1,7 @@
 // Source: a directory of DICOM files → one Slices batch per series (SeriesInstanceUID = scan_id).
 // Planning groups the files into series from their headers (kernels/dicom/scans.ts, memoised by
 // fingerprint), and each series is cached as a scan of its own. A run reads the files of one series
-// at a time, each read and parsed once: header, then pixels converted to int16 HU straight into the
+// at a time, each read once: its header parsed, then its pixels converted to int16 HU straight into the
 // scan's buffer; the slices are then put in order along the slice normal. Memory is flat in the
 // number of series. See docs/dicom.md.
 import { resolve } from 'node:path';
@@ -100,7 +100,7 @@ interface Slice extends Placed {
 
 /**
  * One series as a Slices batch, or null when nothing of it could be read. Each file is read once
- * into one buffer reused for the series and parsed once; its HU go straight into the next free
+ * into one buffer reused for the series (header and pixels from one read); its HU go straight into the next free
  * slice of the scan's buffer (in file order), which is then put in slice order in place and
  * becomes the pixels column: no array per slice, no copy of the scan (issue 23). An ArrayBuffer,
  * not shared memory: a dead SharedArrayBuffer waits for a full collection that its size does not

@@ -4,7 +4,9 @@
 // each slice decoded as image-folder decodes it, its HU written as uncompressed int16 CT DICOM
 // (bench/engine/dicom-files.ts), once, into DICOM_DIR. Then: the anchor (2 processes), and
 // `ctflow run` of dicom-series → cropper → median-filter, threshold (uncached) → binary-dilation
-// → area-window with only the windows stored, and its no-op rerun. Prints machine, load, versions.
+// → area-window with only the windows stored (dicom-series cached per series: planning reads the
+// headers once, then the header memo), its no-op rerun, CPU a slice against the anchor's, and a
+// rerun with one series added (its headers read, its scan computed). Prints machine, load, versions.
 //
 //   npm run build && node dist/bench/scale/dicom-folder.js JPEG_FOLDER DICOM_DIR IMPLS_DIR [--scans 20]
 //   IMPLS_DIR: the folder of the preprocess anchor's impls.py (beside jpeg_folder_lung.py).
@@ -87,7 +89,7 @@ try {
   const added = await writeDicomSeries(extra, jpegScansAsHu(1), 1_000_000);
   try {
     const add = run();
-    console.log(`ctflow, one series of ${added} slices added: ${add.s.toFixed(2)} s (${/scans\s+[^\n]*scans new[^\n]*/.exec(add.out)?.[0] ?? 'status not printed'})`);
+    console.log(`ctflow, one series of ${added} slices added: ${add.s.toFixed(2)} s (${/window\s+[^\n]*scans? new[^\n]*/.exec(add.out)?.[0].replace(/\s+/g, ' ') ?? 'ctflow printed no window line'})`);
   } finally {
     rmSync(extra, { recursive: true, force: true });
   }
