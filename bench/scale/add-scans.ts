@@ -4,8 +4,8 @@
 // here on the same folder), and (2) the rerun after ADD scans are copied in, against the no-op
 // plus 1.2 × the time of those scans alone (a fresh run over a folder holding only them). All in
 // this process (Session API, a fresh session per run), the no-op times alternated, best of REPS. Prints machine, load, versions.
-// usage: node dist/bench/scale/add-scans.js [--scans 12] [--add 3] [--size 64] [--reps 8]
-//        node dist/bench/scale/add-scans.js --folder DIR --work WORK [--add 10] [--reps 5] [--fused]
+// usage: node dist/bench/scale/add-scans.js [--scans 12] [--add 3] [--size 64] [--reps 8]   (--size: of the generated folder)
+//        node dist/bench/scale/add-scans.js --folder DIR --work WORK [--add 10] [--reps 5] [--fused]   (new scans at the folder's slice size)
 // --folder: an existing make-folder.js folder (read-only: it is hard-linked into WORK/copy, ADD new
 // scans are written beside it and copied into the copy); --fused: the lung-window.yaml shape, every
 // pixel node unstored (cache: false) and only the windows stored, per scan (what fits on disk at
@@ -23,7 +23,7 @@ import { registry } from '../../nodes/index.js';
 
 const { values } = parseArgs({
   options: {
-    scans: { type: 'string', default: '12' }, add: { type: 'string', default: '3' }, size: { type: 'string', default: '64' }, reps: { type: 'string', default: '8' },
+    scans: { type: 'string', default: '12' }, add: { type: 'string', default: '3' }, size: { type: 'string' }, reps: { type: 'string', default: '8' },
     folder: { type: 'string' }, work: { type: 'string' }, fused: { type: 'boolean', default: false },
   },
 });
@@ -46,8 +46,13 @@ try {
     mkdirSync(dir, { recursive: true });
     const cp = spawnSync('cp', ['-al', resolve(values.folder), data], { encoding: 'utf8' });
     if (cp.status !== 0) throw new Error(`cp -al failed: ${cp.stderr}`);
+    // The new scans are written at the folder's slice size (that of its first slice), not a default.
+    const first = scanFolders(data)[0];
+    const { width } = await sharp(join(first, readdirSync(first)[0])).metadata();
+    if (values.size && Number(values.size) !== width) throw new Error(`--size ${values.size} but ${values.folder} holds slices of ${width}²: leave --size out`);
+    values.size = String(width);
     const fresh = join(dir, 'fresh');
-    const made = spawnSync(process.execPath, [resolve('dist/bench/scale/make-folder.js'), fresh, '--scans', String(add), '--size', values.size!, '--seed', '2'], { encoding: 'utf8' });
+    const made = spawnSync(process.execPath, [resolve('dist/bench/scale/make-folder.js'), fresh, '--scans', String(add), '--size', values.size, '--seed', '2'], { encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`make-folder failed:\n${made.stderr}`);
     for (const f of scanFolders(fresh)) {
       const to = join(held, relative(fresh, dirname(f)), basename(f).replace(/^ct_scan_/, 'ct_scan_added_'));
@@ -56,7 +61,8 @@ try {
       later.push(join(data, relative(held, to)));
     }
   } else {
-    const made = spawnSync(process.execPath, [resolve('dist/bench/scale/make-folder.js'), data, '--scans', String(scans + add), '--size', values.size!], { encoding: 'utf8' });
+    values.size ??= '64';
+    const made = spawnSync(process.execPath, [resolve('dist/bench/scale/make-folder.js'), data, '--scans', String(scans + add), '--size', values.size], { encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`make-folder failed:\n${made.stderr}`);
     // The last ADD scan folders wait aside, to be copied in later.
     for (const f of scanFolders(data).slice(-add)) {
