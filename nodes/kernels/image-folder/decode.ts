@@ -1,8 +1,11 @@
-// Decode one JPEG slice to a single grey channel with sharp. The file is read only if it is a
+// Decode JPEG slices to a single grey channel: with sharp, or (decodeGreys) with libjpeg-turbo as
+// WebAssembly on worker threads where it gives the same bytes. The file is read only if it is a
 // regular file under a size cap (readSliceFile), and only JPEG content of 1 or 3 components is
 // decoded (sniffJpeg): CMYK and other formats behind a .jpg name are refused by name.
+import { sharedPool } from '../lung/shared-pool.js';
 import { DatasetChanged, readSliceFile } from './read-file.js';
-import { sniffJpeg } from './sniff.js';
+import { jpegFrame, sniffJpeg } from './sniff.js';
+import { wasmJpegPath } from './wasm-jpeg.js';
 
 export interface GreySlice {
   width: number;
@@ -30,24 +33,66 @@ const HARMLESS = /extraneous bytes before marker|Invalid SOS parameters for sequ
  * 'strict' fails on any libjpeg warning; 'lenient' lets the HARMLESS ones pass. Which warning it
  * was is read from libvips's error buffer, which all of its threads share (lovell/sharp#902):
  * decode leniently only while no other slice is being decoded, or the message may be another's.
- * Decoded straight to the b-w colourspace (sharp's default sRGB output triples greyscale JPEGs,
- * and costs twice the time); should more than one channel come back, channel 0 is taken.
  */
 export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'lenient'): Promise<GreySlice | { reason: string }> {
+  const bytes = await readOrWhy(file);
+  return bytes instanceof Uint8Array ? decodeBytes(bytes, mode) : bytes;
+}
+
+/**
+ * Several slices' grey levels (or reasons), strictly, as decodeGrey(file, 'strict') gives them:
+ * the one-component 8-bit JPEGs by libjpeg-turbo as WebAssembly on the lung pool's workers
+ * (wasm-jpeg.ts: the same bytes as sharp's, at less CPU, off this thread), the rest — and any the
+ * WebAssembly decoder warned or failed on — by sharp. CTFLOW_JPEG_WASM=0 sends every slice to sharp.
+ */
+export async function decodeGreys(files: readonly string[]): Promise<(GreySlice | { reason: string })[]> {
+  const read = await Promise.all(files.map(readOrWhy));
+  const fast: { at: number; bytes: Uint8Array; width: number; height: number }[] = [];
+  if (useWasm()) {
+    read.forEach((bytes, at) => {
+      const f = bytes instanceof Uint8Array && !sniffJpeg(bytes) ? jpegFrame(bytes) : null;
+      if (f && f.components === 1 && f.precision === 8 && f.sof <= 0xc2 && f.width > 0 && f.height > 0 && f.width <= MAX_SIDE && f.height <= MAX_SIDE) {
+        fast.push({ at, bytes: bytes as Uint8Array, width: f.width, height: f.height });
+      }
+    });
+  }
+  const greys = fast.length > 0 ? await sharedPool().decodeJpegs(fast.map(({ bytes, width, height }) => ({ bytes, width, height }))) : [];
+  const out = new Array<GreySlice | { reason: string } | undefined>(files.length);
+  fast.forEach(({ at, width, height }, k) => { const g = greys[k]; if (g) out[at] = notBlank({ width, height, grey: g }); });
+  return Promise.all(read.map(async (bytes, i) => out[i] ?? (bytes instanceof Uint8Array ? decodeBytes(bytes, 'strict') : bytes)));
+}
+
+let wasmUsable: boolean | undefined;
+const useWasm = () => (wasmUsable ??= process.env.CTFLOW_JPEG_WASM !== '0' && wasmJpegPath() !== null);
+
+/** The file's bytes, or why it is not read (DatasetChanged is thrown: the run must stop). */
+async function readOrWhy(file: string): Promise<Uint8Array | { reason: string }> {
+  try {
+    return await readSliceFile(file);
+  } catch (err) {
+    if (err instanceof DatasetChanged) throw err;
+    return { reason: `unreadable: ${firstLine(err)}` };
+  }
+}
+
+/**
+ * A slice's bytes through sharp. Decoded straight to the b-w colourspace (sharp's default sRGB
+ * output triples greyscale JPEGs, and costs twice the time); should more than one channel come
+ * back, channel 0 is taken.
+ */
+async function decodeBytes(bytes: Uint8Array, mode: 'strict' | 'lenient'): Promise<GreySlice | { reason: string }> {
   const sharp = await (sharpModule ??= loadSharp());
-  const decode = (bytes: Buffer, failOn: 'warning' | 'error') =>
+  const decode = (failOn: 'warning' | 'error') =>
     sharp(bytes, { failOn, limitInputPixels: MAX_SIDE * MAX_SIDE }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    const bytes = await readSliceFile(file);
     const refused = sniffJpeg(bytes);
     if (refused) return { reason: `unreadable: ${refused}` };
-    raw = await decode(bytes, 'warning').catch((err) => {
+    raw = await decode('warning').catch((err) => {
       if (mode === 'strict' || !HARMLESS.test(firstLine(err))) throw err;
-      return decode(bytes, 'error');
+      return decode('error');
     });
   } catch (err) {
-    if (err instanceof DatasetChanged) throw err;
     const why = /exceeds pixel limit/.test(firstLine(err))
       ? `its header declares more than ${MAX_SIDE}×${MAX_SIDE} pixels (damaged?)`
       : firstLine(err);
@@ -55,11 +100,15 @@ export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'len
   }
   const { width, height, channels } = raw.info;
   const grey = channels === 1 ? new Uint8Array(raw.data.buffer, raw.data.byteOffset, width * height) : firstChannel(raw.data, channels, width * height);
-  const v = grey[0];
+  return notBlank({ width, height, grey });
+}
+
+/** The slice, or why not: every pixel the same grey level. */
+function notBlank(s: GreySlice): GreySlice | { reason: string } {
+  const { grey } = s, v = grey[0];
   let i = 1;
   while (i < grey.length && grey[i] === v) i++;
-  if (i === grey.length) return { reason: `blank: every pixel is ${v}` };
-  return { width, height, grey };
+  return i === grey.length ? { reason: `blank: every pixel is ${v}` } : s;
 }
 
 function firstChannel(data: Uint8Array, channels: number, n: number): Uint8Array {

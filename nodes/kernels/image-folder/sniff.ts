@@ -15,14 +15,23 @@ export function sniffJpeg(bytes: Uint8Array): string | null {
     const found = FORMATS.find(([re]) => re.test(head));
     return `not JPEG content${found ? ` (${found[1]} data behind a JPEG name)` : ' (no JPEG start marker)'}; convert it to an 8-bit greyscale JPEG`;
   }
-  const components = frameComponents(bytes);
+  const components = jpegFrame(bytes)?.components ?? null;
   if (components === 4) return 'a 4-component (CMYK/YCCK) JPEG: no defined grey level; convert it to greyscale first (e.g. `convert in.jpg -colorspace gray out.jpg`)';
   if (components !== null && components !== 1 && components !== 3) return `a JPEG of ${components} components; only greyscale (1) or colour (3) JPEGs are read`;
   return null;
 }
 
-/** Component count of the first SOF segment, walking marker segments; null if none is found. */
-function frameComponents(b: Uint8Array): number | null {
+export interface JpegFrame {
+  /** The SOF marker's second byte: 0xc0 baseline, 0xc1 extended, 0xc2 progressive, … */
+  sof: number;
+  precision: number;
+  height: number;
+  width: number;
+  components: number;
+}
+
+/** The first SOF segment's header, walking marker segments; null if none is found whole. */
+export function jpegFrame(b: Uint8Array): JpegFrame | null {
   let i = 2;
   while (i + 4 <= b.length) {
     if (b[i] !== 0xff) { i++; continue; }                        // junk between segments: the decoder judges it
@@ -32,7 +41,11 @@ function frameComponents(b: Uint8Array): number | null {
     if (m === 0xd9 || m === 0xda) return null;                   // end of image or start of scan before a frame
     const len = (b[i + 2] << 8) | b[i + 3];
     const sof = m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
-    if (sof) return i + 9 < b.length ? b[i + 9] : null;
+    if (sof) {
+      return i + 9 < b.length
+        ? { sof: m, precision: b[i + 4], height: (b[i + 5] << 8) | b[i + 6], width: (b[i + 7] << 8) | b[i + 8], components: b[i + 9] }
+        : null;
+    }
     i += 2 + len;
   }
   return null;

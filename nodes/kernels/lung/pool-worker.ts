@@ -1,6 +1,7 @@
 // Worker thread of LungPool: computes crop boxes and lung areas (and, when asked, the filled masks)
-// of a run of slices stored back to back.
+// of a run of slices stored back to back; or decodes JPEG slices to grey levels (image-folder).
 import { parentPort } from 'node:worker_threads';
+import { wasmJpeg } from '../image-folder/wasm-jpeg.js';
 import { lungArea, type LungOptions } from './lung-area.js';
 
 export interface LungTask {
@@ -16,11 +17,26 @@ export interface LungTask {
   masks: boolean;
 }
 
-/** Per slice: r0, r1, c0, c1, area; `masks` when asked. */
-export type LungReply = { id: number; results: Int32Array; masks?: Uint8Array } | { id: number; error: string };
+/** One-component 8-bit JPEG files' bytes to decode, each with the size its frame header declares. */
+export interface JpegTask {
+  id: number;
+  jpegs: { bytes: Uint8Array; width: number; height: number }[];
+}
 
-parentPort!.on('message', (t: LungTask) => {
+/** Per slice: r0, r1, c0, c1, area; `masks` when asked. Per JPEG: its grey levels, or null (sharp decides). */
+export type LungReply = { id: number; results: Int32Array; masks?: Uint8Array } | { id: number; greys: (Uint8Array | null)[] } | { id: number; error: string };
+
+let decode: ReturnType<typeof wasmJpeg> | undefined;
+
+function decodeJpegs(t: JpegTask): void {
+  decode ??= wasmJpeg();
+  const greys = t.jpegs.map(({ bytes, width, height }) => decode?.(bytes, width, height) ?? null);
+  parentPort!.postMessage({ id: t.id, greys } satisfies LungReply, greys.flatMap((g) => (g ? [g.buffer as ArrayBuffer] : [])));
+}
+
+parentPort!.on('message', (t: LungTask | JpegTask) => {
   try {
+    if ('jpegs' in t) return decodeJpegs(t);
     const count = t.dims.length / 2, results = new Int32Array(5 * count);
     const parts: Uint8Array[] = [];
     const sink = t.masks ? (size: number) => { const m = new Uint8Array(size); parts.push(m); return m; } : undefined;

@@ -1,4 +1,4 @@
-// A worker_threads pool for the fused lung chain: slices are split into chunks that idle workers
+// A worker_threads pool for the fused lung chain (and image-folder's JPEG decoding): slices are split into chunks that idle workers
 // take in turn. Slices held back to back in a SharedArrayBuffer are read in place; others are
 // copied per chunk, when a worker takes the chunk, into that worker's own shared buffer, reused
 // from task to task (a worker's buffer is written only while it is idle). Copying every chunk of a
@@ -7,7 +7,7 @@
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
 import type { LungOptions } from './lung-area.js';
-import type { LungReply, LungTask } from './pool-worker.js';
+import type { JpegTask, LungReply, LungTask } from './pool-worker.js';
 
 export interface LungBatchResult {
   /** Per slice: r0, r1, c0, c1 (end-exclusive). */
@@ -20,10 +20,10 @@ export interface LungBatchResult {
 /** One slice of any size. */
 export interface LungImage { h: number; w: number; data: Int16Array }
 
-type Reply = Extract<LungReply, { results: Int32Array }>;
+type Reply = Exclude<LungReply, { error: string }>;
 interface Pending { resolve: (r: Reply) => void; reject: (e: Error) => void }
 /** A task's message, made when a worker takes it; `scratch(bytes)` is that worker's reusable buffer. */
-type Make = (scratch: (bytes: number) => SharedArrayBuffer) => LungTask;
+type Make = (scratch: (bytes: number) => SharedArrayBuffer) => LungTask | JpegTask;
 
 export class LungPool {
   private readonly workers: Worker[];
@@ -91,7 +91,8 @@ export class LungPool {
     for (let first = 0; first < count; first += chunk) {
       const m = Math.min(chunk, count - first);
       const make: Make = (scratch) => ({ id: 0, ...task(first, m, scratch), options, masks });
-      parts.push(this.submit(make).then((res) => {
+      parts.push(this.submit(make).then((reply) => {
+        const res = reply as Extract<Reply, { results: Int32Array }>;
         for (let i = 0, at = 0; i < m; i++) {
           const [r0, r1, c0, c1, area] = res.results.subarray(5 * i, 5 * i + 5);
           boxes.set([r0, r1, c0, c1], 4 * (first + i));
@@ -106,6 +107,16 @@ export class LungPool {
     }
     await Promise.all(parts);
     return { boxes, areas, masks: out };
+  }
+
+  /**
+   * Grey levels of one-component 8-bit JPEGs (bytes, and the size their frame header declares),
+   * decoded by libjpeg-turbo as WebAssembly on a worker (image-folder/wasm-jpeg.ts); null for each
+   * one it did not decode cleanly, and for all when the optional package is absent.
+   */
+  async decodeJpegs(jpegs: JpegTask['jpegs']): Promise<(Uint8Array | null)[]> {
+    const reply = await this.submit(() => ({ id: 0, jpegs }));
+    return (reply as Extract<Reply, { greys: unknown }>).greys;
   }
 
   async close(): Promise<void> {
@@ -125,7 +136,7 @@ export class LungPool {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const { make, pending } = this.queue.shift()!;
       const worker = this.idle.at(-1)!;
-      let task: LungTask;
+      let task: LungTask | JpegTask;
       try {
         task = make((bytes) => {
           let b = this.scratch.get(worker);
