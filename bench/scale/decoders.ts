@@ -6,9 +6,11 @@
 //
 //   npm run build && node dist/bench/scale/decoders.js SCAN_FOLDER [--slices 200] [--rounds 3]
 //
-// Optional decoders are measured when installed (npm install --no-save NAME): @cwasm/jpeg-turbo
-// (libjpeg-turbo as WebAssembly, called through its TurboJPEG exports) and @julusian/jpeg-turbo
-// (native libjpeg-turbo, prebuilt; 2.x: its 3.x prebuild needs Node-API 10 and crashes Node 20).
+// sharp is also measured joining 8 and 32 slices in one call (sharp's `join`: one pipeline, the
+// slices stacked). Optional decoders are measured when installed: @cwasm/jpeg-turbo (libjpeg-turbo
+// as WebAssembly, an optional dependency, called as image-folder's decoding workers call it:
+// nodes/kernels/image-folder/wasm-jpeg.ts) and @julusian/jpeg-turbo (npm install --no-save; native
+// libjpeg-turbo, prebuilt; 2.x: its 3.x prebuild needs Node-API 10 and crashes Node 20).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,6 +19,8 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { naturalCompare } from '../../nodes/kernels/image-folder/natural-sort.js';
+import { jpegFrame } from '../../nodes/kernels/image-folder/sniff.js';
+import { wasmJpeg } from '../../nodes/kernels/image-folder/wasm-jpeg.js';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,6 +33,8 @@ if (positionals.length !== 1) {
 const dir = resolve(positionals[0]);
 const names = readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort(naturalCompare).slice(0, Number(a.slices));
 const files = names.map((f) => readFileSync(join(dir, f)));
+/** Pixels of each slice (its frame header's width × height). */
+const pixels = files.map((b) => { const f = jpegFrame(b)!; return f.width * f.height; });
 const require = createRequire(import.meta.url);
 const optional = <T>(name: string): T | undefined => { try { return require(name) as T; } catch { return undefined; } };
 const versionOf = (name: string) => { try { return (require(`${name}/package.json`) as { version: string }).version; } catch { return 'not installed'; } };
@@ -41,7 +47,8 @@ console.log(`Node ${process.version}; sharp ${sharp.versions.sharp} (libvips ${s
 console.log(`slices: ${files.length} of ${dir}, ${(files.reduce((s, b) => s + b.length, 0) / files.length / 1024).toFixed(0)} KiB each on average`);
 
 type Decode = (bytes: Buffer) => Promise<Uint8Array> | Uint8Array;
-interface Decoder { name: string; decode: Decode; inFlight: number; setup?: () => void }
+/** `join`: the decoder takes `join` slices a call (decodeMany) and returns them back to back. */
+interface Decoder { name: string; decode: Decode; inFlight: number; setup?: () => void; join?: number; decodeMany?: (bytes: Buffer[]) => Promise<Uint8Array> | Uint8Array }
 
 const viaSharp = (options: { sequentialRead?: boolean } = {}): Decode =>
   (b) => sharp(b, { failOn: 'warning', ...options }).toColourspace('b-w').raw().toBuffer();
@@ -51,34 +58,24 @@ const decoders: Decoder[] = [
   { name: 'sharp, concurrency(1), sequentialRead, 4 in flight', decode: viaSharp({ sequentialRead: true }), inFlight: 4, setup: () => sharp.concurrency(1) },
   { name: 'sharp, concurrency(1), one at a time', decode: viaSharp(), inFlight: 1, setup: () => sharp.concurrency(1) },
 ];
-const cwasm = cwasmDecoder();
-if (cwasm) decoders.push({ name: 'libjpeg-turbo wasm (@cwasm), one thread', decode: cwasm, inFlight: 1 });
+// sharp ≥ 0.34 joins an array of inputs in one pipeline (stacked vertically: K slices back to back)
+for (const k of [8, 32]) {
+  decoders.push({
+    name: `sharp, ${k} slices a call (join), 1 in flight`, decode: viaSharp(), inFlight: 1, setup: () => sharp.concurrency(0), join: k,
+    decodeMany: (bs) => (bs.length > 1 ? sharp(bs, { failOn: 'warning', join: { animated: true } }).toColourspace('b-w').raw().toBuffer() : viaSharp()(bs[0])),
+  });
+}
+const wasm = wasmJpeg();
+if (wasm) {
+  decoders.push({
+    name: 'libjpeg-turbo wasm (@cwasm), as image-folder\'s workers call it, one thread',
+    decode: (b) => { const f = jpegFrame(b)!; return wasm(b, f.width, f.height) ?? new Uint8Array(0); }, inFlight: 1,
+  });
+}
 const julusian = optional<{ decompressSync(b: Buffer, o: { format: number }): { data: Buffer }; decompress(b: Buffer, o: { format: number }): Promise<{ data: Buffer }>; FORMAT_GRAY: number }>('@julusian/jpeg-turbo');
 if (julusian) {
   decoders.push({ name: 'native libjpeg-turbo (@julusian), sync', decode: (b) => julusian.decompressSync(b, { format: julusian.FORMAT_GRAY }).data, inFlight: 1 });
   decoders.push({ name: 'native libjpeg-turbo (@julusian), async, 2 in flight', decode: async (b) => (await julusian.decompress(b, { format: julusian.FORMAT_GRAY })).data, inFlight: 2 });
-}
-
-/** TurboJPEG's own decompressor in @cwasm/jpeg-turbo's WebAssembly (its JS wrapper returns RGBA; grey is asked here). */
-function cwasmDecoder(): Decode | undefined {
-  let wasm: Buffer;
-  try { wasm = readFileSync(require.resolve('@cwasm/jpeg-turbo/jpeg-turbo.wasm')); } catch { return undefined; }
-  const fail = () => { throw new Error('not implemented in this build'); };
-  const x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(wasm)), {
-    env: { setjmp: () => 0, longjmp: fail },
-    wasi_snapshot_preview1: { environ_sizes_get: () => 0, environ_get: fail, proc_exit: fail, fd_close: fail, fd_seek: fail, fd_write: fail },
-  }).exports as unknown as { memory: WebAssembly.Memory; malloc(n: number): number; tjInitDecompress(): number; tjDecompressHeader3(h: number, p: number, n: number, w: number, hh: number, s: number, c: number): number; tjDecompress2(h: number, p: number, n: number, out: number, w: number, pitch: number, hh: number, format: number, flags: number): number };
-  const TJPF_GRAY = 6, handle = x.tjInitDecompress(), meta = x.malloc(16);
-  let inPtr = 0, inCap = 0, outPtr = 0, outCap = 0;
-  return (b) => {
-    if (b.length > inCap) { inCap = b.length; inPtr = x.malloc(inCap); }
-    new Uint8Array(x.memory.buffer, inPtr, b.length).set(b);
-    if (x.tjDecompressHeader3(handle, inPtr, b.length, meta, meta + 4, meta + 8, meta + 12)) throw new Error('bad JPEG header');
-    const [w, h] = new Int32Array(x.memory.buffer, meta, 2);
-    if (w * h > outCap) { outCap = w * h; outPtr = x.malloc(outCap); }
-    if (x.tjDecompress2(handle, inPtr, b.length, outPtr, w, 0, h, TJPF_GRAY, 0)) throw new Error('decode failed');
-    return new Uint8Array(x.memory.buffer, outPtr, w * h).slice();
-  };
 }
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
@@ -90,7 +87,13 @@ async function pass(d: Decoder): Promise<{ wall: number; cpu: number; out: Uint8
   let next = 0;
   const c0 = cpuMs(), t0 = performance.now();
   await Promise.all(Array.from({ length: d.inFlight }, async () => {
-    while (next < files.length) { const k = next++; out[k] = await d.decode(files[k]); }
+    while (next < files.length) {
+      const k = next;
+      if (!d.decodeMany) { next++; out[k] = await d.decode(files[k]); continue; }
+      next = Math.min(files.length, k + d.join!);
+      const all = await d.decodeMany(files.slice(k, next));
+      for (let i = k, at = 0; i < next; at += pixels[i], i++) out[i] = all.subarray(at, at + pixels[i]);
+    }
   }));
   return { wall: (performance.now() - t0) / files.length, cpu: (cpuMs() - c0) / files.length, out };
 }

@@ -1,13 +1,19 @@
-// readSliceFile: the whole file in one buffer, a file whose size is not what fstat said refused as
-// DatasetChanged naming it, non-regular and oversized files refused with what they are.
+// readSliceFile and its blocking twin readSliceFileSync (the decoding workers'): the whole file in
+// one buffer, a file whose size is not what fstat said refused as DatasetChanged naming it,
+// non-regular and oversized files refused with what they are.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatasetChanged, readSliceFile } from '../../nodes/kernels/image-folder/read-file.js';
+import { DatasetChanged, readSliceFile, readSliceFileSync } from '../../nodes/kernels/image-folder/read-file.js';
 
-describe('image-folder: readSliceFile', () => {
+const readers: [string, (file: string, cap?: number) => Promise<Buffer>][] = [
+  ['readSliceFile', readSliceFile],
+  ['readSliceFileSync', async (file, cap) => readSliceFileSync(file, cap)],
+];
+
+for (const [name, readSliceFile] of readers) describe(`image-folder: ${name}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ctflow-read-file-'));
 
   it('returns every byte of a file, and nothing past them, for sizes around the read sizes', async () => {

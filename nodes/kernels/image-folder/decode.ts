@@ -4,7 +4,7 @@
 // decoded (sniffJpeg): CMYK and other formats behind a .jpg name are refused by name.
 import { sharedPool } from '../lung/shared-pool.js';
 import { DatasetChanged, readSliceFile } from './read-file.js';
-import { jpegFrame, sniffJpeg } from './sniff.js';
+import { MAX_SIDE, sniffJpeg } from './sniff.js';
 import { wasmJpegPath } from './wasm-jpeg.js';
 
 export interface GreySlice {
@@ -14,8 +14,7 @@ export interface GreySlice {
   grey: Uint8Array;
 }
 
-/** Largest slice decoded: a damaged frame header can declare 16000×16000 in a 300-byte file (seconds, a gigabyte). */
-export const MAX_SIDE = 4096;
+export { MAX_SIDE };
 
 /** sharp, loaded on first use (its native library is not loaded by a process that decodes nothing). */
 const loadSharp = () => import('sharp').then((m) => m.default);
@@ -41,25 +40,14 @@ export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'len
 
 /**
  * Several slices' grey levels (or reasons), strictly, as decodeGrey(file, 'strict') gives them:
- * the one-component 8-bit JPEGs by libjpeg-turbo as WebAssembly on the lung pool's workers
- * (wasm-jpeg.ts: the same bytes as sharp's, at less CPU, off this thread), the rest — and any the
- * WebAssembly decoder warned or failed on — by sharp. CTFLOW_JPEG_WASM=0 sends every slice to sharp.
+ * one-component 8-bit JPEGs are read and decoded by libjpeg-turbo as WebAssembly on the lung
+ * pool's workers (wasm-jpeg.ts: the same bytes as sharp's, at less CPU, off this thread); the rest,
+ * and any slice the workers did not decode cleanly, by sharp here. CTFLOW_JPEG_WASM=0 sends every
+ * slice to sharp.
  */
 export async function decodeGreys(files: readonly string[]): Promise<(GreySlice | { reason: string })[]> {
-  const read = await Promise.all(files.map(readOrWhy));
-  const fast: { at: number; bytes: Uint8Array; width: number; height: number }[] = [];
-  if (useWasm()) {
-    read.forEach((bytes, at) => {
-      const f = bytes instanceof Uint8Array && !sniffJpeg(bytes) ? jpegFrame(bytes) : null;
-      if (f && f.components === 1 && f.precision === 8 && f.sof <= 0xc2 && f.width > 0 && f.height > 0 && f.width <= MAX_SIDE && f.height <= MAX_SIDE) {
-        fast.push({ at, bytes: bytes as Uint8Array, width: f.width, height: f.height });
-      }
-    });
-  }
-  const greys = fast.length > 0 ? await sharedPool().decodeJpegs(fast.map(({ bytes, width, height }) => ({ bytes, width, height }))) : [];
-  const out = new Array<GreySlice | { reason: string } | undefined>(files.length);
-  fast.forEach(({ at, width, height }, k) => { const g = greys[k]; if (g) out[at] = notBlank({ width, height, grey: g }); });
-  return Promise.all(read.map(async (bytes, i) => out[i] ?? (bytes instanceof Uint8Array ? decodeBytes(bytes, 'strict') : bytes)));
+  const fast = useWasm() ? await sharedPool().decodeJpegFiles(files) : [];
+  return Promise.all(files.map(async (file, i) => (fast[i] ? notBlank(fast[i]) : decodeGrey(file, 'strict'))));
 }
 
 let wasmUsable: boolean | undefined;

@@ -2,6 +2,9 @@
 // TIFF, SVG… behind a .jpg name as a slice), and only grey or three-component JPEGs: a CMYK/YCCK
 // JPEG has no single right grey (libvips converts through an assumed ICC profile), so it is refused.
 
+/** Largest slice decoded: a damaged frame header can declare 16000×16000 in a 300-byte file (seconds, a gigabyte). */
+export const MAX_SIDE = 4096;
+
 const FORMATS: [RegExp, string][] = [
   [/^\x89PNG/, 'PNG'], [/^GIF8[79]a/, 'GIF'], [/^(II\*\0|MM\0\*)/, 'TIFF'], [/^BM/, 'BMP'],
   [/^RIFF....WEBP/s, 'WebP'], [/^\s*(<\?xml|<svg|<!DOCTYPE svg)/i, 'SVG'], [/^....ftyp/s, 'HEIF/AVIF'], [/^%PDF/, 'PDF'],

@@ -2,10 +2,13 @@
 // dependency), asked for 8-bit grey: for a one-component JPEG the very bytes sharp gives (both run
 // libjpeg's exact ISLOW inverse DCT; bench/scale/decoders.ts and the image-folder tests compare
 // them) at ≈ 20 % less CPU than a sharp call, and synchronous, so it runs on worker threads
-// (pool-worker.ts) instead of libvips's and libuv's. Anything it does not decode cleanly goes to
-// sharp, which says why.
+// (lung/pool-worker.ts), which also read the files, with blocking calls (readSliceFileSync): the
+// main thread neither reads nor decodes these slices. Anything it does not read or decode cleanly
+// goes to sharp on the main thread, which says why.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { readSliceFileSync } from './read-file.js';
+import { jpegFrame, MAX_SIDE, sniffJpeg } from './sniff.js';
 
 const WASM = '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
 const TJPF_GRAY = 6;
@@ -68,5 +71,28 @@ export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number) 
       s = fresh();
       return null;
     }
+  };
+}
+
+/**
+ * A reader and decoder of slice files for a worker thread: the grey levels of a one-component
+ * 8-bit JPEG no larger than MAX_SIDE that libjpeg decodes without a warning; null for any other
+ * file, and for any file that cannot be read (the caller reads and decodes it with sharp, and
+ * says why). Null itself when the package is absent.
+ */
+export function wasmSliceReader(): ((file: string) => { width: number; height: number; grey: Uint8Array } | null) | null {
+  const decode = wasmJpeg();
+  if (!decode) return null;
+  return (file) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = readSliceFileSync(file);
+    } catch {
+      return null;
+    }
+    const f = sniffJpeg(bytes) ? null : jpegFrame(bytes);
+    if (!f || f.components !== 1 || f.precision !== 8 || f.sof > 0xc2 || !(f.width > 0 && f.height > 0 && f.width <= MAX_SIDE && f.height <= MAX_SIDE)) return null;
+    const grey = decode(bytes, f.width, f.height);
+    return grey && { width: f.width, height: f.height, grey };
   };
 }

@@ -1,7 +1,7 @@
 // Worker thread of LungPool: computes crop boxes and lung areas (and, when asked, the filled masks)
 // of a run of slices stored back to back; or decodes JPEG slices to grey levels (image-folder).
 import { parentPort } from 'node:worker_threads';
-import { wasmJpeg } from '../image-folder/wasm-jpeg.js';
+import { wasmSliceReader } from '../image-folder/wasm-jpeg.js';
 import { lungArea, type LungOptions } from './lung-area.js';
 
 export interface LungTask {
@@ -17,26 +17,29 @@ export interface LungTask {
   masks: boolean;
 }
 
-/** One-component 8-bit JPEG files' bytes to decode, each with the size its frame header declares. */
+/** JPEG slice files to read and decode (image-folder). */
 export interface JpegTask {
   id: number;
-  jpegs: { bytes: Uint8Array; width: number; height: number }[];
+  files: readonly string[];
 }
 
-/** Per slice: r0, r1, c0, c1, area; `masks` when asked. Per JPEG: its grey levels, or null (sharp decides). */
-export type LungReply = { id: number; results: Int32Array; masks?: Uint8Array } | { id: number; greys: (Uint8Array | null)[] } | { id: number; error: string };
+/** A slice's size and grey levels. */
+export interface Grey { width: number; height: number; grey: Uint8Array }
 
-let decode: ReturnType<typeof wasmJpeg> | undefined;
+/** Per slice: r0, r1, c0, c1, area; `masks` when asked. Per JPEG file: its grey levels, or null (sharp decides). */
+export type LungReply = { id: number; results: Int32Array; masks?: Uint8Array } | { id: number; greys: (Grey | null)[] } | { id: number; error: string };
+
+let read: ReturnType<typeof wasmSliceReader> | undefined;
 
 function decodeJpegs(t: JpegTask): void {
-  decode ??= wasmJpeg();
-  const greys = t.jpegs.map(({ bytes, width, height }) => decode?.(bytes, width, height) ?? null);
-  parentPort!.postMessage({ id: t.id, greys } satisfies LungReply, greys.flatMap((g) => (g ? [g.buffer as ArrayBuffer] : [])));
+  read ??= wasmSliceReader();
+  const greys = t.files.map((file) => read?.(file) ?? null);
+  parentPort!.postMessage({ id: t.id, greys } satisfies LungReply, greys.flatMap((g) => (g ? [g.grey.buffer as ArrayBuffer] : [])));
 }
 
 parentPort!.on('message', (t: LungTask | JpegTask) => {
   try {
-    if ('jpegs' in t) return decodeJpegs(t);
+    if ('files' in t) return decodeJpegs(t);
     const count = t.dims.length / 2, results = new Int32Array(5 * count);
     const parts: Uint8Array[] = [];
     const sink = t.masks ? (size: number) => { const m = new Uint8Array(size); parts.push(m); return m; } : undefined;

@@ -7,7 +7,7 @@
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
 import type { LungOptions } from './lung-area.js';
-import type { JpegTask, LungReply, LungTask } from './pool-worker.js';
+import type { Grey, JpegTask, LungReply, LungTask } from './pool-worker.js';
 
 export interface LungBatchResult {
   /** Per slice: r0, r1, c0, c1 (end-exclusive). */
@@ -110,12 +110,12 @@ export class LungPool {
   }
 
   /**
-   * Grey levels of one-component 8-bit JPEGs (bytes, and the size their frame header declares),
-   * decoded by libjpeg-turbo as WebAssembly on a worker (image-folder/wasm-jpeg.ts); null for each
-   * one it did not decode cleanly, and for all when the optional package is absent.
+   * Grey levels of JPEG slice files, read and decoded on a worker by libjpeg-turbo as WebAssembly
+   * (image-folder/wasm-jpeg.ts); null for each one-component 8-bit JPEG it did not decode cleanly,
+   * for any other file, and for all when the optional package is absent.
    */
-  async decodeJpegs(jpegs: JpegTask['jpegs']): Promise<(Uint8Array | null)[]> {
-    const reply = await this.submit(() => ({ id: 0, jpegs }));
+  async decodeJpegFiles(files: readonly string[]): Promise<(Grey | null)[]> {
+    const reply = await this.submit(() => ({ id: 0, files }));
     return (reply as Extract<Reply, { greys: unknown }>).greys;
   }
 
