@@ -4,6 +4,7 @@
 // decoded (sniffJpeg): CMYK and other formats behind a .jpg name are refused by name.
 import { sharedPool } from '../lung/shared-pool.js';
 import { DatasetChanged, readSliceFile } from './read-file.js';
+import { mapLimit } from './map-limit.js';
 import { MAX_SIDE, sniffJpeg } from './sniff.js';
 import { wasmJpegPath } from './wasm-jpeg.js';
 
@@ -39,16 +40,23 @@ export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'len
 }
 
 /**
- * Several slices' grey levels (or reasons), strictly, as decodeGrey(file, 'strict') gives them:
+ * A scan's slices' grey levels (or reasons), strictly, as decodeGrey(file, 'strict') gives them:
  * one-component 8-bit JPEGs are read and decoded by libjpeg-turbo as WebAssembly on the lung
- * pool's workers (wasm-jpeg.ts: the same bytes as sharp's, at less CPU, off this thread); the rest,
- * and any slice the workers did not decode cleanly, by sharp here. CTFLOW_JPEG_WASM=0 sends every
- * slice to sharp.
+ * pool's workers (wasm-jpeg.ts: the same bytes as sharp's, at less CPU, off this thread), CHUNK
+ * slices a task, every task queued at once (this thread's own work — HU, boxes — would otherwise
+ * leave the workers idle); the rest, and any slice the workers did not decode cleanly, by sharp
+ * here, SHARP_IN_FLIGHT at a time. CTFLOW_JPEG_WASM=0 sends every slice to sharp.
  */
 export async function decodeGreys(files: readonly string[]): Promise<(GreySlice | { reason: string })[]> {
-  const fast = useWasm() ? await sharedPool().decodeJpegFiles(files) : [];
-  return Promise.all(files.map(async (file, i) => (fast[i] ? notBlank(fast[i]) : decodeGrey(file, 'strict'))));
+  const fast: (GreySlice | null)[] = [];
+  if (useWasm()) {
+    const chunks = Array.from({ length: Math.ceil(files.length / CHUNK) }, (_, k) => files.slice(k * CHUNK, (k + 1) * CHUNK));
+    fast.push(...(await Promise.all(chunks.map((c) => sharedPool().decodeJpegFiles(c)))).flat());
+  }
+  return mapLimit(files, SHARP_IN_FLIGHT, async (file, i) => (fast[i] ? notBlank(fast[i]) : decodeGrey(file, 'strict')));
 }
+
+const CHUNK = 8, SHARP_IN_FLIGHT = 4;
 
 let wasmUsable: boolean | undefined;
 const useWasm = () => (wasmUsable ??= process.env.CTFLOW_JPEG_WASM !== '0' && wasmJpegPath() !== null);

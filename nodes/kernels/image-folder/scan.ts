@@ -3,14 +3,10 @@
 import { lstat } from 'node:fs/promises';
 import { decodeGrey, decodeGreys, type GreySlice } from './decode.js';
 import { listSlices, type ScanDir, type SliceFile } from './layout.js';
-import { mapLimit } from './map-limit.js';
 import { DatasetChanged } from './read-file.js';
 
 /** More slice files than this in one scan folder is not one CT series (the largest have ~2,000): the scan is skipped unread. */
 export const MAX_SLICES = 10_000;
-
-/** Slices a decodeGreys call, and calls in flight (a chunk is a task on one of the lung pool's workers). */
-const CHUNK = 8, IN_FLIGHT = 4;
 
 export type MixedSizes = 'drop' | 'lastSlice' | 'fail';
 
@@ -50,9 +46,7 @@ export async function readScan(scan: ScanDir, skip: (file: string, reason: strin
 
 /** Decode a scan's slices; `skip(file, reason)` is told of each slice left out, in file order. */
 export async function decodeScan(files: readonly SliceFile[], skip: (file: string, reason: string) => void): Promise<DecodedSlice[]> {
-  // CHUNK slices a call (one task for a decoding worker), IN_FLIGHT calls: every worker busy while this thread reads files
-  const chunks = Array.from({ length: Math.ceil(files.length / CHUNK) }, (_, k) => files.slice(k * CHUNK, (k + 1) * CHUNK).map((f) => f.file));
-  const decoded = (await mapLimit(chunks, IN_FLIGHT, (chunk) => decodeGreys(chunk))).flat();
+  const decoded = await decodeGreys(files.map((f) => f.file));
   // libvips has one error buffer for all its threads: the message of a slice that failed while
   // others were decoding can be another slice's (lovell/sharp#902). Failures are rare: each is
   // decoded again, alone, so that its reason (and whether a warning was harmless) is its own.
