@@ -1,5 +1,5 @@
-// libjpeg-turbo's TurboJPEG decompressor as WebAssembly (@cwasm/jpeg-turbo, an optional
-// dependency), asked for 8-bit grey: for a one-component JPEG the very bytes sharp gives (both run
+// libjpeg-turbo's TurboJPEG decompressor as WebAssembly (@cwasm/jpeg-turbo: nothing built at
+// install), asked for 8-bit grey: for a one-component JPEG the very bytes sharp gives (both run
 // libjpeg's exact ISLOW inverse DCT; bench/scale/decoders.ts and the image-folder tests compare
 // them) at ≈ 20 % less CPU than a sharp call, and synchronous, so it runs on worker threads
 // (lung/pool-worker.ts), which also read the files, with blocking calls (readSliceFileSync): the
@@ -22,7 +22,7 @@ interface TurboJpeg {
   tjDecompress2(handle: number, src: number, size: number, dst: number, w: number, pitch: number, h: number, format: number, flags: number): number;
 }
 
-/** Path of the WebAssembly module, or null when the optional package is not installed. */
+/** Path of the WebAssembly module, or null when the package is missing (an install that left it out): sharp decodes everything then. */
 export function wasmJpegPath(): string | null {
   try {
     return createRequire(import.meta.url).resolve(WASM);
