@@ -7,7 +7,9 @@
 // sides take the same passes, so compute the same bytes), rounds alternating between the four so
 // that all meet the same machine load. Prints the machine, load and both sides' builds (host.ts),
 // slices/s per round, the medians and the ratios: one thread against one-thread PyTorch, threads
-// against all-core PyTorch.
+// against all-core PyTorch. Each side's CPU time per step (all its threads) is printed too: on a
+// loaded machine, where wall times move 2–4× between rounds, the ratio of CPU time per step of the
+// one-thread sides is the steadier estimate of the one-thread ratio on an idle core.
 //
 //   npx tsc -p tsconfig.json && node dist/bench/train/cnn.js [--backbone small] [--resolution 128]
 //     [--batch 16] [--microbatch N] [--threads N] [--steps 4] [--rounds 3] [--profile] [--python /usr/bin/python3]
@@ -54,13 +56,15 @@ const rng = rngFrom('bench-input');
 const x = Float32Array.from({ length: batch * resolution ** 2 }, () => rng());
 const y = Float32Array.from({ length: batch }, (_, i) => i % 2);
 
-async function tfjsRound(o: (typeof ours)[number]): Promise<number> {
-  const t0 = performance.now();
+/** Slices/s and CPU milliseconds per step (this process: the calling thread and the replicas' workers). */
+async function tfjsRound(o: (typeof ours)[number]): Promise<{ slicesPerS: number; cpuMs: number }> {
+  const t0 = performance.now(), c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) await passesStep(tf, o.model, opt, o.state, x, y, micro, o.replicas);
-  return (batch * steps * 1000) / (performance.now() - t0);
+  const cpu = process.cpuUsage(c0);
+  return { slicesPerS: (batch * steps * 1000) / (performance.now() - t0), cpuMs: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-type TorchRound = TorchInfo & { slicesPerS: number; params: number };
+type TorchRound = TorchInfo & { slicesPerS: number; cpuMs: number; params: number };
 
 /** The PyTorch side at `threads`, one process for all rounds (built and warmed up once, like ours). */
 function startTorch(threads: number): (round: number) => Promise<TorchRound> {
@@ -77,7 +81,7 @@ function startTorch(threads: number): (round: number) => Promise<TorchRound> {
     const line = await lines.next();
     if (line.done) throw new Error(`${a.python} ${script} stopped: ${stderr.trim().split('\n').slice(-3).join(' | ')}; PyTorch is needed for this bench (apt-get install python3-torch)`);
     const out = JSON.parse(line.value);
-    return { ...out, slicesPerS: out.slices_per_s };
+    return { ...out, slicesPerS: out.slices_per_s, cpuMs: out.cpu_ms };
   };
 }
 
@@ -86,15 +90,21 @@ const trainable = paramSpecs(arch).filter((s) => !s.name.includes('running')).re
 console.log(`EfficientNet ${backbone} (width ${cfg.width}, depth ${cfg.depth}, ${arch.blocks.length} blocks, ${trainable} trainable parameters), ${resolution}² × 1, batch ${batch}, Adam + BCE, ${steps} steps per round; ours in passes of ${micro} (BatchNorm per pass) on 1 and ${threads} threads`);
 for (const o of ours) await passesStep(tf, o.model, opt, o.state, x, y, micro, o.replicas);      // warm-up: kernel setup, first allocations
 const torchRounds = [startTorch(1), startTorch(cores)];
-const ts: number[][] = [[], []], py: number[][] = [[], []];
+const ts: number[][] = [[], []], py: number[][] = [[], []], tsCpu: number[][] = [[], []], pyCpu: number[][] = [[], []];
 const info: TorchRound[] = [];
 for (let r = 0; r < rounds; r++) {
-  for (const [i, o] of ours.entries()) ts[i].push(await tfjsRound(o));
+  for (const [i, o] of ours.entries()) {
+    const { slicesPerS, cpuMs } = await tfjsRound(o);
+    ts[i].push(slicesPerS);
+    tsCpu[i].push(cpuMs);
+  }
   for (const [i, round] of torchRounds.entries()) {
     info[i] = await round(r);
     py[i].push(info[i].slicesPerS);
+    pyCpu[i].push(info[i].cpuMs);
   }
-  console.log(`round ${r + 1}: tfjs-wasm 1 thread ${ts[0][r].toFixed(2)}, ${threads} threads ${ts[1][r].toFixed(2)} slices/s; PyTorch 1 thread ${py[0][r].toFixed(2)}, ${info[1].threads} threads ${py[1][r].toFixed(2)} slices/s; load ${loadNow()}`);
+  const cpu = (v: number[][]) => `CPU ${v[0][r].toFixed(0)} / ${v[1][r].toFixed(0)} ms a step`;
+  console.log(`round ${r + 1}: tfjs-wasm 1 thread ${ts[0][r].toFixed(2)}, ${threads} threads ${ts[1][r].toFixed(2)} slices/s (${cpu(tsCpu)}); PyTorch 1 thread ${py[0][r].toFixed(2)}, ${info[1].threads} threads ${py[1][r].toFixed(2)} slices/s (${cpu(pyCpu)}); load ${loadNow()}`);
 }
 await ours[1].replicas?.close();
 for (const i of info) if (i.params !== trainable) throw new Error(`PyTorch's model has ${i.params} parameters, ours ${trainable}: the two networks differ`);
@@ -104,5 +114,6 @@ for (const [i, t] of info.entries()) {
   const n = i ? threads : 1;
   console.log(`median: tfjs-wasm (${n} thread${n > 1 ? 's' : ''}) ${median(ts[i]).toFixed(2)} slices/s, PyTorch (${t.threads} thread${t.threads > 1 ? 's' : ''}) ${median(py[i]).toFixed(2)} slices/s, ratio ${(median(ts[i]) / median(py[i])).toFixed(2)}×`);
 }
+console.log(`median CPU time a step, one thread each: tfjs-wasm ${median(tsCpu[0]).toFixed(0)} ms, PyTorch ${median(pyCpu[0]).toFixed(0)} ms, ratio (PyTorch / ours) ${(median(pyCpu[0]) / median(tsCpu[0])).toFixed(2)}×`);
 
 if (a.profile) for (const line of await kernelProfile(tf, () => trainStep(tf, model, opt, state, x, y))) console.log(line);

@@ -5,8 +5,9 @@ has the keys of timm's efficientnet_b*, and of ctflow's weights tables), for two
 - bench/train/cnn.ts runs this file as a script: the job (a JSON line on stdin: backbone
   multipliers, resolution, batch, steps, threads; 0: PyTorch's default) builds the model and
   takes one warm-up step; then each further line "round" on stdin times `steps` training steps on
-  random 1-channel inputs and prints one JSON line: parameter count, milliseconds per step, slices
-  per second, and what this PyTorch is (torch_info.py).
+  random 1-channel inputs and prints one JSON line: parameter count, milliseconds per step (wall
+  and CPU time of the process, all its threads), slices per second, and what this PyTorch is
+  (torch_info.py).
 - test/fixtures/cnn/make-fixture.py imports it to write the PyTorch parity fixture.
 
 Needs torch (Debian: apt-get install python3-torch). One thread unless the job says otherwise.
@@ -137,12 +138,13 @@ def main():
     for line in sys.stdin:
         if line.strip() != "round":
             break
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(job["steps"]):
             step()
         ms = (time.perf_counter() - t0) * 1000 / job["steps"]
+        cpu_ms = (time.process_time() - c0) * 1000 / job["steps"]
         print(json.dumps({**describe(), "threads": torch.get_num_threads(), "params": params,
-                          "step_ms": ms, "slices_per_s": n * 1000 / ms}), flush=True)
+                          "step_ms": ms, "cpu_ms": cpu_ms, "slices_per_s": n * 1000 / ms}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 // The floor under the CNN's largest kernels: GFLOP/s of the WebAssembly backend's depthwise
-// convolution (XNNPACK) and of its two gradients (composed in nodes/kernels/tf/wasm-grad-kernels/
-// depthwise.ts) against PyTorch's (oneDNN through torch's convolution and convolution_backward), one
+// convolution (XNNPACK) and of its two gradients (our SIMD kernels, nodes/kernels/tf/wasm-grad-kernels/
+// depthwise-simd.ts) against PyTorch's (oneDNN through torch's convolution and convolution_backward), one
 // thread each, on the depthwise layers of EfficientNet `small` at 128² and b0 at 224², batch 16,
 // PyTorch's symmetric padding (k // 2), in one run; each the fastest of --reps calls (on a shared
 // machine the median measures the load). Multiply-adds counted as 2 operations:

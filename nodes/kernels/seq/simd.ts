@@ -4,7 +4,7 @@
 // the backend's BatchMatMul runs such a batch as a scalar loop (about 0.4 GFLOP/s), XNNPACK called
 // per product costs more in setup than in arithmetic, and Math.exp costs 5–10 ns, which also made
 // the LSTM cell (lstm-kernel.ts) the slowest part of a recurrent step. The module is assembled
-// below from its instructions (about 4 kB), so nothing is compiled at install time.
+// below from its instructions (about 4 kB; ../tf/wasm-asm.ts), so nothing is compiled at install time.
 //
 //   gemm(a, sar, sac, b, ldb, c, ldc, M, N, K):  C[i, 0:K] = Σ_{j<N} A[i·sar + j·sac] · B[j·ldb + 0:K]
 //     for i < M; strides count float32 values; K a multiple of 4 (rows are written 16, then 4 at a
@@ -22,8 +22,10 @@
 // exact arithmetic, float32 rounding above that), x clamped to [−87, 88]; σ(x) = 1 / (1 + e^−x),
 // tanh x = 2σ(2x) − 1 (absolute error about 1e−7).
 
-/** The wasm memory of the WebAssembly backend (Emscripten's exported memory). */
-interface WasmBackend { wasm: { asm?: { memory?: WebAssembly.Memory } } }
+import {
+  ADD, F32, F32_ADD, F32_DIV, F32_LOAD, F32_MAX, GE_S, GT_S, I32, I_ADD, I_SHL, I_SPLAT, LOAD, MUL, SHL, SPLAT, STORE, TRUNC_SAT, V128,
+  V_ADD, V_DIV, V_MAX, V_MIN, V_MUL, V_NEAREST, V_SUB, ZERO, assemble, forUp, get, i32, inc, loop, onBackendMemory, reduce, set, splatF, tee, toBytes, f32, type Fn,
+} from '../tf/wasm-asm.js';
 
 export interface Simd {
   lstmForward(z: number, p: number, bias: number, cprev: number, saved: number, y: number, H: number): void;
@@ -32,62 +34,6 @@ export interface Simd {
   softmax(s: number, t: number, scale: number, p: number, rows: number, cols: number): void;
   softmaxGrad(p: number, dp: number, acc: number, ds: number, scale: number, rows: number, cols: number): void;
 }
-
-// ---------------------------------------------------------------------------------------- encoding
-
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return out;
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(byte & 0x40)) || (n === -1 && byte & 0x40)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-};
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const name = (s: string) => vec([...s].map((ch) => [ch.charCodeAt(0)]));
-const f32bytes = (v: number) => [...new Uint8Array(Float32Array.of(v).buffer)];
-
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-const get = (l: number) => [0x20, ...uleb(l)];
-const set = (l: number) => [0x21, ...uleb(l)];
-const tee = (l: number) => [0x22, ...uleb(l)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
-const f32 = (v: number) => [0x43, ...f32bytes(v)];
-const [ADD, MUL, SHL, GE_S, GT_S] = [0x6a, 0x6c, 0x74, 0x4e, 0x4a];
-const [F32_ADD, F32_DIV, F32_MAX] = [0x92, 0x95, 0x97];
-const F32_LOAD = [0x2a, 2, 0];
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
-const LOAD = (offset = 0) => simd(0x00, 4, ...uleb(offset));
-const STORE = (offset = 0) => simd(0x0b, 4, ...uleb(offset));
-const [V_ADD, V_SUB, V_MUL, V_DIV, V_MIN, V_MAX, V_NEAREST] = [simd(0xe4), simd(0xe5), simd(0xe6), simd(0xe7), simd(0xe8), simd(0xe9), simd(0x6a)];
-const [SPLAT, I_SPLAT, I_ADD, I_SHL, TRUNC_SAT] = [simd(0x13), simd(0x11), simd(0xae), simd(0xab), simd(0xf8)];
-const LANE = (k: number) => simd(0x1f, k);
-const ZERO = simd(0x0c, ...new Array(16).fill(0));
-const splatF = (v: number) => [...f32(v), ...SPLAT];
-
-/** `while (!exit) body` as block/loop. */
-const loop = (exit: number[], body: number[]) => [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
-const inc = (l: number, by: number[]) => [...get(l), ...by, ADD, ...set(l)];
-const toBytes = (l: number) => [...get(l), ...i32(2), SHL, ...set(l)];
-/** for (l = 0; l < limit; l += step) body */
-const forUp = (l: number, limit: number[], step: number[], body: number[]) => [...i32(0), ...set(l), ...loop([...get(l), ...limit, GE_S], [...body, ...inc(l, step)])];
-/** The four lanes of the v128 on the stack combined with `op` (f32.add or f32.max). */
-const reduce = (tmp: number, op: number) => [...set(tmp), ...get(tmp), ...LANE(0), ...get(tmp), ...LANE(1), op, ...get(tmp), ...LANE(2), op, ...get(tmp), ...LANE(3), op];
-
-/** A function: parameter types, extra locals as [count, type] groups, body. */
-interface Fn { name: string; params: number[]; locals: [number, number][]; body: number[] }
 
 // ---------------------------------------------------------------------------------------- gemm
 
@@ -255,35 +201,5 @@ function lstmBackward(): Fn {
 
 // ---------------------------------------------------------------------------------------- module
 
-function assemble(fns: Fn[]): Uint8Array<ArrayBuffer> {
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(fns.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0]))),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 1]])),
-    ...section(3, vec(fns.map((_, i) => uleb(i)))),
-    ...section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(fns.map((f) => {
-      const body = [...vec(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.body, 0x0b];
-      return [...uleb(body.length), ...body];
-    }))),
-  ]);
-}
-
-const MODULE = assemble([gemm(), softmax(), softmaxGrad(), lstmForward(), lstmBackward()]);
-const instances = new WeakMap<WebAssembly.Memory, Simd>();
-
 /** The kernels on the memory of this WebAssembly backend, or null where they cannot run (no SIMD, memory not exported). */
-export function simdKernels(backend: unknown): Simd | null {
-  const memory = (backend as WasmBackend).wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
-  let k = instances.get(memory);
-  if (!k) {
-    try {
-      k = new WebAssembly.Instance(new WebAssembly.Module(MODULE), { env: { memory } }).exports as unknown as Simd;
-    } catch {
-      return null;
-    }
-    instances.set(memory, k);
-  }
-  return k;
-}
+export const simdKernels = onBackendMemory<Simd>(assemble([gemm(), softmax(), softmaxGrad(), lstmForward(), lstmBackward()]));

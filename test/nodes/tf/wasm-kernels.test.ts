@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import type * as TFJS from '@tensorflow/tfjs';
 import { rngFrom } from '../../../engine/rng.js';
+import { architecture, PRESETS } from '../../../nodes/kernels/cnn/architecture.js';
 import { useBackend, type TF } from '../../../nodes/kernels/tf/backend.js';
 import { relErr } from '../../helpers/numeric.js';
 
@@ -118,6 +119,64 @@ describe('wasm kernels against the CPU backend', function () {
         run('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { strides: 1, pad, dilations: d, inputShape: shape }),
         run('DepthwiseConv2dNativeBackpropInput', { dy, filter: wide }, { strides: 1, pad, dilations: 1, inputShape: shape }));
     }
+  });
+
+  it('depthwise filter and input gradients (the SIMD kernels) on every depthwise layer of small 128², b0 224² and b3 300²: within float rounding of a plain loop, the same bytes twice', async () => {
+    // The reference sums in float64, with Σ|terms| over the same terms: float32 sums stay within
+    // 1e-5 of that; a tap or channel read from the wrong place is off by about the value itself.
+    const out = (h: number, k: number, s: number) => Math.floor((h + 2 * (k >> 1) - k) / s) + 1;
+    const worst = [0, 0];
+    await tf.setBackend('wasm');
+    /** Every value of `got` within 1e-5 · bound of `want`. */
+    const check = (label: string, got: Float32Array, want: Float64Array, bound: Float64Array, which: number) => {
+      expect(got.length, label).to.equal(want.length);
+      for (let i = 0; i < want.length; i++) {
+        const err = Math.abs(got[i] - want[i]) / (bound[i] || 1);
+        worst[which] = Math.max(worst[which], err);
+        if (!(err <= 1e-5)) expect.fail(`${label}: value ${i} is ${got[i]}, the plain loop's ${want[i]} (Σ|terms| ${bound[i]})`);
+      }
+    };
+    for (const backbone of ['small', 'b0', 'b3'] as const) {
+      const { width, depth, resolution } = PRESETS[backbone];
+      let h = out(resolution, 3, 2);                                 // after the stem
+      for (const b of architecture({ width, depth, embedding: 8 }).blocks) {
+        const k = b.kernel, s = b.stride, c = b.midC, p = k >> 1, o = out(h, k, s);
+        const x = random([1, h, h, c]), dy = random([1, o, o, c]), w = random([k, k, c, 1]);
+        const attrs = { strides: s, pad: [[0, 0], [p, p], [p, p], [0, 0]], dilations: 1 };
+        const grads = () => [
+          run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape })(),
+          run('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape })(),
+        ];
+        const label = `${backbone} ${b.name}: ${h}² × ${c}, ${k}×${k}/${s}`;
+        const [gotW, gotX, againW, againX] = (await on('wasm', () => [...grads(), ...grads()])).map((r) => r.values);
+        expect(Buffer.from(againW.buffer).equals(Buffer.from(gotW.buffer)), `${label}: filter gradient, same bytes twice`).to.equal(true);
+        expect(Buffer.from(againX.buffer).equals(Buffer.from(gotX.buffer)), `${label}: input gradient, same bytes twice`).to.equal(true);
+        const X = x.dataSync(), DY = dy.dataSync(), Wt = w.dataSync();
+        const wantW = new Float64Array(k * k * c), boundW = new Float64Array(k * k * c);
+        const wantX = new Float64Array(h * h * c), boundX = new Float64Array(h * h * c);
+        for (let r = 0; r < o; r++) for (let i = 0; i < k; i++) {
+          const hh = r * s + i - p;
+          if (hh < 0 || hh >= h) continue;
+          for (let t = 0; t < o; t++) for (let j = 0; j < k; j++) {
+            const ww = t * s + j - p;
+            if (ww < 0 || ww >= h) continue;
+            const xa = (hh * h + ww) * c, da = (r * o + t) * c, wa = (i * k + j) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = X[xa + ch] * DY[da + ch], u = Wt[wa + ch] * DY[da + ch];
+              wantW[wa + ch] += v;
+              boundW[wa + ch] += Math.abs(v);
+              wantX[xa + ch] += u;
+              boundX[xa + ch] += Math.abs(u);
+            }
+          }
+        }
+        check(`${label}: filter gradient`, gotW, wantW, boundW, 0);
+        check(`${label}: input gradient`, gotX, wantX, boundX, 1);
+        h = o;
+      }
+    }
+    expect(worst[0], 'some rounding difference (the filter gradient sums in float32)').to.be.above(0);
+    expect(worst[1], 'some rounding difference (the input gradient sums in float32)').to.be.above(0);
   });
 
   it('UnsortedSegmentSum: float and int32, ids out of range dropped', async () => {
