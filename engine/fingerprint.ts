@@ -10,9 +10,10 @@
 // many files there are (a record per file cost ≈ 0.5 s at 84,000 files), and a folder asked for
 // in the order it was stored is checked line by line without parsing it.
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, fstatSync, openSync, closeSync, readFileSync, statSync, writeFileSync, renameSync, mkdirSync, type Stats } from 'node:fs';
+import { constants, createReadStream, fstatSync, openSync, closeSync, readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sha256 } from './canonical.js';
+import type { FileStatFields } from './types.js';
 
 /** Largest input file hashed; a bigger one is an error naming it. */
 export const MAX_HASHED_BYTES = 16 * 1024 ** 3;
@@ -24,7 +25,7 @@ export const MAX_HASHED_BYTES = 16 * 1024 ** 3;
  * editor's save) is another inode. Any difference: hashed again (a hard link added to a file also
  * changes its ctime: one read more, the same hash).
  */
-export function statSignature(st: Stats): string {
+export function statSignature(st: FileStatFields): string {
   return `${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}`;
 }
 

@@ -57,7 +57,7 @@ export function streamPartKey(material: Material, scan: string, inputs: Record<s
 export async function sourceParts(node: GraphNode, material: Material, fingerprints: FileFingerprints): Promise<Part[]> {
   let scans: ScanFiles[];
   try {
-    scans = await (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> }).scans(node.params, { dir: join(fingerprints.dir, 'memo') });
+    scans = await (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> }).scans(node.params, { dir: join(fingerprints.dir, 'memo'), signature: statSignature });
   } catch (e) {
     const at = node.locate(['params']);
     throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
