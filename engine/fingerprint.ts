@@ -55,11 +55,17 @@ export function fingerprintOf(hashes: readonly (readonly [string, string])[]): s
 /** Files fingerprinted: [path relative to the base, content hash] and each one's stat signature (undefined: not a regular file). */
 export interface Hashed { hashes: [string, string][]; signatures: (string | undefined)[] }
 
+const TAB = 9;
+
+/** stat's options in the loop over files (made once). */
+const MAY_BE_MISSING = { throwIfNoEntry: false } as const;
+
 /** One folder's memo: its stored text, read in order through `cursor`, and its lines parsed once a lookup leaves that order. */
 interface Folder { text: string; cursor: number; lines?: Map<string, { signature: string; hash: string }>; dirty?: boolean }
 
 export class FileFingerprints {
   private readonly dirs = new Map<string, Folder>();
+  private last?: { dir: string; folder: Folder };
   private dirty = false;
 
   /** The folder the memo lives in (the runs directory): plan-time memos of source kinds go beside it. */
@@ -85,7 +91,7 @@ export class FileFingerprints {
     const out: Hashed = { hashes: [], signatures: [] };
     for (const f of [...files].sort()) {
       // A stat first: a regular file whose signature is remembered is not opened.
-      const st = statSync(f, { throwIfNoEntry: false });
+      const st = statSync(f, MAY_BE_MISSING);
       const signature = st?.isFile() ? statSignature(st) : undefined;
       const known = signature && this.remembered(f, signature);
       const got = known ? { hash: known, signature } : this.fileHash(f);
@@ -119,22 +125,34 @@ export class FileFingerprints {
 
   /** The hash remembered for `file` with this signature, if any. */
   private remembered(file: string, signature: string): string | undefined {
-    const [dir, name] = split(file);
-    const folder = this.dirs.get(dir);
+    const cut = file.lastIndexOf('/');
+    const folder = this.folderOf(file, cut);
     if (!folder) return undefined;
+    const name = file.slice(cut + 1);
     if (!folder.lines) {
-      // In stored order, the next line is this file's: compare it in place.
-      const head = `${name}\t${signature}\t`;
-      if (folder.text.startsWith(head, folder.cursor)) {
-        const end = folder.text.indexOf('\n', folder.cursor);
-        const hash = folder.text.slice(folder.cursor + head.length, end < 0 ? undefined : end);
-        folder.cursor = end < 0 ? folder.text.length : end + 1;
-        return hash;
+      // In stored order, the next line is this file's ("name\tsignature\thash"): compare it in place.
+      const { text, cursor } = folder;
+      const sig = cursor + name.length + 1;
+      const hash = sig + signature.length + 1;
+      if (text.startsWith(name, cursor) && text.charCodeAt(sig - 1) === TAB && text.startsWith(signature, sig) && text.charCodeAt(hash - 1) === TAB) {
+        const end = text.indexOf('\n', hash);
+        folder.cursor = end < 0 ? text.length : end + 1;
+        return text.slice(hash, end < 0 ? undefined : end);
       }
       parse(folder);
     }
     const line = folder.lines!.get(name);
     return line?.signature === signature ? line.hash : undefined;
+  }
+
+  /** The memo of the folder of `file` (its last '/' at `cut`): the last one found while files come folder by folder. */
+  private folderOf(file: string, cut: number): Folder | undefined {
+    const last = this.last;
+    if (last && cut === last.dir.length && file.startsWith(last.dir)) return last.folder;
+    const dir = cut < 0 ? '' : file.slice(0, cut);
+    const folder = this.dirs.get(dir);
+    if (folder) this.last = { dir, folder };
+    return folder;
   }
 
   private remember(file: string, signature: string, hash: string): void {
