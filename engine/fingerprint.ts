@@ -10,12 +10,28 @@
 // many files there are (a record per file cost ≈ 0.5 s at 84,000 files), and a folder asked for
 // in the order it was stored is checked line by line without parsing it.
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, fstatSync, openSync, closeSync, readFileSync, statSync, writeFileSync, renameSync, mkdirSync, type Stats } from 'node:fs';
+import { constants, fstatSync, openSync, closeSync, readFileSync, readSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sha256 } from './canonical.js';
+import type { FileStatFields } from './types.js';
 
 /** Largest input file hashed; a bigger one is an error naming it. */
 export const MAX_HASHED_BYTES = 16 * 1024 ** 3;
+
+/**
+ * The one buffer files are hashed through: blocking reads into it, nothing awaited, no buffer a
+ * chunk (a ReadStream cost ≈ 17,000 chunk buffers a GB). Safe to share: a file is hashed from
+ * open to digest without yielding.
+ */
+const CHUNK = Buffer.allocUnsafe(1024 * 1024);
+
+/** sha256 (hex) of the open file `fd`, read from its start to its end, and how many bytes that was. */
+export function hashOpenFile(fd: number): { hash: string; bytes: number } {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for (let n: number; (n = readSync(fd, CHUNK, 0, CHUNK.length, bytes)) > 0; bytes += n) h.update(CHUNK.subarray(0, n));
+  return { hash: h.digest('hex'), bytes };
+}
 
 /**
  * What says a file is as it was hashed: its size, mtime, ctime and inode. Written in place (same
@@ -24,7 +40,7 @@ export const MAX_HASHED_BYTES = 16 * 1024 ** 3;
  * editor's save) is another inode. Any difference: hashed again (a hard link added to a file also
  * changes its ctime: one read more, the same hash).
  */
-export function statSignature(st: Stats): string {
+export function statSignature(st: FileStatFields): string {
   return `${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}`;
 }
 
@@ -39,11 +55,17 @@ export function fingerprintOf(hashes: readonly (readonly [string, string])[]): s
 /** Files fingerprinted: [path relative to the base, content hash] and each one's stat signature (undefined: not a regular file). */
 export interface Hashed { hashes: [string, string][]; signatures: (string | undefined)[] }
 
+const TAB = 9;
+
+/** stat's options in the loop over files (made once). */
+const MAY_BE_MISSING = { throwIfNoEntry: false } as const;
+
 /** One folder's memo: its stored text, read in order through `cursor`, and its lines parsed once a lookup leaves that order. */
 interface Folder { text: string; cursor: number; lines?: Map<string, { signature: string; hash: string }>; dirty?: boolean }
 
 export class FileFingerprints {
   private readonly dirs = new Map<string, Folder>();
+  private last?: { dir: string; folder: Folder };
   private dirty = false;
 
   /** The folder the memo lives in (the runs directory): plan-time memos of source kinds go beside it. */
@@ -68,11 +90,11 @@ export class FileFingerprints {
   async hashes(files: readonly string[], base: (f: string) => string): Promise<Hashed> {
     const out: Hashed = { hashes: [], signatures: [] };
     for (const f of [...files].sort()) {
-      // A stat first: a regular file whose signature is remembered is not opened (and nothing awaited).
-      const st = statSync(f, { throwIfNoEntry: false });
+      // A stat first: a regular file whose signature is remembered is not opened.
+      const st = statSync(f, MAY_BE_MISSING);
       const signature = st?.isFile() ? statSignature(st) : undefined;
       const known = signature && this.remembered(f, signature);
-      const got = known ? { hash: known, signature } : await this.fileHash(f);
+      const got = known ? { hash: known, signature } : this.fileHash(f);
       out.hashes.push([base(f), got.hash]);
       out.signatures.push(got.signature);
     }
@@ -80,7 +102,7 @@ export class FileFingerprints {
   }
 
   /** Read and hash a file (what it is, if it is not a regular file), and remember the hash. */
-  private async fileHash(file: string): Promise<{ hash: string; signature?: string }> {
+  private fileHash(file: string): { hash: string; signature?: string } {
     let fd: number;
     try {
       fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -91,14 +113,8 @@ export class FileFingerprints {
       const st = fstatSync(fd);
       if (!st.isFile()) return { hash: `!${st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : 'device'}` };
       if (st.size > MAX_HASHED_BYTES) throw new Error(`input file ${file} has ${st.size} bytes, more than the ${MAX_HASHED_BYTES} fingerprinted; is it a data file?`);
-      const h = createHash('sha256');
-      let bytes = 0;
-      for await (const chunk of createReadStream('', { fd, start: 0, autoClose: false })) {
-        h.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-      }
+      const { hash, bytes } = hashOpenFile(fd);
       if (bytes !== st.size) throw new Error(`input file ${file} changed while it was fingerprinted (${st.size} bytes, then ${bytes}); rerun once the data is stable`);
-      const hash = h.digest('hex');
       const signature = statSignature(st);
       this.remember(file, signature, hash);
       return { hash, signature };
@@ -109,22 +125,34 @@ export class FileFingerprints {
 
   /** The hash remembered for `file` with this signature, if any. */
   private remembered(file: string, signature: string): string | undefined {
-    const [dir, name] = split(file);
-    const folder = this.dirs.get(dir);
+    const cut = file.lastIndexOf('/');
+    const folder = this.folderOf(file, cut);
     if (!folder) return undefined;
+    const name = file.slice(cut + 1);
     if (!folder.lines) {
-      // In stored order, the next line is this file's: compare it in place.
-      const head = `${name}\t${signature}\t`;
-      if (folder.text.startsWith(head, folder.cursor)) {
-        const end = folder.text.indexOf('\n', folder.cursor);
-        const hash = folder.text.slice(folder.cursor + head.length, end < 0 ? undefined : end);
-        folder.cursor = end < 0 ? folder.text.length : end + 1;
-        return hash;
+      // In stored order, the next line is this file's ("name\tsignature\thash"): compare it in place.
+      const { text, cursor } = folder;
+      const sig = cursor + name.length + 1;
+      const hash = sig + signature.length + 1;
+      if (text.startsWith(name, cursor) && text.charCodeAt(sig - 1) === TAB && text.startsWith(signature, sig) && text.charCodeAt(hash - 1) === TAB) {
+        const end = text.indexOf('\n', hash);
+        folder.cursor = end < 0 ? text.length : end + 1;
+        return text.slice(hash, end < 0 ? undefined : end);
       }
       parse(folder);
     }
     const line = folder.lines!.get(name);
     return line?.signature === signature ? line.hash : undefined;
+  }
+
+  /** The memo of the folder of `file` (its last '/' at `cut`): the last one found while files come folder by folder. */
+  private folderOf(file: string, cut: number): Folder | undefined {
+    const last = this.last;
+    if (last && cut === last.dir.length && file.startsWith(last.dir)) return last.folder;
+    const dir = cut < 0 ? '' : file.slice(0, cut);
+    const folder = this.dirs.get(dir);
+    if (folder) this.last = { dir, folder };
+    return folder;
   }
 
   private remember(file: string, signature: string, hash: string): void {

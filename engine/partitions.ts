@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { hashCanonical, sha256 } from './canonical.js';
+import { sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
 import { fingerprintOf, statSignature, type FileFingerprints } from './fingerprint.js';
+import { keyTemplate } from './key-template.js';
 import type { Lookup, Manifest, PartitionRef, Store } from './store.js';
 import type { ScanFiles, ScanMemo } from './types.js';
 import type { Graph, GraphNode } from './validate.js';
@@ -37,32 +38,44 @@ export function scansDigest(parts: readonly PartitionRef[]): string {
   return sha256(parts.map((p) => `${p.scan}\t${p.key}`).join('\n'));
 }
 
-/** A partitioned source's scans: its files grouped by the kind's hook, each scan fingerprinted. */
 /** The key material a scan's key is made from: the node's, less its scan digest. */
 type Material = { params: Record<string, unknown>; scans?: string };
 
-/** A source's scan key: its material (less the params that only choose the scan set) with the scan's files. */
-export function sourcePartKey(material: Material, setParams: readonly string[], scan: string, files: [string, string][]): string {
+/** A source's scan keys: its material (less the params that only choose the scan set) with a scan's id and the fingerprint of its files. */
+export function sourcePartKeys(material: Material, setParams: readonly string[]): (scan: string, files: [string, string][]) => string {
   const { scans: _scans, ...rest } = material;
   const params = Object.fromEntries(Object.entries(material.params).filter(([k]) => !setParams.includes(k)));
-  return hashCanonical({ ...rest, params, scan, files: fingerprintOf(files) });
+  const key = keyTemplate(2, ([scan, files]) => ({ ...rest, params, scan, files }));
+  return (scan, files) => key([scan, fingerprintOf(files)]);
 }
 
-/** A stream node's scan key: its material with its inputs' keys of that scan ("<key>.<port>" by port). */
-export function streamPartKey(material: Material, scan: string, inputs: Record<string, string>): string {
+/** One source scan's key (sourcePartKeys'). */
+export function sourcePartKey(material: Material, setParams: readonly string[], scan: string, files: [string, string][]): string {
+  return sourcePartKeys(material, setParams)(scan, files);
+}
+
+/** A stream node's scan keys: its material with a scan's id and its inputs' keys of that scan ("<key>.<port>" by port). */
+export function streamPartKeys(material: Material, ports: readonly string[]): (scan: string, inputs: Record<string, string>) => string {
   const { scans: _scans, ...rest } = material;
-  return hashCanonical({ ...rest, scan, inputs });
+  const key = keyTemplate(1 + ports.length, ([scan, ...keys]) => ({ ...rest, scan, inputs: Object.fromEntries(ports.map((p, i) => [p, keys[i]])) }));
+  return (scan, inputs) => key([scan, ...ports.map((p) => inputs[p])]);
 }
 
+/** One stream scan's key (streamPartKeys'). */
+export function streamPartKey(material: Material, scan: string, inputs: Record<string, string>): string {
+  return streamPartKeys(material, Object.keys(inputs))(scan, inputs);
+}
+
+/** A partitioned source's scans: its files grouped by the kind's hook, each scan fingerprinted. */
 export async function sourceParts(node: GraphNode, material: Material, fingerprints: FileFingerprints): Promise<Part[]> {
   let scans: ScanFiles[];
   try {
-    scans = await (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> }).scans(node.params, { dir: join(fingerprints.dir, 'memo') });
+    scans = await (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> }).scans(node.params, { dir: join(fingerprints.dir, 'memo'), signature: statSignature });
   } catch (e) {
     const at = node.locate(['params']);
     throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
   }
-  const setParams = (node.def as { scanSetParams?: string[] }).scanSetParams ?? [];
+  const keyOf = sourcePartKeys(material, (node.def as { scanSetParams?: string[] }).scanSetParams ?? []);
   const seen = new Map<string, ScanFiles>();
   const parts: Part[] = [];
   for (const s of scans) {
@@ -78,7 +91,7 @@ export async function sourceParts(node: GraphNode, material: Material, fingerpri
     seen.set(s.id, s);
     const base = commonDir(s.files);
     const { hashes: files, signatures } = await fingerprints.hashes(s.files, under(base));
-    parts.push({ scan: s.id, key: sourcePartKey(material, setParams, s.id, files), files, base, signatures });
+    parts.push({ scan: s.id, key: keyOf(s.id, files), files, base, signatures });
   }
   return parts;
 }
@@ -106,9 +119,10 @@ export function streamParts(node: GraphNode, material: Material, inputs: Record<
       hint: 'read both from the same source, or give both sources the same scans',
     }]);
   }
+  const keyOf = streamPartKeys(material, ports.map(([port]) => port));
   return scans.map((scan, k) => {
     const partInputs = Object.fromEntries(ports.map(([port, i]) => [port, `${i.parts![k].key}.${i.port}`]));
-    return { scan, key: streamPartKey(material, scan, partInputs) };
+    return { scan, key: keyOf(scan, partInputs) };
   });
 }
 

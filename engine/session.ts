@@ -108,10 +108,10 @@ export class Session {
     }
   }
 
-  /** Paths of the files a stored node wrote for people (CSV exports, images). */
+  /** Paths of the files a stored node wrote for people (CSV exports, images), from its manifest (its files were looked up when planned). */
   private artifactsOf(p: PlannedNode): string[] | undefined {
     if (!p.node.cache) return undefined;
-    const found = this.store.lookup(p.key);
+    const found = this.store.manifest(p.key);
     const rels = found.hit ? Object.keys(found.manifest.artifacts ?? {}) : [];
     return rels.length ? rels.map((r) => join(this.store.entryDir(p.key), ARTIFACTS, r)) : undefined;
   }

@@ -78,8 +78,20 @@ export interface NodeContext<P = Record<string, unknown>> {
 /** One scan of a partitioned source: its id (unique in the source) and the files it is read from. */
 export interface ScanFiles { id: string; files: string[] }
 
-/** What planning lends a `scans` hook: a directory for plan-time memos (under the runs directory). */
-export interface ScanMemo { dir: string }
+/** The stat fields that say whether a file changed (a fs.Stats has them). */
+export interface FileStatFields { size: number; mtimeMs: number; ctimeMs: number; ino: number }
+
+/**
+ * What planning lends a `scans` hook: a directory for plan-time memos (under the runs directory),
+ * and the engine's rule for "this file is as it was" (engine/fingerprint.ts statSignature: size,
+ * mtime, ctime, inode), so that what a hook remembers of a file is trusted exactly when the
+ * engine's own fingerprint of it is.
+ */
+export interface ScanMemo {
+  dir: string;
+  /** A string equal for two stats of a file exactly when the engine counts the file unchanged. */
+  signature(st: FileStatFields): string;
+}
 
 interface Common<P> {
   kind: string;

@@ -16,11 +16,8 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { RecordBatch } from 'apache-arrow';
-import { decodeGrey } from '../../nodes/kernels/image-folder/decode.js';
-import { byteToHuTable, bytesToHuPixels, DEFAULT_WINDOW } from '../../nodes/kernels/image-folder/hu.js';
-import { listScans, listSlices } from '../../nodes/kernels/image-folder/layout.js';
 import { writeDicomSeries } from '../engine/dicom-files.js';
+import { jpegScansAsHu } from './dicom-copy.js';
 import { lungGraphYaml } from './lung-graph.js';
 
 const { values: a, positionals } = parseArgs({ allowPositionals: true, options: { scans: { type: 'string', default: '20' }, python: { type: 'string', default: '/usr/bin/python3' } } });
@@ -31,23 +28,9 @@ if (positionals.length !== 3) {
 const [jpegRoot, dicomDir, implsDir] = positionals.map((p) => resolve(p));
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
-/** Each of the first `n` scans as a batch of rows writeDicomSeries reads (scan_id, slice_index, height, width, pixels). */
-async function* jpegScansAsHu(n: number): AsyncGenerator<RecordBatch> {
-  const table = byteToHuTable(DEFAULT_WINDOW);
-  for (const scan of (await listScans(jpegRoot, null)).slice(0, n)) {
-    const rows = [];
-    for (const { file, index } of await listSlices(scan.dir)) {
-      const d = await decodeGrey(file);
-      if ('reason' in d) throw new Error(`${file}: ${d.reason}`);
-      rows.push({ scan_id: scan.scanId, slice_index: index, height: d.height, width: d.width, pixels: bytesToHuPixels(d.grey, table) });
-    }
-    yield rows as unknown as RecordBatch;
-  }
-}
-
 if (!existsSync(dicomDir)) {
   const t0 = performance.now();
-  const n = await writeDicomSeries(dicomDir, jpegScansAsHu(Number(a.scans)));
+  const n = await writeDicomSeries(dicomDir, jpegScansAsHu(jpegRoot, Number(a.scans)));
   console.log(`wrote ${n} DICOM slices of the first ${a.scans} scans to ${dicomDir} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 const du = (p: string) => Number(spawnSync('du', ['-sb', p], { encoding: 'utf8' }).stdout.split('\t')[0]);
@@ -86,7 +69,7 @@ try {
   // the same with one series more (its header read, its scan computed; the rest cached)
   const extra = join(dicomDir, 'zz-added-series');
   rmSync(extra, { recursive: true, force: true });
-  const added = await writeDicomSeries(extra, jpegScansAsHu(1), 1_000_000);
+  const added = await writeDicomSeries(extra, jpegScansAsHu(jpegRoot, 1), 1_000_000);
   try {
     const add = run();
     console.log(`ctflow, one series of ${added} slices added: ${add.s.toFixed(2)} s (${/window\s+[^\n]*scans? new[^\n]*/.exec(add.out)?.[0].replace(/\s+/g, ' ') ?? 'ctflow printed no window line'})`);

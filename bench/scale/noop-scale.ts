@@ -82,7 +82,7 @@ try {
     console.log(`${s.scans} | ${s.files} | ${ms(p.total)} (${ms(p.load)} / ${ms(p.plan)} / ${ms(p.total - p.load - p.plan)}), ${ms(p.cpu)} | ${ms(w.total)} (${ms(w.load)} / ${ms(w.plan)} / ${ms(w.total - w.load - w.plan)}), ${ms(w.cpu)} | ${(p.total / w.total).toFixed(2)}, ${(p.cpu / w.cpu).toFixed(2)} | ${ms(median(m.cli))}`);
   }
   const fit = (ys: number[]) => leastSquares(subsets.map((s) => s.files), ys);
-  for (const [what, ys] of [
+  for (const [what, ys] of subsets.length < 2 ? [] : [
     ['per scan, in process', subsets.map((s) => medianPhases(per.get(s)!.per).total)],
     ['whole node, in process', subsets.map((s) => medianPhases(per.get(s)!.whole).total)],
     ['per scan, in process, CPU', subsets.map((s) => medianPhases(per.get(s)!.per).cpu)],

@@ -8,7 +8,6 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { Leases } from '../lease.js';
-import { runNodeJob } from '../scale/run-job.js';
 import { appendProgress, readJobFile, writeAtomic } from '../scale/slurm/files.js';
 import { DirectoryStore } from '../scale/store.js';
 import { oneFile, type Command } from './common.js';
@@ -25,6 +24,7 @@ export const jobCommand: Command = {
     const runs = resolve(String(opts.cache));
     const { spec, result, progress } = readJobFile(runs, resolve(oneFile(args, 'JOBFILE')));
     const { registry } = await import('../../nodes/index.js');
+    const { runNodeJob } = await import('../scale/run-job.js'); // RxJS and Arrow: not loaded by the other commands
     const store = new DirectoryStore(runs);
     const leases = new Leases(join(store.local.cacheDir, 'leases'));
     const scratch = join(store.local.root, 'scratch', `job-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);

@@ -3,7 +3,8 @@
 // is seen, also the ones a size-and-mtime memo missed: a same-size edit with its mtime set back,
 // and a same-size file renamed over it with the old mtime.
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +30,23 @@ describe('file fingerprints', () => {
     writeFileSync(memo, text.replace(sha(files[1]), 'f'.repeat(64)));
     const again = await new FileFingerprints(memo).hashes([...files].reverse(), (f) => f);
     expect(again.hashes.map(([, h]) => h)).to.deep.equal([sha(files[0]), 'f'.repeat(64), sha(files[2])]);
+  });
+
+  it('hashes a file of any size as sha256sum does (empty, within one read, across reads of the shared buffer)', async () => {
+    const root = tempDir();
+    const MiB = 1024 * 1024;
+    const sizes = [0, 1, MiB - 1, MiB, MiB + 1, 3 * MiB + 7];
+    const files = sizes.map((n, i) => {
+      const f = join(root, `${i}.bin`);
+      writeFileSync(f, randomBytes(n));
+      return f;
+    });
+    const got = await new FileFingerprints(join(root, 'memo.json')).hashes(files, (f) => f);
+    const sum = spawnSync('sha256sum', files, { encoding: 'utf8' });
+    expect(sum.status, sum.stderr).to.equal(0);
+    const expected = new Map(sum.stdout.trim().split('\n').map((l) => { const [h, f] = l.split(/\s+\*?/); return [f, h]; }));
+    expect(got.hashes).to.deep.equal([...files].sort().map((f) => [f, expected.get(f)]));
+    expect(new Set(got.hashes.map(([, h]) => h)).size, 'files of different bytes, different hashes').to.equal(sizes.length);
   });
 
   it('asked out of the stored order or for a subset of a folder, finds the same hashes', async () => {

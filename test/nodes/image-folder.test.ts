@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { RecordBatch } from 'apache-arrow';
 import imageFolder, { inputFiles, type ImageFolderParams } from '../../nodes/image-folder.js';
 import { byteToHuTable, bytesToHuPixels, greyToHu, huPixelsToBytes } from '../../nodes/kernels/image-folder/hu.js';
+import { listSlices } from '../../nodes/kernels/image-folder/layout.js';
 import { naturalCompare } from '../../nodes/kernels/image-folder/natural-sort.js';
 import { writeJpegFolder } from '../../nodes/kernels/jpeg-folder-writer.js';
 import syntheticCt, { type SyntheticCtParams } from '../../nodes/synthetic-ct.js';
@@ -53,6 +54,17 @@ const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) 
 const meanAbsDiff = (a: Int16Array, b: Int16Array) => mean(a.map((v, i) => Math.abs(v - b[i])));
 
 describe('image-folder', () => {
+  it('lists a scan\'s slices in natural order: numbered names by number (their index), others in order (indexed 0..n-1)', async () => {
+    const listed = async (names: string[]) => {
+      const dir = await tmp();
+      for (const n of names) await writeFile(join(dir, n), '');
+      return (await listSlices(dir)).map((s) => `${s.file.slice(dir.length + 1)}:${s.index}`);
+    };
+    expect(await listed(['10.jpg', '2.jpg', '007.jpg', '1.JPEG', '30.jpg'])).to.deep.equal(['1.JPEG:1', '2.jpg:2', '007.jpg:7', '10.jpg:10', '30.jpg:30']);
+    expect(await listed(['1.jpg', '01.jpg', '10.jpg', 'a.jpg'])).to.deep.equal(['01.jpg:0', '1.jpg:1', '10.jpg:2', 'a.jpg:3']);
+    expect(await listed(['2.jpg', '1.jpg', '02.jpeg'])).to.deep.equal(['1.jpg:0', '02.jpeg:1', '2.jpg:2']);
+  });
+
   it('sorts slice files numerically: 2 before 10', async () => {
     expect(['10.jpg', '2.jpg', '1.jpg', '02b.jpg', 'a10', 'a9'].sort(naturalCompare)).to.deep.equal(['1.jpg', '2.jpg', '02b.jpg', '10.jpg', 'a9', 'a10']);
     const root = await tmp();

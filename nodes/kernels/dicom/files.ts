@@ -4,8 +4,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { SliceHeader } from './header.js';
 
-/** A regular file and the stat fields that tell whether it changed (the header memo's key). */
-export interface FileStat { file: string; size: number; mtimeMs: number; ino: number }
+/** A regular file and the stat fields that tell whether it changed (the header memo's key, by the engine's rule). */
+export interface FileStat { file: string; size: number; mtimeMs: number; ctimeMs: number; ino: number }
 
 /** Regular files under `dir` (hidden names skipped), sorted so that every run reads them alike. */
 export async function listFiles(dir: string, recursive: boolean): Promise<FileStat[]> {
@@ -20,7 +20,7 @@ export async function listFiles(dir: string, recursive: boolean): Promise<FileSt
     if (name.split(sep).some((part) => part.startsWith('.'))) continue;
     const file = join(dir, name);
     const st = await stat(file);
-    if (st.isFile()) files.push({ file, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+    if (st.isFile()) files.push({ file, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
   }
   return files;
 }

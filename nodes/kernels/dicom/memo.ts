@@ -1,6 +1,8 @@
 // The header memo of dicom-series' planning: what each file's header says about its scan (its
-// series, a localizer, no image, or why it cannot be used), keyed by the file's size, mtime and
-// inode, so that a rerun reads the headers of new and changed files only. One JSON file per
+// series, a localizer, no image, or why it cannot be used), keyed by the file's stat signature
+// by the engine's own rule (ScanMemo.signature: size, mtime, ctime, inode), so that a rerun reads
+// the headers of new and changed files only, and a summary is trusted exactly when the engine's
+// fingerprint of the file is (a same-size edit whose mtime is set back moves the ctime: read again). One JSON file per
 // folder of DICOM files, <runs>/memo/dicom-headers/<hash of the folder>.json: adding a series
 // writes its folder's memo alone. Written to a temporary file and renamed (a crash leaves the old
 // memo or the new one, never half of one); a memo that does not parse or has another shape is
@@ -8,14 +10,14 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileStat } from './files.js';
 
 /** A file's header, summarised: a slice of series `uid`, a localizer of it, no image, or a file error's reason. */
 export type Summary = ['slice' | 'localizer', string] | ['none'] | ['error', string];
 
-type Entry = [size: number, mtimeMs: number, ino: number, summary: Summary];
+type Entry = [signature: string, summary: Summary];
 
-const VERSION = 1;
+/** 2: entries are [signature, summary] (1 keyed by size, mtime and inode: ignored, rebuilt). */
+const VERSION = 2;
 
 export class FolderMemo {
   private entries = new Map<string, Entry>();
@@ -38,14 +40,14 @@ export class FolderMemo {
     return memo;
   }
 
-  /** The summary stored for `name` if the file is still what it was then. */
-  get(name: string, st: FileStat): Summary | undefined {
+  /** The summary stored for `name` if the file's signature is the one it had then. */
+  get(name: string, signature: string): Summary | undefined {
     const e = this.entries.get(name);
-    return e && e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ino ? e[3] : undefined;
+    return e && e[0] === signature ? e[1] : undefined;
   }
 
-  set(name: string, st: FileStat, summary: Summary): void {
-    this.entries.set(name, [st.size, st.mtimeMs, st.ino, summary]);
+  set(name: string, signature: string, summary: Summary): void {
+    this.entries.set(name, [signature, summary]);
     this.changed = true;
   }
 
@@ -67,8 +69,8 @@ export class FolderMemo {
 }
 
 function validEntry(e: unknown): e is Entry {
-  if (!Array.isArray(e) || e.length !== 4 || !e.slice(0, 3).every((v) => typeof v === 'number')) return false;
-  const s = e[3] as unknown;
+  if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') return false;
+  const s = e[1] as unknown;
   if (!Array.isArray(s)) return false;
   return s[0] === 'none' ? s.length === 1 : ['slice', 'localizer', 'error'].includes(s[0] as string) && s.length === 2 && typeof s[1] === 'string';
 }

@@ -1,7 +1,7 @@
 // The scans of a dicom-series source at plan time, for its per-scan cache (engine/partitions.ts):
 // one scan per SeriesInstanceUID, its files the series' slices. Which series a file holds is in its
-// header, so planning reads headers, and keeps what each says in a memo keyed by the file's size,
-// mtime and inode (memo.ts): a no-op rerun stats the files and reads no header, adding series reads
+// header, so planning reads headers, and keeps what each says in a memo keyed by the file's stat
+// signature by the engine's rule (memo.ts, ScanMemo.signature): a no-op rerun stats the files and reads no header, adding series reads
 // the headers of their files only. A file that is no slice of a series (a localizer, DICOM without
 // an image, a file that cannot be used) joins the scan with most slices in its folder, so its
 // fingerprint is in that scan's key and the run that reads the scan reports it (or stops on it
@@ -36,20 +36,21 @@ export async function dicomScans(params: DicomScanParams, memo?: ScanMemo): Prom
   }
   const summaries = new Map<string, Summary | undefined>();
   const memos: [FolderMemo, Set<string>][] = [];
-  const misses: { f: FileStat; memo?: FolderMemo }[] = [];
+  const misses: { f: FileStat; memo?: FolderMemo; signature?: string }[] = [];
   for (const [folder, inFolder] of folders) {
     const m = memo ? await FolderMemo.open(memo.dir, folder) : undefined;
     if (m) memos.push([m, new Set(inFolder.map((f) => basename(f.file)))]);
     for (const f of inFolder) {
-      const known = m?.get(basename(f.file), f);
+      const signature = memo?.signature(f);
+      const known = signature === undefined ? undefined : m?.get(basename(f.file), signature);
       if (known) summaries.set(f.file, known);
-      else misses.push({ f, memo: m });
+      else misses.push({ f, memo: m, signature });
     }
   }
-  await mapLimit(misses, READS, async ({ f, memo: m }) => {
+  await mapLimit(misses, READS, async ({ f, memo: m, signature }) => {
     const s = await summarise(f.file);
     summaries.set(f.file, s);
-    if (s) m?.set(basename(f.file), f, s);
+    if (s && signature !== undefined) m?.set(basename(f.file), signature, s);
   });
   for (const [m, present] of memos) await m.save(present);
   return group(files, summaries);

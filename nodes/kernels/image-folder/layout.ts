@@ -86,11 +86,16 @@ export const OTHER_IMAGE = /\.(png|tiff?|bmp|gif|webp|dcm|jp2|j2k)$/i;
 export async function listSlices(dir: string, otherImage?: (file: string) => void): Promise<SliceFile[]> {
   const entries = (await readdir(dir)).filter((name) => !name.startsWith('.'));
   if (otherImage) for (const name of entries) if (OTHER_IMAGE.test(name)) otherImage(join(dir, name));
-  const names = naturalSort(entries.filter((name) => SLICE_FILE.test(name)), (name) => name);
-  const numbers = names.map((n) => n.replace(SLICE_FILE, ''));
-  const numbered = numbers.every((s) => /^\d{1,9}$/.test(s)) && new Set(numbers.map(Number)).size === numbers.length;
+  const slices = entries.filter((name) => SLICE_FILE.test(name));
   const under = join(dir, '/'); // entry names hold no '/': the join of each is this prefix and the name
-  return names.map((name, i) => ({ file: under + name, index: numbered ? Number(numbers[i]) : i }));
+  // Names "<number>.jpg" with distinct numbers (a scan's usual names): natural order is the
+  // numbers' order, and each number is the slice's index. Otherwise natural order, indexed in it.
+  const numbers = slices.map((n) => n.replace(SLICE_FILE, ''));
+  if (numbers.every((s) => /^\d{1,9}$/.test(s))) {
+    const byNumber = slices.map((name, i) => ({ name, index: Number(numbers[i]) })).sort((a, b) => a.index - b.index);
+    if (byNumber.every((s, i) => i === 0 || s.index !== byNumber[i - 1].index)) return byNumber.map(({ name, index }) => ({ file: under + name, index }));
+  }
+  return naturalSort(slices, (name) => name).map((name, i) => ({ file: under + name, index: i }));
 }
 
 /** Sub-folders of `dir`, symbolic links to folders included (followed: a linked scan folder is read like any other). */

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync 
 import { join } from 'node:path';
 import { writeDicomSeries } from '../../../bench/engine/dicom-files.js';
 import { formatRunSummary } from '../../../engine/commands/summary.js';
+import { statSignature } from '../../../engine/fingerprint.js';
 import type { Session } from '../../../engine/session.js';
 import { dicomScans } from '../../../nodes/kernels/dicom/scans.js';
 import { session, tempDir, writeGraph } from '../../helpers/engine.js';
@@ -113,31 +114,53 @@ describe('dicom-series per series', function () {
     expect(a).to.deep.equal(await table(whole, w.out.record.nodes.scans.key));
   });
 
-  it('memoises headers by fingerprint: a rerun reads no unchanged header; a damaged memo is ignored and rebuilt', async () => {
+  it('memoises headers by the engine\'s file rule: a rerun reads no unchanged header, a same-size edit with its mtime set back is read again; a damaged memo is rebuilt', async () => {
     const root = tempDir();
     const data = join(root, 'data');
     await addSeries(data, 1, 2, 3);
-    const memo = { dir: join(root, 'memo') };
+    const f = join(data, 'scan-2', '1.dcm');
+    const mtime = 1_700_000_000; // whole seconds, so that setting it back restores it exactly
+    utimesSync(f, mtime, mtime);
+    const memo = { dir: join(root, 'memo'), signature: statSignature };
     const scansNow = async () => (await dicomScans({ path: data, recursive: true }, memo)).map((s) => `${s.id}: ${s.files.map((f) => f.slice(data.length + 1)).join(' ')}`);
     const expected = ['2.25.1: scan-1/0.dcm scan-1/1.dcm scan-1/2.dcm', '2.25.2: scan-2/0.dcm scan-2/1.dcm scan-2/2.dcm'];
     expect(await scansNow()).to.deep.equal(expected);
     const memoDir = join(memo.dir, 'dicom-headers');
     expect(readdirSync(memoDir).filter((f) => f.endsWith('.json')), 'one memo a folder, no temporary file left').to.have.length(2);
+    type MemoFile = { version: number; folder: string; files: Record<string, [string, unknown]> };
+    const memoOf = (folder: string): [string, MemoFile] => {
+      for (const m of readdirSync(memoDir)) {
+        const parsed = JSON.parse(readFileSync(join(memoDir, m), 'utf8')) as MemoFile;
+        if (parsed.folder === join(data, folder)) return [join(memoDir, m), parsed];
+      }
+      throw new Error(`no memo of ${folder}`);
+    };
 
-    // Garbage with the size and mtime of a slice of series 2: its header is not read again (the
-    // memo, like the engine's fingerprints, trusts an unchanged size, mtime and inode).
-    const f = join(data, 'scan-2', '1.dcm');
+    // An unchanged file's header is not read again: a summary planted in the memo under the
+    // file's current signature is what planning uses (scan-2/1.dcm moves to a series of its own).
+    const [m2, memo2] = memoOf('scan-2');
+    expect(memo2.files['1.dcm'], 'the entry is [the engine\'s signature, the summary]').to.deep.equal([statSignature(statSync(f)), ['slice', '2.25.2']]);
+    memo2.files['1.dcm'][1] = ['slice', '2.25.9'];
+    writeFileSync(m2, JSON.stringify(memo2));
+    expect(await scansNow()).to.deep.equal(['2.25.1: scan-1/0.dcm scan-1/1.dcm scan-1/2.dcm', '2.25.2: scan-2/0.dcm scan-2/2.dcm', '2.25.9: scan-2/1.dcm']);
+
+    // Garbage of the slice's size, its mtime set back: size, mtime and inode are as remembered but
+    // the ctime moved, so the header is read again (as the engine's fingerprint hashes the file
+    // again): the planted summary is gone and the memo holds what the header says now.
     const st = statSync(f);
     writeFileSync(f, Buffer.alloc(st.size, 7));
-    utimesSync(f, st.atime, st.mtime);
-    expect(await scansNow()).to.deep.equal(expected);
-
-    // A damaged memo is ignored: the headers are read again (now the garbage is found) and the memo is rewritten.
-    for (const m of readdirSync(memoDir)) writeFileSync(join(memoDir, m), '{"version": 1, "folder": ');
+    utimesSync(f, mtime, mtime);
+    const now = statSync(f);
+    expect([now.size, now.mtimeMs, now.ino]).to.deep.equal([st.size, st.mtimeMs, st.ino]);
     expect(await scansNow(), 'the unreadable file joins the series of its folder').to.deep.equal(expected);
-    const rebuilt = readdirSync(memoDir).map((m) => JSON.parse(readFileSync(join(memoDir, m), 'utf8')) as { files: Record<string, [number, number, number, unknown]> });
-    const entry = rebuilt.map((m) => m.files['1.dcm']?.[3]).find((e) => Array.isArray(e) && e[0] === 'error');
-    expect(entry, 'the rebuilt memo holds what the header now says').to.deep.equal(['error', 'not a DICOM file (no "DICM" marker at byte 128; files without the Part 10 header are not read)']);
+    const notDicom = ['error', 'not a DICOM file (no "DICM" marker at byte 128; files without the Part 10 header are not read)'];
+    expect(memoOf('scan-2')[1].files['1.dcm']).to.deep.equal([statSignature(now), notDicom]);
+
+    // A damaged memo is ignored: the headers are read again and the memo is rewritten.
+    for (const m of readdirSync(memoDir)) writeFileSync(join(memoDir, m), '{"version": 2, "folder": ');
+    expect(await scansNow()).to.deep.equal(expected);
+    expect(memoOf('scan-2')[1].files['1.dcm'], 'the rebuilt memo holds what the header now says').to.deep.equal([statSignature(now), notDicom]);
+    expect(memoOf('scan-1')[1].files['0.dcm'][1]).to.deep.equal(['slice', '2.25.1']);
   });
 
   it('keeps a problem with the series that met it, and repeats it on a run that reuses the series', async () => {
