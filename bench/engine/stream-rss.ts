@@ -149,7 +149,12 @@ if (opt.child) {
   }
   type Peak = { maxRssMiB: number; heapMiB: number; buffersMiB: number; maps: Record<string, number>; rows: Record<string, number> };
   const peaksOf = (name: string, n: number, slices: Range, times: number) => {
-    const peaks = Array.from({ length: times }, () => JSON.parse(child('measure', name, String(n), slices.join('-'))) as Peak);
+    const peaks = Array.from({ length: times }, (_, k) => {
+      const p = JSON.parse(child('measure', name, String(n), slices.join('-'))) as Peak;
+      // each process's figure as it ends: a long run stopped part of the way still leaves them
+      console.log(`    ${name} ${n} scans, process ${k + 1} of ${times}: peak RSS ${p.maxRssMiB.toFixed(0)} MiB (load ${loadavg()[0].toFixed(1)})`);
+      return p;
+    });
     const sorted = peaks.map((p) => p.maxRssMiB).sort((x, y) => x - y);
     const js = peaks.map((p) => `${p.heapMiB.toFixed(0)}+${p.buffersMiB.toFixed(0)}`).join(', ');
     console.log(`  ${name.padEnd(22)} ${String(n).padStart(4)} scans of ${slices[0]}–${slices[1]} slices (${Object.values(peaks[0].rows)[0]} rows): peak RSS ${sorted.map((v) => v.toFixed(0)).join(', ')} MiB; ` +
