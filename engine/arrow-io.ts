@@ -98,15 +98,25 @@ export class PortWriter {
   }
 }
 
+/** Bytes read at a time to checksum a written batch. */
+const PIECE = 2 ** 20;
+
 async function describeFile(path: string, schema: Schema, rowCounts: number[]): Promise<PortManifest> {
   const fh = await open(path, 'r');
   try {
     const blocks = await batchBlocks(fh, path);
     if (blocks.length !== rowCounts.length) throw new Error(`${path}: wrote ${rowCounts.length} batches, file holds ${blocks.length}`);
     const batches: BatchEntry[] = [];
+    // Read back in pieces through one buffer, not a fresh buffer the size of each batch: a
+    // per-scan entry is closed once a scan, and a 10–20 MiB buffer a scan was memory the C
+    // allocator kept (issue 23).
+    const piece = Buffer.allocUnsafeSlow(Math.min(PIECE, Math.max(0, ...blocks.map((b) => b.length))));
     for (let i = 0; i < blocks.length; i++) {
-      const bytes = await readRange(fh, blocks[i].offset, blocks[i].length);
-      batches.push({ ...blocks[i], rows: rowCounts[i], sha256: sha(bytes) });
+      const hash = createHash('sha256');
+      for (let at = 0; at < blocks[i].length; at += piece.length) {
+        hash.update(await readRange(fh, blocks[i].offset + at, Math.min(piece.length, blocks[i].length - at), piece));
+      }
+      batches.push({ ...blocks[i], rows: rowCounts[i], sha256: hash.digest('hex') });
     }
     const rows = rowCounts.reduce((a, b) => a + b, 0);
     const { size } = await fh.stat();
@@ -159,15 +169,17 @@ function schemaMessage(schema: Schema): Uint8Array {
   return bytes.subarray(0, bytes.length - 8);
 }
 
-async function decode(schemaMsg: Uint8Array, block: Uint8Array): Promise<RecordBatch> {
-  const reader = RecordBatchReader.from(Buffer.concat([schemaMsg, block]));
+/** The record batch of a stream holding the schema message and then the batch's block. */
+async function decode(stream: Uint8Array): Promise<RecordBatch> {
+  const reader = RecordBatchReader.from(stream);
   const r = reader.next();
   if (r.done || !r.value) throw new Error('no record batch in block');
   return r.value;
 }
 
-async function readRange(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
-  const buf = Buffer.allocUnsafe(length);
+/** `length` bytes from `offset`, in `into` when given (the first `length` bytes of it). */
+async function readRange(fh: FileHandle, offset: number, length: number, into?: Buffer): Promise<Uint8Array> {
+  const buf = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
@@ -200,15 +212,19 @@ export class FileTableReader implements TableReader {
     const entry = this.manifest.batches[i];
     if (!entry) throw new RangeError(`batch ${i} of ${this.numBatches}`);
     this.fh ??= open(this.path, 'r');
+    // the block is read straight after a copy of the schema message: one buffer a batch, decoded
+    // as it is (not read, then copied behind the schema)
+    const stream = Buffer.allocUnsafe(this.schemaMsg.length + entry.length);
+    stream.set(this.schemaMsg, 0);
     let bytes: Uint8Array;
     try {
-      bytes = await readRange(await this.fh, entry.offset, entry.length);
+      bytes = await readRange(await this.fh, entry.offset, entry.length, stream.subarray(this.schemaMsg.length));
     } catch (e) {
       throw new ChecksumError(`${this.path}: batch ${i}: ${(e as Error).message}`);
     }
     if (sha(bytes) !== entry.sha256) throw new ChecksumError(`${this.path}: batch ${i} does not match its checksum`);
     try {
-      return await decode(this.schemaMsg, bytes);
+      return await decode(stream);
     } catch (e) {
       throw new ChecksumError(`${this.path}: batch ${i} cannot be decoded: ${(e as Error).message}`);
     }

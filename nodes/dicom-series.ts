@@ -3,7 +3,7 @@
 // fingerprint), and each series is cached as a scan of its own. A run reads the files of one series
 // at a time, each read once: its header parsed, then its pixels converted to int16 HU straight into the
 // scan's buffer; the slices are then put in order along the slice normal. Memory is flat in the
-// number of series. See docs/dicom.md.
+// number of series (docs/memory.md). See docs/dicom.md.
 import { resolve } from 'node:path';
 import { Binary, makeData, RecordBatch, Struct, vectorFromArray, type DataType } from '../engine/arrow.js';
 import { defineNode, type NodeContext, type ScanFiles } from '../engine/types.js';
@@ -13,6 +13,7 @@ import { orderSlices, type Placed } from './kernels/dicom/geometry.js';
 import { DicomFileError, ReadBuffer } from './kernels/dicom/header.js';
 import { toHounsfield } from './kernels/dicom/hu.js';
 import { dicomScans } from './kernels/dicom/scans.js';
+import { scanPixels } from './kernels/scan-pixels.js';
 import { Slices } from './tables.js';
 
 export interface DicomSeriesParams {
@@ -78,8 +79,9 @@ async function* run(ctx: NodeContext<DicomSeriesParams>) {
       const only = ctx.scans && new Set(ctx.scans);
       if (only) scans = scans.filter((s) => only.has(s.id));
     }
+    const read = new ReadBuffer();
     for (const [i, s] of scans.entries()) {
-      const batch = await readSeries(ctx, s, met);
+      const batch = await readSeries(ctx, s, met, read);
       ctx.progress(i + 1, scans.length, s.id);
       if (batch) yield { slices: batch };
     }
@@ -100,14 +102,15 @@ interface Slice extends Placed {
 
 /**
  * One series as a Slices batch, or null when nothing of it could be read. Each file is read once
- * into one buffer reused for the series (header and pixels from one read); its HU go straight into the next free
- * slice of the scan's buffer (in file order), which is then put in slice order in place and
- * becomes the pixels column: no array per slice, no copy of the scan (issue 23). An ArrayBuffer,
- * not shared memory: a dead SharedArrayBuffer waits for a full collection that its size does not
- * hasten (V8 does not count it as external memory), and held ≈ 50 MiB more in the lung graph.
+ * into `read` (one buffer for the run, grown to the largest file: header and pixels from one read);
+ * its HU go straight into the next free slice of the scan's buffer (in file order), which is then
+ * put in slice order in place and becomes the pixels column: no array per slice, no copy of the
+ * scan (issue 23). The scan's buffer is a mapping of its own (scanPixels), so its memory is the
+ * system's again once the scan is collected. An ArrayBuffer, not shared memory: a dead
+ * SharedArrayBuffer waits for a full collection that its size does not hasten (V8 does not count
+ * it as external memory), and held ≈ 50 MiB more in the lung graph.
  */
-async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met): Promise<RecordBatch | null> {
-  const read = new ReadBuffer();
+async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met, read: ReadBuffer): Promise<RecordBatch | null> {
   const slices: Slice[] = [];
   let pixels: Int16Array | undefined;
   let height = 0, width = 0, clamped = 0;
@@ -129,7 +132,7 @@ async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met
     } else {
       if (!pixels) {
         ({ rows: height, cols: width } = h);
-        pixels = new Int16Array(s.files.length * height * width);
+        pixels = scanPixels(s.files.length * height * width);
       } else if (h.rows !== height || h.cols !== width) {
         met.problem({ series: s.id }, `slices differ in size: ${slices[0].file} is ${height}×${width}, ${file} is ${h.rows}×${h.cols}`);
         return null;

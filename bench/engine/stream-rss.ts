@@ -12,9 +12,15 @@
 // The JPEG and DICOM data are written once under --dir (made from synthetic-ct scans) and reused;
 // run directories are removed.
 //   node dist/bench/engine/stream-rss.js [--scans 30,300] [--slices 20,40] [--repeats 3] [--big 700]
-//     [--graphs synthetic-ct/stored,image-folder/fused,…,toy/fused] [--dir /tmp/ctflow-bench]
+//     [--graphs synthetic-ct/stored,image-folder/fused,…,toy/fused] [--dir /tmp/ctflow-bench] [--smaps]
+// --smaps also splits the resident memory at the sampled top by mapping (/proc/self/smaps, Linux):
+// the main malloc heap ([heap]), 64 MiB-aligned anonymous mappings of at most 64 MiB (glibc's
+// per-thread arenas, and any V8 page that happens to be aligned so), other anonymous mappings of
+// 1 MiB or more (buffers glibc mmaps on their own, V8's large objects), smaller anonymous ones
+// (V8 pages, stacks) and files (code, the store's mapped reads).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { residentByMapping } from './smaps.js';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +40,7 @@ const { values: opt } = parseArgs({
     repeats: { type: 'string', default: '3' },
     graphs: { type: 'string', default: ALL_GRAPHS.join(',') },
     dir: { type: 'string', default: '/tmp/ctflow-bench' },
+    smaps: { type: 'boolean', default: false },
     child: { type: 'string' },
   },
 });
@@ -95,17 +102,17 @@ async function prepare(scans: number, slices: Range) {
  */
 async function measure(name: string, scans: number, slices: Range) {
   const runs = join(opt.dir, `runs-${process.pid}`);
-  let top = { rss: 0, heap: 0, buffers: 0 };
+  let top = { rss: 0, heap: 0, buffers: 0, maps: {} as Record<string, number> };
   const sample = setInterval(() => {
     const m = process.memoryUsage();
-    if (m.rss > top.rss) top = { rss: m.rss, heap: m.heapTotal, buffers: m.arrayBuffers };
+    if (m.rss > top.rss) top = { rss: m.rss, heap: m.heapTotal, buffers: m.arrayBuffers, maps: opt.smaps ? residentByMapping() : {} };
   }, 100);
   try {
     const out = await runFile(session(runs), writeGraph(opt.dir, `${process.pid}.yaml`, graph(name, scans, slices)));
     if (out.record.status !== 'ok') throw new Error(`run failed: ${JSON.stringify(out.record.nodes)}`);
     const first = name.startsWith('toy') ? 'mean' : 'lung';
     const mib = (b: number) => b / 2 ** 20;
-    console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, heapMiB: mib(top.heap), buffersMiB: mib(top.buffers), rows: out.record.nodes[first].rows }));
+    console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, heapMiB: mib(top.heap), buffersMiB: mib(top.buffers), maps: top.maps, rows: out.record.nodes[first].rows }));
   } finally {
     clearInterval(sample);
     rmSync(runs, { recursive: true, force: true });
@@ -140,13 +147,19 @@ if (opt.child) {
     for (const n of sizes) child('prepare', String(n), SLICES.join('-'));
     if (big) child('prepare', String(BIG_SCANS), bigSlices.join('-'));
   }
-  type Peak = { maxRssMiB: number; heapMiB: number; buffersMiB: number; rows: Record<string, number> };
+  type Peak = { maxRssMiB: number; heapMiB: number; buffersMiB: number; maps: Record<string, number>; rows: Record<string, number> };
   const peaksOf = (name: string, n: number, slices: Range, times: number) => {
-    const peaks = Array.from({ length: times }, () => JSON.parse(child('measure', name, String(n), slices.join('-'))) as Peak);
+    const peaks = Array.from({ length: times }, (_, k) => {
+      const p = JSON.parse(child('measure', name, String(n), slices.join('-'))) as Peak;
+      // each process's figure as it ends: a long run stopped part of the way still leaves them
+      console.log(`    ${name} ${n} scans, process ${k + 1} of ${times}: peak RSS ${p.maxRssMiB.toFixed(0)} MiB (load ${loadavg()[0].toFixed(1)})`);
+      return p;
+    });
     const sorted = peaks.map((p) => p.maxRssMiB).sort((x, y) => x - y);
     const js = peaks.map((p) => `${p.heapMiB.toFixed(0)}+${p.buffersMiB.toFixed(0)}`).join(', ');
     console.log(`  ${name.padEnd(22)} ${String(n).padStart(4)} scans of ${slices[0]}–${slices[1]} slices (${Object.values(peaks[0].rows)[0]} rows): peak RSS ${sorted.map((v) => v.toFixed(0)).join(', ')} MiB; ` +
       `heap + ArrayBuffers at the sampled top ${js} MiB; load ${loadavg()[0].toFixed(1)}`);
+    if (opt.smaps) for (const p of peaks) console.log(`    resident by mapping at the sampled top (MiB): ${Object.entries(p.maps).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
     return sorted[Math.floor(sorted.length / 2)];
   };
   for (const name of graphs) {

@@ -6,6 +6,10 @@
 // dicom-series is counted while a series is decoded (no array per slice). Every shipped source
 // (synthetic-ct, image-folder, dicom-series) is counted across the scans of a stored and a fused
 // lung graph: all live ArrayBuffers, after a full collection. No wall-clock or RSS figure is involved.
+// dicom-series reads every file of a run into one reused buffer, and gives a scan of 4 MiB or more
+// a buffer of its own mapping with slack after the scan (kernels/scan-pixels.ts): a batch already
+// yielded must keep its pixels, and the stored form must hold the scan's bytes only.
+import type { RecordBatch } from 'apache-arrow';
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +20,8 @@ import { writeJpegFolder } from '../../nodes/kernels/jpeg-folder-writer.js';
 import dicomSeries from '../../nodes/dicom-series.js';
 import imageFolder from '../../nodes/image-folder.js';
 import { LungPool } from '../../nodes/kernels/lung/pool.js';
+import { OWN_MAPPING_BYTES, OWN_MAPPING_FROM, scanPixels } from '../../nodes/kernels/scan-pixels.js';
+import { tableToIPC, Table } from '../../engine/arrow.js';
 import { testContext } from '../helpers/context.js';
 import { liveBefore, TrackedBuffer, tracked } from '../kinds/tracked-scans.js';
 import { toySlices } from '../kinds/toy-scans.js';
@@ -120,6 +126,37 @@ describe('memory bound', () => {
     expect(calls).to.equal(40);
     // An array per decoded slice, kept until the batch is made, would add one per slice (39 by the last).
     expect(Math.max(...live) - live[0], `live ArrayBuffers at slices 0, 10, 20, 30, 39: ${live.join(' ')}`).to.be.lessThan(5);
+  });
+
+  it('a scan of 4 MiB or more gets a buffer above glibc\'s mmap cap, a smaller or larger one its exact size', () => {
+    const small = scanPixels(OWN_MAPPING_FROM / 2 - 1), mid = scanPixels(OWN_MAPPING_FROM / 2), big = scanPixels(OWN_MAPPING_BYTES);
+    expect([small.length, mid.length, big.length]).to.deep.equal([OWN_MAPPING_FROM / 2 - 1, OWN_MAPPING_FROM / 2, OWN_MAPPING_BYTES]);
+    expect(small.buffer.byteLength).to.equal(OWN_MAPPING_FROM - 2);
+    expect(mid.buffer.byteLength).to.equal(OWN_MAPPING_BYTES);
+    expect(big.buffer.byteLength).to.equal(2 * OWN_MAPPING_BYTES);
+    expect(mid.every((v) => v === 0)).to.equal(true);
+  });
+
+  it('dicom-series: a batch already yielded keeps its own pixels while later series are read (one read buffer for the run)', async () => {
+    // 512² × 8 slices = 4 MiB a series: each scan's buffer is a mapping of its own, with slack after the scan
+    const SERIES_N = 3, N = 8, SIDE = 512;
+    const path = await dicomFolder(SERIES_N, N, SIDE);
+    if (dicomSeries.mode !== 'source') throw new Error('dicom-series is a source');
+    const ctx = testContext({ path, split: 'test' as const, label: null, onError: 'fail' as const, recursive: true });
+    const held: { batch: RecordBatch; atYield: Buffer }[] = [];
+    const pixelBytes = (b: RecordBatch) => Buffer.concat(b.getChild('pixels')!.toArray() as Uint8Array[]);
+    for await (const out of dicomSeries.run(ctx)) held.push({ batch: out.slices, atYield: pixelBytes(out.slices) });
+    expect(held.map((h) => h.batch.numRows)).to.deep.equal(Array(SERIES_N).fill(N));
+    held.forEach(({ batch, atYield }, s) => {
+      const written = pixelBytes(toySlices(`scan-${s}`, N, SIDE, `dicom:${s}`));
+      // a batch viewing a buffer that a later series reused would now hold that series' pixels
+      expect(pixelBytes(batch).equals(atYield), `series ${s}: pixels changed after it was yielded`).to.equal(true);
+      expect(atYield.equals(written), `series ${s}: pixels are not the HU written`).to.equal(true);
+      // the stored form holds the scan's bytes, not the slack of its buffer
+      const pixels = batch.getChild('pixels')!.data[0];
+      expect(pixels.values.buffer.byteLength).to.equal(OWN_MAPPING_BYTES);
+      expect(tableToIPC(new Table(batch)).byteLength).to.be.within(N * SIDE * SIDE * 2, N * SIDE * SIDE * 2 + 65536);
+    });
   });
 
   /** A JPEG folder (image-folder's layout) of `series` toy scans of `slices` size² slices. */

@@ -4,6 +4,7 @@ import { rngFrom } from '../../../engine/rng.js';
 import { drawFindings, paintFindings, type Findings } from './findings.js';
 import { drawAcquisition, drawPatient, type Acquisition, type Patient } from './patient.js';
 import { Raster } from './raster.js';
+import { scanPixels } from '../scan-pixels.js';
 import { paintAbdomen } from './abdomen.js';
 import { Noise, paintTable, reconstruct } from './scanner.js';
 import { bodyAt, cavityAt, spineAt } from './sections.js';
@@ -51,7 +52,7 @@ export function generateScan(key: string, label: 0 | 1, slices: readonly [number
   const pixelMm = acquisition.fovMm / size;
   const r = new Raster(size, pixelMm), tmp = new Float32Array(size * size);
   const half = Math.min(2.5, Math.max(0.5, acquisition.spacing / 2));
-  const z: number[] = [], area = size * size, pixels = new Int16Array(acquisition.n * area);
+  const z: number[] = [], area = size * size, pixels = scanPixels(acquisition.n * area);
   for (let i = 0; i < acquisition.n; i++) {
     z.push(acquisition.z0 + i * acquisition.spacing);
     paintSlice(r, patient, findings, z[i], half);
