@@ -76,7 +76,8 @@ console.log(JSON.stringify({ code, heavy: [...new Set(loaded.map((m) => m.match(
     const run = () => JSON.parse(spawnSync(process.execPath, [probe], { cwd: dir, encoding: 'utf8' }).stdout.trim().split('\n').pop()!);
     const first = run();
     expect(first.code).to.equal(0);
-    expect(first.heavy, 'the first run decodes JPEGs with sharp and writes Arrow').to.include.members(['sharp', 'apache-arrow']);
+    // Its JPEGs are decoded on the lung pool's worker threads (wasm-jpeg.ts), which this probe does not see.
+    expect(first.heavy, 'the first run writes Arrow').to.include.members(['apache-arrow']);
     expect(run()).to.deep.equal({ code: 0, heavy: [] });
   });
 
