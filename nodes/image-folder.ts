@@ -66,13 +66,12 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
       emptyScans.push(scan.scanId);
       ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
     }
-    return slices.length > 0 ? sliceBatch(scan, slices, table) : undefined;
+    return slices.length > 0 ? sliceBatch(scan, slices) : undefined;
   };
-  // The next scan decodes (sharp, on libuv's threads) while this one is consumed downstream. Only
-  // the batch is held across the yield: the decoded grey slices (half a scan again) stay in
-  // take()'s frame, which has ended by then; read in this generator's frame, they stayed alive
-  // until the next scan was asked for (issue 23).
-  const load = (scan: ScanDir) => readScan(scan, skip);
+  // The next scan decodes (on the lung pool's workers) while this one is consumed downstream. Only
+  // the batch is held across the yield: what decoding left besides (slices sharp decoded, their
+  // grey levels) stays in take()'s frame, which has ended by then (issue 23).
+  const load = (scan: ScanDir) => readScan(scan, table, skip);
   let next = scans.length > 0 ? load(scans[0]) : undefined;
   const take = async (i: number) => {
     const read = await next!;

@@ -3,8 +3,10 @@
 // pool's workers, which also decode image-folder's JPEGs; libuv's; V8's), read from
 // /proc/PID/task/*/stat while the run goes on (Linux). CPU time is far less sensitive to the
 // machine's load than wall time, so two builds or settings compare by it, alternated:
-//   node dist/bench/scale/thread-cpu.js FOLDER [--rounds 3]
-// runs this build as it is and with CTFLOW_JPEG_WASM=0 (every slice decoded by sharp), in turn.
+//   node dist/bench/scale/thread-cpu.js FOLDER [--rounds 3] [--build NAME=DIR ...]
+// runs this build as it is and with CTFLOW_JPEG_WASM=0 (every slice decoded by sharp), in turn; with
+// --build, each named build instead (DIR holds a built ctflow: its bin/ctflow.cjs and dist/), e.g.
+// --build before=/tmp/base --build after=. to compare two builds, alternated.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -12,9 +14,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lungGraphYaml } from './lung-graph.js';
 
-const { values: a, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string', default: '3' } } });
+const { values: a, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string', default: '3' }, build: { type: 'string', multiple: true } } });
 if (positionals.length !== 1) {
-  console.error('usage: node dist/bench/scale/thread-cpu.js FOLDER [--rounds 3]');
+  console.error('usage: node dist/bench/scale/thread-cpu.js FOLDER [--rounds 3] [--build NAME=DIR ...]');
   process.exit(2);
 }
 const folder = resolve(positionals[0]);
@@ -25,12 +27,12 @@ const TICK_MS = 1000 / 100; // USER_HZ
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** One `ctflow run` on a fresh runs directory: CPU ms a slice per thread group, and wall seconds. */
-function run(env: NodeJS.ProcessEnv): Promise<{ groups: Map<string, number>; wall: number }> {
+function run(env: NodeJS.ProcessEnv, root = '.'): Promise<{ groups: Map<string, number>; wall: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ctflow-thread-cpu-'));
   writeFileSync(join(dir, 'g.yaml'), lungGraphYaml('thread-cpu', folder, { windowsOnly: true }));
   const ticks = new Map<string, { group: string; ticks: number }>();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [resolve('bin/ctflow.cjs'), 'run', join(dir, 'g.yaml'), '--runs', join(dir, 'runs'), '--no-report', '--quiet'],
+  const child = spawn(process.execPath, [resolve(root, 'bin/ctflow.cjs'), 'run', join(dir, 'g.yaml'), '--runs', join(dir, 'runs'), '--no-report', '--quiet'],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const sample = () => {
     try {
@@ -38,7 +40,7 @@ function run(env: NodeJS.ProcessEnv): Promise<{ groups: Map<string, number>; wal
         const stat = readFileSync(`/proc/${child.pid}/task/${tid}/stat`, 'utf8');
         const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const group = tid === String(child.pid) ? 'main thread' : /vips/.test(name) ? 'libvips workers' : 'other threads (lung pool, libuv, V8)';
+        const group = tid === String(child.pid) ? 'main thread' : /vips/.test(name) ? 'libvips workers' : `"${name}" threads`;
         ticks.set(tid, { group, ticks: Number(f[11]) + Number(f[12]) }); // utime + stime
       }
     } catch { /* the process or a thread ended between listing and reading */ }
@@ -56,10 +58,12 @@ function run(env: NodeJS.ProcessEnv): Promise<{ groups: Map<string, number>; wal
 
 console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${load()}`);
 console.log(`folder: ${folder}: ${slices} JPEG slices; CPU ms a slice per thread group (the last sample before each thread ended)`);
-const settings: [string, NodeJS.ProcessEnv][] = [['as built', {}], ['CTFLOW_JPEG_WASM=0 (sharp only)', { CTFLOW_JPEG_WASM: '0' }]];
+const settings: [string, NodeJS.ProcessEnv, string][] = a.build
+  ? a.build.map((b) => { const [name, dir] = b.split('='); return [`${name} (${resolve(dir ?? '.')})`, {}, dir ?? '.']; })
+  : [['as built', {}, '.'], ['CTFLOW_JPEG_WASM=0 (sharp only)', { CTFLOW_JPEG_WASM: '0' }, '.']];
 for (let round = 1; round <= Number(a.rounds); round++) {
-  for (const [what, env] of settings) {
-    const { groups, wall } = await run(env);
+  for (const [what, env, root] of settings) {
+    const { groups, wall } = await run(env, root);
     const total = [...groups.values()].reduce((s, v) => s + v, 0);
     const parts = [...groups].sort((x, y) => y[1] - x[1]).map(([g, v]) => `${g} ${v.toFixed(2)}`).join(', ');
     console.log(`round ${round}, ${what}: total ${total.toFixed(2)} ms a slice (${parts}); ${wall.toFixed(1)} s, ${(slices / wall).toFixed(0)} slices/s; load ${load()}`);

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { FileFingerprints } from '../../engine/fingerprint.js';
 import imageFolder, { inputFiles, type ImageFolderParams } from '../../nodes/image-folder.js';
+import { byteToHuTable } from '../../nodes/kernels/image-folder/hu.js';
 import { listSlices } from '../../nodes/kernels/image-folder/layout.js';
 import { decodeScan, readScan } from '../../nodes/kernels/image-folder/scan.js';
 import { testContext } from '../helpers/context.js';
 
+const TABLE = byteToHuTable([-1150, 350]);
 const params = (path: string): ImageFolderParams => ({ path, window: [-1150, 350], mixedSizes: 'drop', splits: null });
 
 /** A 32×32 grey gradient JPEG (not blank). */
@@ -96,7 +98,7 @@ describe('image-folder: bad input at scale', function () {
   it('a scan folder that disappears while the run reads it is an error naming the scan', async () => {
     const dir = scan('ct_scan_0', 2);
     rmSync(dir, { recursive: true });
-    const err = await readScan({ scanId: 'test/ct_scan_0', split: 'test', label: null, dir }, () => undefined).then(() => null, (e: Error) => e);
+    const err = await readScan({ scanId: 'test/ct_scan_0', split: 'test', label: null, dir }, TABLE, () => undefined).then(() => null, (e: Error) => e);
     expect(err?.message).to.match(/scan "test\/ct_scan_0" .* changed while the run read it: the folder disappeared/);
   });
 
@@ -116,7 +118,7 @@ describe('image-folder: bad input at scale', function () {
     rmSync(join(dir, '1.jpg'));
     mkdirSync(join(dir, '1.jpg'));                                     // replaced once listed: as if mid-read
     const skipped: { file: string; reason: string }[] = [];
-    const kept = await decodeScan(listed, (file, reason) => skipped.push({ file, reason }));
+    const kept = await decodeScan(listed, TABLE, (file, reason) => skipped.push({ file, reason }));
     expect(kept.map((k) => k.index)).to.deep.equal([0, 2, 3]);
     expect(skipped.map((s) => s.file)).to.deep.equal([join(dir, '1.jpg'), join(dir, '7.jpg')]);
     for (const s of skipped) expect(s.reason).to.match(/a directory, not a regular file/);
@@ -129,7 +131,7 @@ describe('image-folder: bad input at scale', function () {
     const dir = scan('ct_scan_1', 2);
     writeFileSync(join(dir, '5.jpg'), Buffer.alloc(0));             // its skip is told after decoding, before the check
     const scanDir = { scanId: 'test/ct_scan_1', split: 'test' as const, label: null, dir };
-    const err = await readScan(scanDir, () => writeFileSync(join(dir, '6.jpg'), jpeg)).then(() => null, (e: Error) => e);
+    const err = await readScan(scanDir, TABLE, () => writeFileSync(join(dir, '6.jpg'), jpeg)).then(() => null, (e: Error) => e);
     expect(err?.message).to.match(/scan "test\/ct_scan_1" .* changed while the run read it: its slice files were added, removed or renamed; rerun once the dataset is stable/);
   });
 

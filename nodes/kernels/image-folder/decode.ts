@@ -1,18 +1,26 @@
-// Decode JPEG slices to a single grey channel: with sharp, or (decodeGreys) with libjpeg-turbo as
-// WebAssembly on worker threads where it gives the same bytes. The file is read only if it is a
-// regular file under a size cap (readSliceFile), and only JPEG content of 1 or 3 components is
-// decoded (sniffJpeg): CMYK and other formats behind a .jpg name are refused by name.
+// Decode JPEG slices to a single grey channel: with sharp, or (decodeSlices, a scan's slices as HU)
+// with libjpeg-turbo as WebAssembly on worker threads where it gives the same bytes. The file is
+// read only if it is a regular file under a size cap (readSliceFile), and only JPEG content of 1 or
+// 3 components is decoded (sniffJpeg): CMYK and other formats behind a .jpg name are refused by name.
 import { sharedPool } from '../lung/shared-pool.js';
-import { DatasetChanged, readSliceFile } from './read-file.js';
+import { greyToHu } from './hu.js';
+import { DatasetChanged, firstLine, readSliceFile, unread } from './read-file.js';
 import { mapLimit } from './map-limit.js';
 import { MAX_SIDE, sniffJpeg } from './sniff.js';
-import { wasmJpegPath } from './wasm-jpeg.js';
+import { blank, wasmJpegPath, type SliceRead } from './wasm-jpeg.js';
 
 export interface GreySlice {
   width: number;
   height: number;
   /** One byte per pixel, row-major. */
   grey: Uint8Array;
+}
+
+/** A slice's HU (int16, platform byte order, row-major). */
+export interface HuSlice {
+  width: number;
+  height: number;
+  hu: Int16Array;
 }
 
 export { MAX_SIDE };
@@ -29,31 +37,56 @@ let sharpModule: ReturnType<typeof loadSharp> | undefined;
 const HARMLESS = /extraneous bytes before marker|Invalid SOS parameters for sequential JPEG/;
 
 /**
- * The slice's grey levels, or a reason it cannot be used ("unreadable: …", "blank: …").
- * 'strict' fails on any libjpeg warning; 'lenient' lets the HARMLESS ones pass. Which warning it
- * was is read from libvips's error buffer, which all of its threads share (lovell/sharp#902):
- * decode leniently only while no other slice is being decoded, or the message may be another's.
+ * The slice's grey levels, or a reason it cannot be used ("unreadable: …", "blank: …"), through
+ * sharp. 'strict' fails on any libjpeg warning; 'lenient' lets the HARMLESS ones pass. Which
+ * warning it was is read from libvips's error buffer, which all of its threads share
+ * (lovell/sharp#902): decode leniently only while no other slice is being decoded, or the message
+ * may be another's. A file gone or changed under the read is DatasetChanged.
  */
 export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'lenient'): Promise<GreySlice | { reason: string }> {
-  const bytes = await readOrWhy(file);
-  return bytes instanceof Uint8Array ? decodeBytes(bytes, mode) : bytes;
+  const r = readOnMain(file);
+  return 'bytes' in r ? decodeBytes(r.bytes, mode) : r;
 }
 
 /**
- * A scan's slices' grey levels (or reasons), strictly, as decodeGrey(file, 'strict') gives them:
- * one-component 8-bit JPEGs are read and decoded by libjpeg-turbo as WebAssembly on the lung
- * pool's workers (wasm-jpeg.ts: the same bytes as sharp's, at less CPU, off this thread), CHUNK
- * slices a task, every task queued at once (this thread's own work — HU, boxes — would otherwise
- * leave the workers idle); the rest, and any slice the workers did not decode cleanly, by sharp
- * here, SHARP_IN_FLIGHT at a time. CTFLOW_JPEG_WASM=0 sends every slice to sharp.
+ * A scan's slices as HU through `table` (hu.ts), or the reason each one is skipped: what
+ * decodeGrey(file) gives, through the table. One-component 8-bit JPEGs are read, checked, decoded
+ * by libjpeg-turbo as WebAssembly and converted on the lung pool's workers (wasm-jpeg.ts: the same
+ * bytes as sharp's, at less CPU, off this thread), CHUNK slices a task, every task queued at once
+ * (this thread's own work would otherwise leave the workers idle); whatever they do not decode
+ * cleanly is decoded here by sharp from the bytes they read, SHARP_IN_FLIGHT at a time, strictly,
+ * and a slice that fails is decoded again alone, leniently (libvips's shared error buffer: its
+ * reason, and whether a warning was harmless, are then its own). A read that met a change of the
+ * dataset is DatasetChanged. CTFLOW_JPEG_WASM=0 reads every slice here and decodes it with sharp.
  */
-export async function decodeGreys(files: readonly string[]): Promise<(GreySlice | { reason: string })[]> {
-  const fast: (GreySlice | null)[] = [];
-  if (useWasm()) {
-    const chunks = Array.from({ length: Math.ceil(files.length / CHUNK) }, (_, k) => files.slice(k * CHUNK, (k + 1) * CHUNK));
-    fast.push(...(await Promise.all(chunks.map((c) => sharedPool().decodeJpegFiles(c)))).flat());
+export async function decodeSlices(files: readonly string[], table: Int16Array): Promise<(HuSlice | { reason: string })[]> {
+  const read: SliceRead[] = [];
+  const pixels: (Int16Array | undefined)[] = [];        // per slice, its task's buffer
+  const chunks = Array.from({ length: Math.ceil(files.length / CHUNK) }, (_, k) => files.slice(k * CHUNK, (k + 1) * CHUNK));
+  const decoded = useWasm() ? await Promise.all(chunks.map((c) => sharedPool().decodeJpegFiles(c, table))) : [];
+  for (const [k, c] of chunks.entries()) {
+    const got = decoded[k]?.slices ?? c.map((file) => readOnMain(file));
+    read.push(...got);
+    pixels.push(...got.map(() => decoded[k]?.pixels));
   }
-  return mapLimit(files, SHARP_IN_FLIGHT, async (file, i) => (fast[i] ? notBlank(fast[i]) : decodeGrey(file, 'strict')));
+  for (const r of read) if ('changed' in r) throw new DatasetChanged(r.changed);
+  const viaSharp = async (bytes: Uint8Array, mode: 'strict' | 'lenient') => {
+    const g = await decodeBytes(bytes, mode);
+    if ('reason' in g) return g;
+    const hu = new Int16Array(g.grey.length);
+    greyToHu(g.grey, table, hu);
+    return { width: g.width, height: g.height, hu };
+  };
+  const out = await mapLimit(read, SHARP_IN_FLIGHT, async (r, i): Promise<HuSlice | { reason: string }> => {
+    if ('bytes' in r) return viaSharp(r.bytes, 'strict');
+    if ('at' in r) return { width: r.width, height: r.height, hu: pixels[i]!.subarray(r.at, r.at + r.width * r.height) };
+    return r as { reason: string };
+  });
+  for (const [i, r] of read.entries()) {
+    const o = out[i];
+    if ('bytes' in r && 'reason' in o && o.reason.startsWith('unreadable')) out[i] = await viaSharp(r.bytes, 'lenient');
+  }
+  return out;
 }
 
 const CHUNK = 8, SHARP_IN_FLIGHT = 4;
@@ -61,13 +94,14 @@ const CHUNK = 8, SHARP_IN_FLIGHT = 4;
 let wasmUsable: boolean | undefined;
 const useWasm = () => (wasmUsable ??= process.env.CTFLOW_JPEG_WASM !== '0' && wasmJpegPath() !== null);
 
-/** The file's bytes, or why it is not read (DatasetChanged is thrown: the run must stop). */
-async function readOrWhy(file: string): Promise<Uint8Array | { reason: string }> {
+/** The file's bytes read on this thread, or why not (wasm-jpeg.ts's workers read and judge alike). */
+function readOnMain(file: string): { bytes: Uint8Array } | { reason: string } {
   try {
-    return await readSliceFile(file);
+    return { bytes: readSliceFile(file) };
   } catch (err) {
-    if (err instanceof DatasetChanged) throw err;
-    return { reason: `unreadable: ${firstLine(err)}` };
+    const u = unread(file, err);
+    if ('changed' in u) throw new DatasetChanged(u.changed);
+    return u;
   }
 }
 
@@ -82,8 +116,8 @@ async function decodeBytes(bytes: Uint8Array, mode: 'strict' | 'lenient'): Promi
     sharp(bytes, { failOn, limitInputPixels: MAX_SIDE * MAX_SIDE }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    const refused = sniffJpeg(bytes);
-    if (refused) return { reason: `unreadable: ${refused}` };
+    const sniffed = sniffJpeg(bytes);
+    if ('refused' in sniffed) return { reason: `unreadable: ${sniffed.refused}` };
     raw = await decode('warning').catch((err) => {
       if (mode === 'strict' || !HARMLESS.test(firstLine(err))) throw err;
       return decode('error');
@@ -96,23 +130,12 @@ async function decodeBytes(bytes: Uint8Array, mode: 'strict' | 'lenient'): Promi
   }
   const { width, height, channels } = raw.info;
   const grey = channels === 1 ? new Uint8Array(raw.data.buffer, raw.data.byteOffset, width * height) : firstChannel(raw.data, channels, width * height);
-  return notBlank({ width, height, grey });
-}
-
-/** The slice, or why not: every pixel the same grey level. */
-function notBlank(s: GreySlice): GreySlice | { reason: string } {
-  const { grey } = s, v = grey[0];
-  let i = 1;
-  while (i < grey.length && grey[i] === v) i++;
-  return i === grey.length ? { reason: `blank: every pixel is ${v}` } : s;
+  const why = blank(grey);
+  return why ? { reason: why } : { width, height, grey };
 }
 
 function firstChannel(data: Uint8Array, channels: number, n: number): Uint8Array {
   const grey = new Uint8Array(n);
   for (let i = 0, j = 0; i < n; i++, j += channels) grey[i] = data[j];
   return grey;
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }

@@ -1,7 +1,6 @@
 // One scan folder → its usable slices: decode (a few at a time), skip unreadable and blank
 // slices, and apply the mixed-size policy (paper §3.1: some scans have only the last slice axial).
-import { lstat } from 'node:fs/promises';
-import { decodeGrey, decodeGreys, type GreySlice } from './decode.js';
+import { decodeSlices, type HuSlice } from './decode.js';
 import { listSlices, type ScanDir, type SliceFile } from './layout.js';
 import { DatasetChanged } from './read-file.js';
 
@@ -10,7 +9,7 @@ export const MAX_SLICES = 10_000;
 
 export type MixedSizes = 'drop' | 'lastSlice' | 'fail';
 
-export interface DecodedSlice extends GreySlice {
+export interface DecodedSlice extends HuSlice {
   file: string;
   index: number;
 }
@@ -26,14 +25,14 @@ export interface SizeCount {
  * folder is listed again after decoding: a folder that vanished or whose slice files changed while
  * it was read is an error naming the scan (the stored result would not match the fingerprinted files).
  */
-export async function readScan(scan: ScanDir, skip: (file: string, reason: string) => void): Promise<{ slices: DecodedSlice[] } | { files: number }> {
+export async function readScan(scan: ScanDir, table: Int16Array, skip: (file: string, reason: string) => void): Promise<{ slices: DecodedSlice[] } | { files: number }> {
   const changed = (what: string) => new Error(`image-folder: scan "${scan.scanId}" (${scan.dir}) changed while the run read it: ${what}; ` +
     'rerun once the dataset is stable');
   try {
     const files = await listSlices(scan.dir, (file) => skip(file, `${file.replace(/^.*\./, '').toUpperCase()} file, not a slice: only .jpg/.jpeg slices are read; ` +
       'convert it to an 8-bit greyscale JPEG (e.g. `convert in.png -depth 8 -colorspace gray out.jpg`)'));
     if (files.length > MAX_SLICES) return { files: files.length };
-    const slices = await decodeScan(files, skip);
+    const slices = await decodeScan(files, table, skip);
     const after = await listSlices(scan.dir);
     if (after.length !== files.length || after.some((f, i) => f.file !== files[i].file)) throw new DatasetChanged('its slice files were added, removed or renamed');
     return { slices };
@@ -44,13 +43,9 @@ export async function readScan(scan: ScanDir, skip: (file: string, reason: strin
   }
 }
 
-/** Decode a scan's slices; `skip(file, reason)` is told of each slice left out, in file order. */
-export async function decodeScan(files: readonly SliceFile[], skip: (file: string, reason: string) => void): Promise<DecodedSlice[]> {
-  const decoded = await decodeGreys(files.map((f) => f.file));
-  // libvips has one error buffer for all its threads: the message of a slice that failed while
-  // others were decoding can be another slice's (lovell/sharp#902). Failures are rare: each is
-  // decoded again, alone, so that its reason (and whether a warning was harmless) is its own.
-  for (const [i, d] of decoded.entries()) if ('reason' in d && d.reason.startsWith('unreadable')) decoded[i] = await decodeAlone(files[i].file);
+/** A scan's slices as HU through `table`; `skip(file, reason)` is told of each slice left out, in file order. */
+export async function decodeScan(files: readonly SliceFile[], table: Int16Array, skip: (file: string, reason: string) => void): Promise<DecodedSlice[]> {
+  const decoded = await decodeSlices(files.map((f) => f.file), table);
   const kept: DecodedSlice[] = [];
   decoded.forEach((d, i) => {
     if ('reason' in d) skip(files[i].file, d.reason);
@@ -59,19 +54,8 @@ export async function decodeScan(files: readonly SliceFile[], skip: (file: strin
   return kept;
 }
 
-/** A failed slice decoded again; a file that vanished since the listing (not a dangling link) means the dataset changed. */
-async function decodeAlone(file: string): Promise<GreySlice | { reason: string }> {
-  const d = await decodeGrey(file);
-  if ('reason' in d && /ENOENT/.test(d.reason)) {
-    const link = await lstat(file).catch(() => null);
-    if (!link) throw new DatasetChanged(`${file} disappeared`);
-    if (link.isSymbolicLink()) return { reason: 'unreadable: a symbolic link to nothing (dangling)' };
-  }
-  return d;
-}
-
 /** Each distinct width×height among the slices, in order of first appearance, with its count. */
-export function sliceSizes(slices: readonly GreySlice[]): SizeCount[] {
+export function sliceSizes(slices: readonly { width: number; height: number }[]): SizeCount[] {
   const sizes = new Map<string, SizeCount>();
   for (const { width, height } of slices) {
     const k = `${width}x${height}`;

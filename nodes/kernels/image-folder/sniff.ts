@@ -10,18 +10,21 @@ const FORMATS: [RegExp, string][] = [
   [/^RIFF....WEBP/s, 'WebP'], [/^\s*(<\?xml|<svg|<!DOCTYPE svg)/i, 'SVG'], [/^....ftyp/s, 'HEIF/AVIF'], [/^%PDF/, 'PDF'],
 ];
 
-/** Null when `bytes` is a JPEG of 1 or 3 components (or too damaged to tell: the decoder says why), else why it is refused. */
-export function sniffJpeg(bytes: Uint8Array): string | null {
-  if (bytes.length === 0) return 'empty file (0 bytes)';
+/**
+ * Why `bytes` are refused, or their frame header (null if none is found whole: the decoder says
+ * why), parsed once for both the check and the decoder: JPEG content of 1 or 3 components only.
+ */
+export function sniffJpeg(bytes: Uint8Array): { refused: string } | { frame: JpegFrame | null } {
+  if (bytes.length === 0) return { refused: 'empty file (0 bytes)' };
   if (!(bytes[0] === 0xff && bytes[1] === 0xd8)) {
     const head = Buffer.from(bytes.subarray(0, 64)).toString('latin1');
     const found = FORMATS.find(([re]) => re.test(head));
-    return `not JPEG content${found ? ` (${found[1]} data behind a JPEG name)` : ' (no JPEG start marker)'}; convert it to an 8-bit greyscale JPEG`;
+    return { refused: `not JPEG content${found ? ` (${found[1]} data behind a JPEG name)` : ' (no JPEG start marker)'}; convert it to an 8-bit greyscale JPEG` };
   }
-  const components = jpegFrame(bytes)?.components ?? null;
-  if (components === 4) return 'a 4-component (CMYK/YCCK) JPEG: no defined grey level; convert it to greyscale first (e.g. `convert in.jpg -colorspace gray out.jpg`)';
-  if (components !== null && components !== 1 && components !== 3) return `a JPEG of ${components} components; only greyscale (1) or colour (3) JPEGs are read`;
-  return null;
+  const frame = jpegFrame(bytes), components = frame?.components ?? null;
+  if (components === 4) return { refused: 'a 4-component (CMYK/YCCK) JPEG: no defined grey level; convert it to greyscale first (e.g. `convert in.jpg -colorspace gray out.jpg`)' };
+  if (components !== null && components !== 1 && components !== 3) return { refused: `a JPEG of ${components} components; only greyscale (1) or colour (3) JPEGs are read` };
+  return { frame };
 }
 
 export interface JpegFrame {

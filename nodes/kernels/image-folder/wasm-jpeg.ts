@@ -2,13 +2,16 @@
 // install), asked for 8-bit grey: for a one-component JPEG the very bytes sharp gives (both run
 // libjpeg's exact ISLOW inverse DCT; bench/scale/decoders.ts and the image-folder tests compare
 // them) at ≈ 20 % less CPU than a sharp call, and synchronous, so it runs on worker threads
-// (lung/pool-worker.ts), which also read the files, with blocking calls (readSliceFileSync): the
-// main thread neither reads nor decodes these slices. Anything it does not read or decode cleanly
-// goes to sharp on the main thread, which says why.
+// (lung/pool-worker.ts), which also read the files, with blocking calls (readSliceFile), and turn
+// the grey levels into HU there, from the decoder's memory into one buffer a task: the main thread
+// neither reads, decodes nor converts these slices. A file the worker cannot read, or whose content
+// is refused or blank, comes back with its reason (the only place it is decided); a JPEG it does
+// not decode cleanly comes back with its bytes, for sharp on the main thread to judge.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { readSliceFileSync } from './read-file.js';
-import { jpegFrame, MAX_SIDE, sniffJpeg } from './sniff.js';
+import { greyToHu } from './hu.js';
+import { readSliceFile, unread, type Unread } from './read-file.js';
+import { MAX_SIDE, sniffJpeg, type JpegFrame } from './sniff.js';
 
 const WASM = '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
 const TJPF_GRAY = 6;
@@ -38,9 +41,10 @@ class Stop extends Error {}
  * A decoder of 8-bit one-component JPEG bytes to grey levels (row-major, width × height), or null
  * when the package is absent. It returns null for a slice libjpeg warned or failed on: the caller
  * decodes that slice with sharp, whose verdict (strict or lenient) is the one image-folder keeps.
+ * With `view`, the grey levels are a view of the module's memory, valid until the next call.
  * After a fatal error the instance is dropped (libjpeg was stopped mid-call) and a new one made.
  */
-export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number) => Uint8Array | null) | null {
+export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number, view?: boolean) => Uint8Array | null) | null {
   const path = wasmJpegPath();
   if (!path) return null;
   const module = new WebAssembly.Module(readFileSync(path));
@@ -53,7 +57,7 @@ export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number) 
     return { x, handle: x.tjInitDecompress(), meta: x.malloc(16), src: 0, srcCap: 0, dst: 0, dstCap: 0 };
   };
   let s = fresh();
-  return (bytes, width, height) => {
+  return (bytes, width, height, view = false) => {
     try {
       const { x } = s;
       if (bytes.length > s.srcCap) { x.free(s.src); s.srcCap = bytes.length; s.src = x.malloc(bytes.length); }
@@ -65,7 +69,8 @@ export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number) 
       if (w !== width || h !== height) return null;
       // non-zero: an error, or a warning (damaged data filled in): sharp decides
       if (x.tjDecompress2(s.handle, s.src, bytes.length, s.dst, w, 0, h, TJPF_GRAY, 0) !== 0) return null;
-      return new Uint8Array(x.memory.buffer, s.dst, w * h).slice();
+      const grey = new Uint8Array(x.memory.buffer, s.dst, w * h);
+      return view ? grey : grey.slice();
     } catch (e) {
       if (!(e instanceof Stop) && !(e instanceof WebAssembly.RuntimeError)) throw e;
       s = fresh();
@@ -74,25 +79,62 @@ export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number) 
   };
 }
 
+/** Why a slice is not used though it decodes: every pixel the same grey level; null if not. */
+export function blank(grey: Uint8Array): string | null {
+  const v = grey[0];
+  let i = 1;
+  while (i < grey.length && grey[i] === v) i++;
+  return i === grey.length ? `blank: every pixel is ${v}` : null;
+}
+
 /**
- * A reader and decoder of slice files for a worker thread: the grey levels of a one-component
- * 8-bit JPEG no larger than MAX_SIDE that libjpeg decodes without a warning; null for any other
- * file, and for any file that cannot be read (the caller reads and decodes it with sharp, and
- * says why). Null itself when the package is absent.
+ * What a worker made of one slice file: its HU (width × height int16 values from `at` in its
+ * task's buffer), why it is not used, the change of the dataset its read met, or (a JPEG this
+ * decoder does not take or decode cleanly) the bytes it read, for sharp.
  */
-export function wasmSliceReader(): ((file: string) => { width: number; height: number; grey: Uint8Array } | null) | null {
+export type SliceRead = { width: number; height: number; at: number } | Unread | { bytes: Uint8Array };
+
+/** A task's slices, and the buffer holding the HU of those decoded. */
+export interface ChunkRead { pixels: Int16Array; slices: SliceRead[] }
+
+/** The frame a slice must have for this decoder: one 8-bit component, baseline to progressive, at most MAX_SIDE a side. */
+const decodable = (f: JpegFrame | null): f is JpegFrame => !!f && f.components === 1 && f.precision === 8 && f.sof <= 0xc2 &&
+  f.width > 0 && f.height > 0 && f.width <= MAX_SIDE && f.height <= MAX_SIDE;
+
+/**
+ * A reader of slice files for a worker thread: each file read and checked once, and a one-component
+ * 8-bit JPEG decoded and turned into HU through `table` (hu.ts) into the task's one buffer. Null
+ * when the package is absent.
+ */
+export function wasmChunkReader(): ((files: readonly string[], table: Int16Array) => ChunkRead) | null {
   const decode = wasmJpeg();
   if (!decode) return null;
-  return (file) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = readSliceFileSync(file);
-    } catch {
-      return null;
-    }
-    const f = sniffJpeg(bytes) ? null : jpegFrame(bytes);
-    if (!f || f.components !== 1 || f.precision !== 8 || f.sof > 0xc2 || !(f.width > 0 && f.height > 0 && f.width <= MAX_SIDE && f.height <= MAX_SIDE)) return null;
-    const grey = decode(bytes, f.width, f.height);
-    return grey && { width: f.width, height: f.height, grey };
+  return (files, table) => {
+    let total = 0;
+    const read = files.map((file): { frame: JpegFrame; bytes: Uint8Array; at: number } | SliceRead => {
+      let bytes: Uint8Array;
+      try {
+        bytes = readSliceFile(file);
+      } catch (err) {
+        return unread(file, err);
+      }
+      const sniffed = sniffJpeg(bytes);
+      if ('refused' in sniffed) return { reason: `unreadable: ${sniffed.refused}` };
+      if (!decodable(sniffed.frame)) return { bytes };
+      const at = total;
+      total += sniffed.frame.width * sniffed.frame.height;
+      return { frame: sniffed.frame, bytes, at };
+    });
+    const pixels = new Int16Array(total);
+    const slices = read.map((r): SliceRead => {
+      if (!('frame' in r)) return r;
+      const { width, height } = r.frame, grey = decode(r.bytes, width, height, true);
+      if (!grey) return { bytes: r.bytes };
+      const why = blank(grey);
+      if (why) return { reason: why };
+      greyToHu(grey, table, pixels.subarray(r.at, r.at + width * height));
+      return { width, height, at: r.at };
+    });
+    return { pixels, slices };
   };
 }

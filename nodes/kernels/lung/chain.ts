@@ -15,6 +15,7 @@ import type { Edge } from './bits.js';
 import type { Box } from './components.js';
 import { cropBox, cropPixels } from './crop.js';
 import { fillHoles } from './fill.js';
+import { knownImages } from './known-images.js';
 import { lazyBatch } from './lazy.js';
 import { lungArea, type LungOptions } from './lung-area.js';
 import { sharedPool } from './shared-pool.js';
@@ -37,11 +38,14 @@ interface Chain {
 
 const chains = new WeakMap<RecordBatch, Chain>();
 
-/** The chain a Slices batch extends: its own when it is a lazy chain batch that `can` extend, else a new one from its (real) pixels. */
+/**
+ * The chain a Slices batch extends: its own when it is a lazy chain batch that `can` extend, else a
+ * new one from its (real) pixels: the images its source holds (known-images.ts), or its column's.
+ */
 function chainFrom(slices: RecordBatch, who: string, can: (c: Chain) => boolean): Chain {
   const c = chains.get(slices);
   if (c && can(c)) return c;
-  return { base: slices, baseImages: images(slices, 'pixels', who) };
+  return { base: slices, baseImages: knownImages(slices) ?? images(slices, 'pixels', who) };
 }
 
 /** The images at the end of the chain, by the plain kernels (what each node would have computed). */

@@ -6,11 +6,18 @@ import type { RecordBatch } from 'apache-arrow';
 import { Binary, makeData, RecordBatch as Batch, Struct, vectorFromArray, type DataType } from '../../../engine/arrow.js';
 import type { PortType } from '../../../engine/ports.js';
 
+/** Where a lazy column's values go: `alloc(bytes)` makes the buffer, `filled(values)` is told once it holds every row. */
+export interface LazyValues {
+  alloc?: (bytes: number) => Uint8Array;
+  filled?: (values: Uint8Array, offsets: Int32Array) => void;
+}
+
 /**
  * `port`'s batch with `columns` as given and `field` (Binary, non-null) lazy: row i has `sizes[i]`
- * bytes, which `compute()` returns (checked against the sizes when it runs).
+ * bytes, which `compute()` returns (checked against the sizes when it runs), gathered into one
+ * buffer (`how.alloc`'s, else a new one).
  */
-export function lazyBatch(port: PortType, columns: Record<string, unknown[]>, field: string, sizes: readonly number[], compute: () => Uint8Array[]): RecordBatch {
+export function lazyBatch(port: PortType, columns: Record<string, unknown[]>, field: string, sizes: readonly number[], compute: () => Uint8Array[], how: LazyValues = {}): RecordBatch {
   const n = sizes.length, valueOffsets = new Int32Array(n + 1);
   sizes.forEach((s, i) => { valueOffsets[i + 1] = valueOffsets[i] + s; });
   const fields = port.schema.fields;
@@ -24,12 +31,13 @@ export function lazyBatch(port: PortType, columns: Record<string, unknown[]>, fi
       get() {
         if (!values) {
           const rows = compute();
-          const all = new Uint8Array(valueOffsets[n]);
+          const all = how.alloc?.(valueOffsets[n]) ?? new Uint8Array(valueOffsets[n]);
           rows.forEach((r, i) => {
             if (r.byteLength !== sizes[i]) throw new Error(`lazyBatch(${port.name}): row ${i} of "${field}" has ${r.byteLength} bytes, ${sizes[i]} expected`);
             all.set(r, valueOffsets[i]);
           });
           values = all;
+          how.filled?.(all, valueOffsets);
         }
         return values;
       },

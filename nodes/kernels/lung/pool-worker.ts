@@ -1,7 +1,7 @@
 // Worker thread of LungPool: computes crop boxes and lung areas (and, when asked, the filled masks)
 // of a run of slices stored back to back; or decodes JPEG slices to grey levels (image-folder).
 import { parentPort } from 'node:worker_threads';
-import { wasmSliceReader } from '../image-folder/wasm-jpeg.js';
+import { wasmChunkReader, type ChunkRead } from '../image-folder/wasm-jpeg.js';
 import { lungArea, type LungOptions } from './lung-area.js';
 
 export interface LungTask {
@@ -17,24 +17,22 @@ export interface LungTask {
   masks: boolean;
 }
 
-/** JPEG slice files to read and decode (image-folder). */
+/** JPEG slice files to read and decode into HU through `table` (image-folder). */
 export interface JpegTask {
   id: number;
   files: readonly string[];
+  table: Int16Array;
 }
 
-/** A slice's size and grey levels. */
-export interface Grey { width: number; height: number; grey: Uint8Array }
+/** Per slice: r0, r1, c0, c1, area; `masks` when asked. JPEG files: what the worker made of each (wasm-jpeg.ts), null without the decoder. */
+export type LungReply = { id: number; results: Int32Array; masks?: Uint8Array } | { id: number; chunk: ChunkRead | null } | { id: number; error: string };
 
-/** Per slice: r0, r1, c0, c1, area; `masks` when asked. Per JPEG file: its grey levels, or null (sharp decides). */
-export type LungReply = { id: number; results: Int32Array; masks?: Uint8Array } | { id: number; greys: (Grey | null)[] } | { id: number; error: string };
-
-let read: ReturnType<typeof wasmSliceReader> | undefined;
+let read: ReturnType<typeof wasmChunkReader> | undefined;
 
 function decodeJpegs(t: JpegTask): void {
-  read ??= wasmSliceReader();
-  const greys = t.files.map((file) => read?.(file) ?? null);
-  parentPort!.postMessage({ id: t.id, greys } satisfies LungReply, greys.flatMap((g) => (g ? [g.grey.buffer as ArrayBuffer] : [])));
+  read ??= wasmChunkReader();
+  const chunk = read?.(t.files, t.table) ?? null;
+  parentPort!.postMessage({ id: t.id, chunk } satisfies LungReply, chunk ? [chunk.pixels.buffer as ArrayBuffer] : []);
 }
 
 parentPort!.on('message', (t: LungTask | JpegTask) => {

@@ -7,7 +7,8 @@
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
 import type { LungOptions } from './lung-area.js';
-import type { Grey, JpegTask, LungReply, LungTask } from './pool-worker.js';
+import type { ChunkRead } from '../image-folder/wasm-jpeg.js';
+import type { JpegTask, LungReply, LungTask } from './pool-worker.js';
 
 export interface LungBatchResult {
   /** Per slice: r0, r1, c0, c1 (end-exclusive). */
@@ -110,13 +111,12 @@ export class LungPool {
   }
 
   /**
-   * Grey levels of JPEG slice files, read and decoded on a worker by libjpeg-turbo as WebAssembly
-   * (image-folder/wasm-jpeg.ts); null for each one-component 8-bit JPEG it did not decode cleanly,
-   * for any other file, and for all when the optional package is absent.
+   * JPEG slice files read, checked and decoded on a worker by libjpeg-turbo as WebAssembly into HU
+   * through `table` (image-folder/wasm-jpeg.ts: what it made of each file); null when the package is absent.
    */
-  async decodeJpegFiles(files: readonly string[]): Promise<(Grey | null)[]> {
-    const reply = await this.submit(() => ({ id: 0, files }));
-    return (reply as Extract<Reply, { greys: unknown }>).greys;
+  async decodeJpegFiles(files: readonly string[], table: Int16Array): Promise<ChunkRead | null> {
+    const reply = await this.submit(() => ({ id: 0, files, table }));
+    return (reply as Extract<Reply, { chunk: unknown }>).chunk;
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@ import type { NodeDef } from '../../../engine/types.js';
 import binaryDilation from '../../../nodes/binary-dilation.js';
 import cropper from '../../../nodes/cropper.js';
 import { sliceBatch } from '../../../nodes/kernels/image-folder/batch.js';
-import { byteToHuTable, huPixelsToBytes } from '../../../nodes/kernels/image-folder/hu.js';
+import { byteToHuTable, greyToHu, huPixelsToBytes } from '../../../nodes/kernels/image-folder/hu.js';
 import { cropBox, cropPixels } from '../../../nodes/kernels/lung/crop.js';
 import { fillHoles } from '../../../nodes/kernels/lung/fill.js';
 import { lungArea } from '../../../nodes/kernels/lung/lung-area.js';
@@ -143,8 +143,9 @@ describe('lung chain: fused through the kinds = plain kernels, byte for byte', f
     const window: [number, number] = [-1150, 350], n = 20, side = 128;
     const scan = generateScan('chain-shared', 1, [n, n], side);
     const grey = Array.from({ length: n }, (_, i) => huPixelsToBytes(bytes(scan.pixels.subarray(i * side * side, (i + 1) * side * side)), window));
+    const table = byteToHuTable(window);
     const shared = sliceBatch({ scanId: 's', split: 'train', label: 1, dir: '/nowhere' },
-      grey.map((g, i) => ({ file: `${i}.jpg`, index: i, width: side, height: side, grey: g })), byteToHuTable(window));
+      grey.map((g, i) => ({ file: `${i}.jpg`, index: i, width: side, height: side, hu: ((hu) => (greyToHu(g, table, hu), hu))(new Int16Array(g.length)) })));
     const pixels = shared.getChild('pixels')!.get(0) as Uint8Array;
     expect(pixels.buffer).to.not.be.instanceOf(SharedArrayBuffer);
     const imgs = Array.from(shared.getChild('pixels')!, (b) => ({ h: side, w: side, px: new Int16Array((b as Uint8Array).slice().buffer) }));
