@@ -11,6 +11,8 @@ import { FileFingerprints } from '../../engine/fingerprint.js';
 import imageFolder, { inputFiles, type ImageFolderParams } from '../../nodes/image-folder.js';
 import { byteToHuTable } from '../../nodes/kernels/image-folder/hu.js';
 import { listSlices } from '../../nodes/kernels/image-folder/layout.js';
+import { decodeSlices } from '../../nodes/kernels/image-folder/decode.js';
+import { DatasetChanged } from '../../nodes/kernels/image-folder/read-file.js';
 import { decodeScan, readScan } from '../../nodes/kernels/image-folder/scan.js';
 import { testContext } from '../helpers/context.js';
 
@@ -125,6 +127,25 @@ describe('image-folder: bad input at scale', function () {
     const { scans, notes } = await runFolder(root);                    // and through the node: noted by file
     expect(scans).to.deep.equal([{ id: 'test/ct_scan_0', slices: [0, 2, 3] }]);
     expect(notes.skippedSlices.map((s) => s.file)).to.deep.equal([join(dir, '1.jpg'), join(dir, '7.jpg')]);
+  });
+
+  it('a slice the workers cannot read comes back with their reason, once; one gone or changed under their read is DatasetChanged, whatever a second read would see', async () => {
+    const dir = scan('ct_scan_0', 2), good = join(dir, '0.jpg');
+    mkdirSync(join(dir, '5.jpg'));
+    symlinkSync(join(dir, 'nowhere.jpg'), join(dir, '6.jpg'));
+    const got = await decodeSlices([good, join(dir, '5.jpg'), join(dir, '6.jpg')], TABLE);
+    expect('hu' in got[0]).to.equal(true);
+    expect(got.slice(1)).to.deep.equal([
+      { reason: 'unreadable: a directory, not a regular file: only regular files are read' },
+      { reason: 'unreadable: a symbolic link to nothing (dangling)' },
+    ]);
+    // a file longer than fstat said when the worker read it (a /proc file: size 0)
+    const changed = await decodeSlices([good, '/proc/self/status'], TABLE).then(() => null, (e: Error) => e);
+    expect(changed).to.be.instanceOf(DatasetChanged);
+    expect(changed!.message).to.match(/\/proc\/self\/status changed while it was read/);
+    const gone = await decodeSlices([good, join(dir, '9.jpg')], TABLE).then(() => null, (e: Error) => e);
+    expect(gone).to.be.instanceOf(DatasetChanged);
+    expect(gone!.message).to.equal(`${join(dir, '9.jpg')} disappeared`);
   });
 
   it('a scan whose slice files are added while it is read is an error naming the scan', async () => {

@@ -51,9 +51,12 @@ export function greyToHu(grey: Uint8Array, table: Int16Array, out: Int16Array): 
 
 let lastTable: Int16Array | undefined, lastPairs: Int32Array | undefined;
 
-/** Two grey bytes read as one platform-order uint16 → their two HU values as one platform-order int32. */
+/**
+ * Two grey bytes read as one platform-order uint16 → their two HU values as one platform-order
+ * int32. Kept for the last table seen, matched by content (a worker gets its copy with each task).
+ */
 function pairTable(table: Int16Array): Int32Array {
-  if (table === lastTable && lastPairs) return lastPairs;
+  if (lastPairs && (table === lastTable || sameValues(table, lastTable!))) return lastPairs;
   const pairs = new Int32Array(65536), bytes = new Uint8Array(2), u16 = new Uint16Array(bytes.buffer);
   const two = new Int16Array(2), i32 = new Int32Array(two.buffer);
   for (let a = 0; a < 256; a++) {
@@ -65,6 +68,12 @@ function pairTable(table: Int16Array): Int32Array {
   lastTable = table;
   lastPairs = pairs;
   return pairs;
+}
+
+function sameValues(a: Int16Array, b: Int16Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Little-endian int16 HU bytes → 8-bit grey levels, clamped to the window. */

@@ -132,14 +132,16 @@ export async function fillStep(masks: RecordBatch, who: string): Promise<{ masks
   if (c?.threshold) {
     const f: FilterStep = c.filter ?? { size: 1, edge: 'reflect', filter: 'median' };
     const options: LungOptions = { crop: !!c.crop, air: c.crop?.air ?? 0, margin: c.crop?.margin ?? 0, ...f, ...c.threshold };
-    const r = await sharedPool().runImages(c.baseImages, options, masksRead.has(who));
+    // the cropper's boxes, found once (on this thread, when it ran): the workers do not look for them again
+    const cropped = c.crop?.boxes, boxes = cropped && Int32Array.from(cropped.flatMap((b) => [b.r0, b.r1, b.c0, b.c1]));
+    const r = await sharedPool().runImages(c.baseImages, options, masksRead.has(who), undefined, boxes);
     const dims = Array.from(r.areas, (_, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2] }));
     // the filled masks are gathered into one column only if something reads them
     const filled = () => {
       masksRead.add(who);
-      return r.masks ?? c.baseImages.map(({ h, w, data }) => {
+      return r.masks ?? c.baseImages.map(({ h, w, data }, i) => {
         let out = new Uint8Array(0);
-        lungArea(data, h, w, options, undefined, (size) => (out = new Uint8Array(size)));
+        lungArea(data, h, w, options, undefined, (size) => (out = new Uint8Array(size)), cropped?.[i]);
         return out;
       });
     };

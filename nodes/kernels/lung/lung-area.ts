@@ -51,14 +51,16 @@ export const neededCount = (size: number, filter: 'median' | 'minimum'): number 
 
 /**
  * Crop box and lung area of one h×w int16 slice; with `mask`, also the filled mask of the box (what
- * threshold then binary-dilation give), unpacked from the kernel's bits and hole runs.
+ * threshold then binary-dilation give), unpacked from the kernel's bits and hole runs. `cropped`:
+ * the crop box when the caller already has it (the cropper's, for the same air and margin), so
+ * that it is not found again.
  */
-export function lungArea(slice: Int16Array, h: number, w: number, options: Partial<LungOptions> = {}, s: LungScratch = threadScratch(), mask?: MaskSink): LungResult {
+export function lungArea(slice: Int16Array, h: number, w: number, options: Partial<LungOptions> = {}, s: LungScratch = threadScratch(), mask?: MaskSink, cropped?: Box): LungResult {
   const o = { ...LUNG_DEFAULTS, ...options };
   if (slice.length !== h * w) throw new Error(`lungArea: slice has ${slice.length} pixels, expected ${h}×${w}`);
   if (!(o.size >= 1 && o.size % 2 === 1)) throw new Error(`lungArea: filter size ${o.size} must be an odd integer ≥ 1`);
   const [body, tissue] = s.threshold(slice, h, w, o.air, strictThreshold(o.t, o.op));
-  const box = o.crop ? widen(largestComponentBox(body, h, w, s.runs), o.margin, h, w) : { r0: 0, r1: h, c0: 0, c1: w };
+  const box = !o.crop ? { r0: 0, r1: h, c0: 0, c1: w } : cropped ?? widen(largestComponentBox(body, h, w, s.runs), o.margin, h, w);
   windowCount(tissue, w, box, o.size, neededCount(o.size, o.filter), o.edge, s.count);
   const ch = box.r1 - box.r0, cw = box.c1 - box.c0;
   if (!mask) return { ...box, area: holes(s.count.out, ch, s.count.width, s.runs) };

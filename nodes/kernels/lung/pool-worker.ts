@@ -15,6 +15,8 @@ export interface LungTask {
   options: Partial<LungOptions>;
   /** Also return each slice's filled mask (its crop box, 0/1 bytes), back to back. */
   masks: boolean;
+  /** Per slice: r0, r1, c0, c1 of its crop box, when the caller has them (the cropper's): not found again. */
+  boxes?: Int32Array;
 }
 
 /** JPEG slice files to read and decode into HU through `table` (image-folder). */
@@ -43,7 +45,8 @@ parentPort!.on('message', (t: LungTask | JpegTask) => {
     const sink = t.masks ? (size: number) => { const m = new Uint8Array(size); parts.push(m); return m; } : undefined;
     for (let i = 0, at = t.offset; i < count; i++) {
       const h = t.dims[2 * i], w = t.dims[2 * i + 1];
-      const r = lungArea(new Int16Array(t.buffer, at * 2, h * w), h, w, t.options, undefined, sink);
+      const b = t.boxes?.subarray(4 * i, 4 * i + 4), box = b && { r0: b[0], r1: b[1], c0: b[2], c1: b[3] };
+      const r = lungArea(new Int16Array(t.buffer, at * 2, h * w), h, w, t.options, undefined, sink, box);
       results.set([r.r0, r.r1, r.c0, r.c1, r.area], 5 * i);
       at += h * w;
     }

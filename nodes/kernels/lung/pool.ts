@@ -65,9 +65,11 @@ export class LungPool {
   /**
    * Boxes, areas and (with `masks`) filled masks of slices of any sizes. A chunk whose slices lie
    * back to back in one SharedArrayBuffer is read in place; any other chunk is copied to its worker.
+   * `boxes` (r0, r1, c0, c1 a slice): their crop boxes, when the caller has them.
    */
-  async runImages(images: readonly LungImage[], options: Partial<LungOptions>, masks: boolean, chunk = 16): Promise<LungBatchResult> {
+  async runImages(images: readonly LungImage[], options: Partial<LungOptions>, masks: boolean, chunk = 16, boxes?: Int32Array): Promise<LungBatchResult> {
     return this.collect(images.length, options, masks, chunk, (first, m, scratch) => {
+      const given = boxes?.slice(4 * first, 4 * (first + m));
       const part = images.slice(first, first + m), dims = new Int32Array(2 * m);
       part.forEach((im, i) => {
         if (im.data.length !== im.h * im.w) throw new Error(`LungPool.runImages: slice ${first + i} has ${im.data.length} pixels, expected ${im.h}×${im.w}`);
@@ -75,16 +77,16 @@ export class LungPool {
         dims[2 * i + 1] = im.w;
       });
       const head = part[0].data;
-      if (head.buffer instanceof SharedArrayBuffer && contiguous(part)) return { buffer: head.buffer, offset: head.byteOffset / 2, dims };
+      if (head.buffer instanceof SharedArrayBuffer && contiguous(part)) return { buffer: head.buffer, offset: head.byteOffset / 2, dims, boxes: given };
       const length = part.reduce((s, im) => s + im.data.length, 0), buffer = scratch(2 * length), copy = new Int16Array(buffer, 0, length);
       part.reduce((at, im) => (copy.set(im.data, at), at + im.data.length), 0);
-      return { buffer, offset: 0, dims };
+      return { buffer, offset: 0, dims, boxes: given };
     });
   }
 
   private async collect(
     count: number, options: Partial<LungOptions>, masks: boolean, chunk: number,
-    task: (first: number, m: number, scratch: (bytes: number) => SharedArrayBuffer) => Pick<LungTask, 'buffer' | 'offset' | 'dims'>,
+    task: (first: number, m: number, scratch: (bytes: number) => SharedArrayBuffer) => Pick<LungTask, 'buffer' | 'offset' | 'dims' | 'boxes'>,
   ): Promise<LungBatchResult> {
     const boxes = new Int32Array(4 * count), areas = new Int32Array(count);
     const out: Uint8Array[] | undefined = masks ? new Array<Uint8Array>(count) : undefined;

@@ -178,6 +178,18 @@ describe('lung kernels: fused lungArea', () => {
     expect(withLung, 'many cases have some lung, so areas are really compared').to.be.greaterThan(cases / 3);
   });
 
+  it('takes the crop box it is given (the cropper\'s, found once) instead of finding it again: the same result for the same box, and the box as given', () => {
+    for (const [h, w] of [[24, 37], [64, 80]] as [number, number][]) {
+      const img = naive.randomSlice(`given box ${h}x${w}`, h, w);
+      for (const c of combos) {
+        const o = { air: -500, margin: 1, t: -400, ...c } as LungOptions;
+        expect(lungArea(img, h, w, o, undefined, undefined, cropBox(img, h, w, o.air, o.margin)), JSON.stringify(c)).to.deep.equal(lungArea(img, h, w, o));
+        const whole = { r0: 0, r1: h, c0: 0, c1: w };
+        expect(lungArea(img, h, w, o, undefined, undefined, whole), JSON.stringify(c)).to.deep.equal(lungArea(img, h, w, { ...o, crop: false }));
+      }
+    }
+  });
+
   it('rejects a pixel count that does not match the size, and even windows', () => {
     expect(() => lungArea(new Int16Array(10), 3, 4)).to.throw(/10 pixels, expected 3×4/);
     expect(() => lungArea(new Int16Array(12), 3, 4, { size: 4 })).to.throw(/filter size 4/);
