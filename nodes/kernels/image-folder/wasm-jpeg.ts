@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { greyToHu } from './hu.js';
+import { huAffine, simdHu } from './hu-simd.js';
 import { readSliceFile, unread, type Unread } from './read-file.js';
 import { MAX_SIDE, sniffJpeg, type JpegFrame } from './sniff.js';
 
@@ -41,10 +42,12 @@ class Stop extends Error {}
  * A decoder of 8-bit one-component JPEG bytes to grey levels (row-major, width × height), or null
  * when the package is absent. It returns null for a slice libjpeg warned or failed on: the caller
  * decodes that slice with sharp, whose verdict (strict or lenient) is the one image-folder keeps.
- * With `view`, the grey levels are a view of the module's memory, valid until the next call.
- * After a fatal error the instance is dropped (libjpeg was stopped mid-call) and a new one made.
+ * With `hu`, the grey levels are also turned into HU through `hu.table` (hu.ts) into `hu.out`, by
+ * hu-simd.ts's kernel on the module's memory where the table allows, and returned as a view of that
+ * memory, valid until the next call. After a fatal error the instance is dropped (libjpeg was
+ * stopped mid-call) and a new one made.
  */
-export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number, view?: boolean) => Uint8Array | null) | null {
+export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number, hu?: { table: Int16Array; out: Int16Array }) => Uint8Array | null) | null {
   const path = wasmJpegPath();
   if (!path) return null;
   const module = new WebAssembly.Module(readFileSync(path));
@@ -54,10 +57,10 @@ export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number, 
       env: { setjmp: () => 0, longjmp: stop },
       wasi_snapshot_preview1: { environ_sizes_get: () => 0, environ_get: stop, proc_exit: stop, fd_close: stop, fd_seek: stop, fd_write: stop },
     }).exports as unknown as TurboJpeg;
-    return { x, handle: x.tjInitDecompress(), meta: x.malloc(16), src: 0, srcCap: 0, dst: 0, dstCap: 0 };
+    return { x, handle: x.tjInitDecompress(), meta: x.malloc(16), src: 0, srcCap: 0, dst: 0, dstCap: 0, hu: 0, huCap: 0, simd: undefined as ReturnType<typeof simdHu> | undefined };
   };
   let s = fresh();
-  return (bytes, width, height, view = false) => {
+  return (bytes, width, height, hu) => {
     try {
       const { x } = s;
       if (bytes.length > s.srcCap) { x.free(s.src); s.srcCap = bytes.length; s.src = x.malloc(bytes.length); }
@@ -69,8 +72,18 @@ export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number, 
       if (w !== width || h !== height) return null;
       // non-zero: an error, or a warning (damaged data filled in): sharp decides
       if (x.tjDecompress2(s.handle, s.src, bytes.length, s.dst, w, 0, h, TJPF_GRAY, 0) !== 0) return null;
-      const grey = new Uint8Array(x.memory.buffer, s.dst, w * h);
-      return view ? grey : grey.slice();
+      if (!hu) return new Uint8Array(x.memory.buffer, s.dst, w * h).slice();
+      const n = w * h, body = n - (n % 16), a = huAffine(hu.table);
+      const kernel = a && body > 0 ? (s.simd === undefined ? (s.simd = simdHu(x.memory)) : s.simd) : null;
+      if (kernel && 2 * n > s.huCap) { x.free(s.hu); s.huCap = 2 * n; s.hu = x.malloc(2 * n); if (!s.hu) throw new Stop(); }
+      const grey = new Uint8Array(x.memory.buffer, s.dst, n);       // after any malloc: it may grow the memory
+      if (!kernel) greyToHu(grey, hu.table, hu.out);
+      else {
+        kernel(s.dst, s.hu, body, a!);
+        hu.out.set(new Int16Array(x.memory.buffer, s.hu, body));
+        for (let i = body; i < n; i++) hu.out[i] = hu.table[grey[i]];
+      }
+      return grey;
     } catch (e) {
       if (!(e instanceof Stop) && !(e instanceof WebAssembly.RuntimeError)) throw e;
       s = fresh();
@@ -128,12 +141,10 @@ export function wasmChunkReader(): ((files: readonly string[], table: Int16Array
     const pixels = new Int16Array(total);
     const slices = read.map((r): SliceRead => {
       if (!('frame' in r)) return r;
-      const { width, height } = r.frame, grey = decode(r.bytes, width, height, true);
+      const { width, height } = r.frame, grey = decode(r.bytes, width, height, { table, out: pixels.subarray(r.at, r.at + width * height) });
       if (!grey) return { bytes: r.bytes };
       const why = blank(grey);
-      if (why) return { reason: why };
-      greyToHu(grey, table, pixels.subarray(r.at, r.at + width * height));
-      return { width, height, at: r.at };
+      return why ? { reason: why } : { width, height, at: r.at };
     });
     return { pixels, slices };
   };
