@@ -1,5 +1,5 @@
 // Worker thread of LungPool: computes crop boxes and lung areas (and, when asked, the filled masks)
-// of a run of slices stored back to back; or decodes JPEG slices to grey levels (image-folder).
+// of a run of slices stored back to back; or reads and decodes JPEG slice files into HU (image-folder: wasm-jpeg.ts).
 import { parentPort } from 'node:worker_threads';
 import { wasmChunkReader, type ChunkRead } from '../image-folder/wasm-jpeg.js';
 import { lungArea, type LungOptions } from './lung-area.js';
