@@ -60,16 +60,15 @@ export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'len
  * dataset is DatasetChanged. CTFLOW_JPEG_WASM=0 reads every slice here and decodes it with sharp.
  */
 export async function decodeSlices(files: readonly string[], table: Int16Array): Promise<(HuSlice | { reason: string })[]> {
-  const read: SliceRead[] = [];
+  const read: (SliceRead | null)[] = [];                // null: no worker read it (read here, when its turn comes)
   const pixels: (Int16Array | undefined)[] = [];        // per slice, its task's buffer
   const chunks = Array.from({ length: Math.ceil(files.length / CHUNK) }, (_, k) => files.slice(k * CHUNK, (k + 1) * CHUNK));
   const decoded = useWasm() ? await Promise.all(chunks.map((c) => sharedPool().decodeJpegFiles(c, table))) : [];
   for (const [k, c] of chunks.entries()) {
-    const got = decoded[k]?.slices ?? c.map((file) => readOnMain(file));
-    read.push(...got);
-    pixels.push(...got.map(() => decoded[k]?.pixels));
+    read.push(...(decoded[k]?.slices ?? c.map(() => null)));
+    pixels.push(...c.map(() => decoded[k]?.pixels));
   }
-  for (const r of read) if ('changed' in r) throw new DatasetChanged(r.changed);
+  for (const r of read) if (r && 'changed' in r) throw new DatasetChanged(r.changed);
   const viaSharp = async (bytes: Uint8Array, mode: 'strict' | 'lenient') => {
     const g = await decodeBytes(bytes, mode);
     if ('reason' in g) return g;
@@ -77,14 +76,15 @@ export async function decodeSlices(files: readonly string[], table: Int16Array):
     greyToHu(g.grey, table, hu);
     return { width: g.width, height: g.height, hu };
   };
-  const out = await mapLimit(read, SHARP_IN_FLIGHT, async (r, i): Promise<HuSlice | { reason: string }> => {
+  const out = await mapLimit(read, SHARP_IN_FLIGHT, async (w, i): Promise<HuSlice | { reason: string }> => {
+    const r = w ?? (read[i] = readOnMain(files[i]));
     if ('bytes' in r) return viaSharp(r.bytes, 'strict');
     if ('at' in r) return { width: r.width, height: r.height, hu: pixels[i]!.subarray(r.at, r.at + r.width * r.height) };
     return r as { reason: string };
   });
   for (const [i, r] of read.entries()) {
     const o = out[i];
-    if ('bytes' in r && 'reason' in o && o.reason.startsWith('unreadable')) out[i] = await viaSharp(r.bytes, 'lenient');
+    if (r && 'bytes' in r && 'reason' in o && o.reason.startsWith('unreadable')) out[i] = await viaSharp(r.bytes, 'lenient');
   }
   return out;
 }
