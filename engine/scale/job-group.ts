@@ -8,12 +8,12 @@
 import { CorruptEntry } from '../errors.js';
 import type { Available, GroupInput, GroupMember } from '../group.js';
 import { implementationHash } from '../impl-hash.js';
-import { FileSet, type FileSetJson } from '../file-set.js';
+import { FileSet } from '../file-set.js';
 import { sourcePartKeys, streamPartKeys, type Part } from '../partitions.js';
 import { nodeKey, type KeyMaterial } from '../plan.js';
 import type { Registry } from '../registry.js';
 import { nodeDef } from '../types.js';
-import type { NodeJob } from './jobs.js';
+import type { NodeJob, WirePart } from './jobs.js';
 import type { SharedStore } from './store.js';
 
 export async function jobGroup(job: NodeJob, registry: Registry, store: SharedStore, allowCommands = false): Promise<GroupInput> {
@@ -41,10 +41,9 @@ export async function jobGroup(job: NodeJob, registry: Registry, store: SharedSt
   return { members, inputs };
 }
 
-/** A part as the job carried it: its files as JSON when the job came through a queue. */
-function revive(p: Part): Part {
-  const set = p.fileSet as FileSet | FileSetJson | undefined;
-  return set && !(set instanceof FileSet) ? { ...p, fileSet: FileSet.fromJson(set) } : p;
+/** A part as planning keeps it, from the plain data of its job. */
+function revive({ fileSet, ...p }: WirePart): Part {
+  return fileSet ? { ...p, fileSet: FileSet.fromJson(fileSet) } : p;
 }
 
 /** Recompute a shard member's scan keys with this worker's code (one key template for the member), and look each scan's entry up. */
