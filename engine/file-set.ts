@@ -36,6 +36,8 @@ export class FileSet {
     private readonly stats: Float64Array,
     /** Hashes that are no sha256: what a file that is not a regular one is ("!fifo", "!ENOENT"), by index. */
     private readonly odd: ReadonlyMap<number, string>,
+    /** The one hash over the files (fingerprintOf their [path, hash] pairs), made as the set is sealed. */
+    readonly fingerprint: string,
   ) {}
 
   /** A set of `n` files under `base` filled in order by the returned `add`; `done` seals it. */
@@ -59,7 +61,7 @@ export class FileSet {
           stats[k + 3] = st.ino;
         }
       },
-      done: () => new FileSet(base, rels.join(SEP), rels.length, digests, stats, odd),
+      done: () => new FileSet(base, rels.join(SEP), rels.length, digests, stats, odd, fingerprint(rels, digests, odd)),
     };
   }
 
@@ -102,13 +104,12 @@ export class FileSet {
     const s = this.stats, k = i * STATS;
     return s[k] === st.size && s[k + 1] === st.mtimeMs && s[k + 2] === st.ctimeMs && s[k + 3] === st.ino;
   }
+}
 
-  /** The one hash over the files (fingerprintOf of entries(), made without the pairs). */
-  fingerprint(): string {
-    const rels = this.rels();
-    const hex = this.digests.toString('hex');
-    let text = '';
-    for (let i = 0; i < rels.length; i++) text += `${i ? '\n' : ''}${rels[i]} ${this.odd.get(i) ?? hex.slice(i * 64, i * 64 + 64)}`;
-    return sha256(text);
-  }
+/** fingerprintOf the pairs, made without them: one text of "path hash" lines. */
+function fingerprint(rels: readonly string[], digests: Buffer, odd: ReadonlyMap<number, string>): string {
+  const hex = digests.toString('hex');
+  let text = '';
+  for (let i = 0; i < rels.length; i++) text += `${i ? '\n' : ''}${rels[i]} ${odd.get(i) ?? hex.slice(i * 64, i * 64 + 64)}`;
+  return sha256(text);
 }

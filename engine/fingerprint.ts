@@ -100,7 +100,7 @@ export class FileFingerprints {
 
   /** One hash over the given files: their paths (relative to `base`) and contents. */
   async of(files: readonly string[], base: (f: string) => string): Promise<string> {
-    return (await this.hashes(files, base)).fingerprint();
+    return (await this.hashes(files, base)).fingerprint;
   }
 
   /** The files, in the order of their full paths: each one's path as `rel` gives it (under the folder `base`), content hash and stat numbers. */

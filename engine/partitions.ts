@@ -50,7 +50,7 @@ export function sourcePartKeys(material: Material, setParams: readonly string[])
   const { scans: _scans, ...rest } = material;
   const params = Object.fromEntries(Object.entries(material.params).filter(([k]) => !setParams.includes(k)));
   const key = keyTemplate(2, ([scan, files]) => ({ ...rest, params, scan, files }));
-  return (scan, files) => key([scan, 'fingerprint' in files ? files.fingerprint() : fingerprintOf(files)]);
+  return (scan, files) => key([scan, 'fingerprint' in files ? files.fingerprint : fingerprintOf(files)]);
 }
 
 /** A stream node's scan keys: its material with a scan's id and its inputs' keys of that scan ("<key>.<port>" by port). */
@@ -62,32 +62,37 @@ export function streamPartKeys(material: Material, ports: readonly string[]): (s
 
 /** A partitioned source's scans: its files grouped by the kind's hook, each scan fingerprinted. */
 export async function sourceParts(node: GraphNode, material: Material, fingerprints: FileFingerprints): Promise<Part[]> {
-  let scans: ScanFiles[];
-  try {
-    scans = await (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> }).scans(node.params, { dir: join(fingerprints.dir, 'memo'), signature: statSignature });
-  } catch (e) {
-    const at = node.locate(['params']);
-    throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
-  }
+  const listed = (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> | AsyncIterable<ScanFiles> }).scans(node.params, { dir: join(fingerprints.dir, 'memo'), signature: statSignature });
   const keyOf = sourcePartKeys(material, (node.def as { scanSetParams?: string[] }).scanSetParams ?? []);
-  const seen = new Map<string, ScanFiles>();
+  // Where a scan's files were (to name both of two scans with one id), not the files themselves.
+  const seen = new Map<string, string>();
   const parts: Part[] = [];
-  for (const s of scans) {
+  for await (const s of listing(node, listed)) {
     const twin = seen.get(s.id);
     if (twin) {
       const at = node.locate(['params']);
       throw new GraphError([{
         code: 'duplicate-scan', ...at, node: node.id,
-        message: `${node.kind}: two scans have the id "${s.id}": ${where(twin)} and ${where(s)}`,
+        message: `${node.kind}: two scans have the id "${s.id}": ${twin} and ${where(s)}`,
         hint: 'rename or move one of the two folders: each scan of a source needs an id of its own',
       }]);
     }
-    seen.set(s.id, s);
+    seen.set(s.id, where(s));
     const base = commonDir(s.files);
     const fileSet = await fingerprints.hashes(s.files, under(base), base);
     parts.push({ scan: s.id, key: keyOf(s.id, fileSet), fileSet });
   }
   return parts;
+}
+
+/** The hook's scans, one by one; a failure to list them is the node's error, with the fix. */
+async function* listing(node: GraphNode, listed: Promise<ScanFiles[]> | AsyncIterable<ScanFiles>): AsyncIterable<ScanFiles> {
+  try {
+    yield* Symbol.asyncIterator in listed ? listed : await listed;
+  } catch (e) {
+    const at = node.locate(['params']);
+    throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
+  }
 }
 
 function where(s: ScanFiles): string {
