@@ -6,8 +6,9 @@
 // CPU time: on a loaded machine the steadier figure), where the in-process time goes (load, plan,
 // the rest: leaf checks, the run record), the growth per file fitted by least squares, and the
 // projection to COV19-CT-DB's 1.4 M files; and the `ctflow run` no-op's peak RSS at each size, with
-// its growth per file (what planning keeps and makes a file, issue 23). Prints machine, load, versions.
-// usage: node dist/bench/scale/noop-scale.js --folder DIR --work WORK [--scans 30,100,300] [--reps 5]
+// its growth per file (what planning keeps and makes a file, issue 23); under `node --expose-gc`,
+// also the bytes a finished plan holds (heap + external, after a full GC). Prints machine, load, versions.
+// usage: node [--expose-gc] dist/bench/scale/noop-scale.js --folder DIR --work WORK [--scans 30,100,300] [--reps 5]
 // DIR is read only: each subset is hard-linked (WORK/sN); WORK must not exist and is removed after.
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const sizes = values.scans!.split(',').map(Number);
 const reps = Number(values.reps);
 const COV19_FILES = 1.4e6;
 const PEAK = 'noop-scale peak RSS KiB:';
+const gc = (globalThis as { gc?: () => void }).gc;
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${load()}; Node ${process.version}`);
 
@@ -99,6 +101,10 @@ try {
     const { a, b } = fit([...ys]);
     console.log(`${what}: ≈ ${ms(a)} + ${(b * 1000).toFixed(2)} µs a file; at 1.4 M files ≈ ${((a + b * COV19_FILES) / 1000).toFixed(1)} s`);
   }
+  for (const s of gc ? subsets : []) {
+    const p = medianPhases(per.get(s)!.per).held, w = medianPhases(per.get(s)!.whole).held;
+    if (p !== undefined && w !== undefined) console.log(`held by a finished plan (heap + external after a full GC), ${s.files} files: per scan ${(p / 1024 ** 2).toFixed(1)} MiB (${(p / s.files).toFixed(0)} bytes a file), whole node ${(w / 1024 ** 2).toFixed(1)} MiB`);
+  }
   if (subsets.length >= 2) {
     const { a, b } = fit(subsets.map((s) => median(per.get(s)!.rss) * 1024));
     console.log(`\`ctflow run\` no-op peak RSS: ≈ ${(a / 1024 ** 2).toFixed(0)} MiB + ${(b / 1024).toFixed(2)} kB a file; at 1.4 M files ≈ ${((a + b * COV19_FILES) / 1024 ** 3).toFixed(2)} GiB`);
@@ -108,7 +114,17 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-interface Phases { load: number; plan: number; total: number; cpu: number; ran: number }
+interface Phases { load: number; plan: number; total: number; cpu: number; ran: number; held?: number }
+
+
+/** Heap + external bytes in use after a full GC (undefined without --expose-gc). */
+function inUse(): number | undefined {
+  if (!gc) return undefined;
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
 
 /**
  * A no-op rerun in a fresh Session (its wall time, ms; it must run no node), and where such a
@@ -132,9 +148,13 @@ async function inProcess(runsDir: string, file: string, perScan: boolean): Promi
   const planner = new Session({ runsDir, registry, perScan });
   const t1 = performance.now();
   const graph = loaded(planner);
+  const before = inUse();
   const t2 = performance.now();
-  await planner.plan(graph);
-  return { load: t2 - t1, plan: performance.now() - t2, total, cpu: (used.user + used.system) / 1000, ran: Object.values(out.record.nodes).filter((n) => n.status === 'ran').length };
+  const plan = await planner.plan(graph);
+  const planMs = performance.now() - t2;
+  const after = inUse();
+  const held = before === undefined || after === undefined || plan.nodes.size === 0 ? undefined : after - before;
+  return { load: t2 - t1, plan: planMs, total, cpu: (used.user + used.system) / 1000, ran: Object.values(out.record.nodes).filter((n) => n.status === 'ran').length, held };
 }
 
 /** Wall time (ms) and peak RSS (KiB, printed by the preloaded `peakHook`) of a fresh `ctflow run` (what a user runs: the summary and report.html written) that must run no node. */
@@ -151,7 +171,8 @@ function cli(runsDir: string, file: string, graph: string, peakHook: string): { 
 }
 
 function medianPhases(xs: Phases[]): Phases {
-  return { load: median(xs.map((x) => x.load)), plan: median(xs.map((x) => x.plan)), total: median(xs.map((x) => x.total)), cpu: median(xs.map((x) => x.cpu)), ran: 0 };
+  const held = xs.map((x) => x.held).filter((h): h is number => h !== undefined);
+  return { load: median(xs.map((x) => x.load)), plan: median(xs.map((x) => x.plan)), total: median(xs.map((x) => x.total)), cpu: median(xs.map((x) => x.cpu)), ran: 0, held: held.length ? median(held) : undefined };
 }
 
 function ms(x: number): string {
