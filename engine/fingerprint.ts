@@ -5,14 +5,19 @@
 // dangling link or an unreadable file is fingerprinted by what it is ("!fifo", "!ENOENT"…), never
 // read, so planning cannot hang; the node that reads it reports it.
 //
-// The memo (<runs>/fingerprints.json) holds one string per folder, a line per file in name order
-// ("name\tsignature\thash"), so that loading it is one JSON parse of a few hundred strings however
-// many files there are (a record per file cost ≈ 0.5 s at 84,000 files), and a folder asked for
-// in the order it was stored is checked line by line without parsing it.
+// The memo (<runs>/fingerprints.json, format 3) holds three strings per folder: its file names in
+// name order, '\n'-joined; their stat numbers (size, mtime, ctime, inode) as one little-endian
+// Float64Array, base64; their sha256 digests, 32 bytes each, base64. Loading it is one JSON parse
+// of a few hundred strings however many files there are (a record per file cost ≈ 0.5 s at 84,000
+// files); a folder asked for in the order it was stored is checked name by name, its numbers
+// compared in place (no signature string a file), and a file's hash is copied out as 32 bytes
+// into the FileSet planning keeps (engine/file-set.ts). A memo of an earlier format is ignored:
+// its files are hashed once again.
 import { createHash } from 'node:crypto';
 import { constants, fstatSync, openSync, closeSync, readFileSync, readSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sha256 } from './canonical.js';
+import { FileSet, type FileSetBuilder as Builder } from './file-set.js';
 import type { FileStatFields } from './types.js';
 
 /** Largest input file hashed; a bigger one is an error naming it. */
@@ -44,65 +49,76 @@ export function statSignature(st: FileStatFields): string {
   return `${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}`;
 }
 
-/** What the memo file holds: by folder, "name\tsignature\thash" lines in name order. */
-interface MemoFile { format: 2; dirs: Record<string, string> }
+/** What the memo file holds: by folder, [names in order, '\n'-joined; their stat numbers (4 a name, Float64Array, base64); their sha256 digests (32 bytes a name, base64)]. */
+interface MemoFile { format: 3; dirs: Record<string, [string, string, string]> }
 
-/** The one hash over files that `hashes` listed (what FileFingerprints.of returns). */
+/** The one hash over files as [path, hash] pairs (what FileSet.fingerprint makes from its own). */
 export function fingerprintOf(hashes: readonly (readonly [string, string])[]): string {
   return sha256(hashes.map(([rel, h]) => `${rel} ${h}`).join('\n'));
 }
 
-/** Files fingerprinted: [path relative to the base, content hash] and each one's stat signature (undefined: not a regular file). */
-export interface Hashed { hashes: [string, string][]; signatures: (string | undefined)[] }
-
-const TAB = 9;
-
 /** stat's options in the loop over files (made once). */
 const MAY_BE_MISSING = { throwIfNoEntry: false } as const;
 
-/** One folder's memo: its stored text, read in order through `cursor`, and its lines parsed once a lookup leaves that order. */
-interface Folder { text: string; cursor: number; lines?: Map<string, { signature: string; hash: string }>; dirty?: boolean }
+const NL = 10;
+const DIGEST = 32;
+
+/** One remembered file: its stat numbers (size, mtime, ctime, inode) and its digest. */
+interface Line { stats: ArrayLike<number>; digest: Buffer }
+
+/**
+ * One folder's memo: its stored names, stat numbers and digests, read in order through `cursor`
+ * (a character of `names`) and `index` (a name's place), and made a map by name once a lookup
+ * leaves that order or a file is remembered.
+ */
+interface Folder { stored?: [string, string, string]; names: string; stats: Float64Array; digests: Buffer; cursor: number; index: number; lines?: Map<string, Line>; dirty?: boolean }
 
 export class FileFingerprints {
   private readonly dirs = new Map<string, Folder>();
   private last?: { dir: string; folder: Folder };
   private dirty = false;
+  /** Whether the memo file was read (it is read when first needed, and let go of by save). */
+  private loaded = false;
 
   /** The folder the memo lives in (the runs directory): plan-time memos of source kinds go beside it. */
   readonly dir: string;
 
   constructor(private readonly memoFile: string) {
     this.dir = dirname(memoFile);
+  }
+
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
     try {
-      const m = JSON.parse(readFileSync(memoFile, 'utf8')) as MemoFile;
-      if (m.format === 2) for (const [dir, text] of Object.entries(m.dirs)) this.dirs.set(dir, { text, cursor: 0 });
+      const m = JSON.parse(readFileSync(this.memoFile, 'utf8')) as MemoFile;
+      if (m.format === 3) for (const [dir, stored] of Object.entries(m.dirs)) this.dirs.set(dir, { stored, names: '', stats: NONE, digests: EMPTY, cursor: 0, index: 0 });
     } catch {
-      // no memo yet, or an unreadable one: files are hashed again
+      // no memo yet, an unreadable one or one of an earlier format: files are hashed again
     }
   }
 
   /** One hash over the given files: their paths (relative to `base`) and contents. */
   async of(files: readonly string[], base: (f: string) => string): Promise<string> {
-    return fingerprintOf((await this.hashes(files, base)).hashes);
+    return (await this.hashes(files, base)).fingerprint;
   }
 
-  /** Each file's [path relative to `base`, content hash] and stat signature, in the order of their full paths. */
-  async hashes(files: readonly string[], base: (f: string) => string): Promise<Hashed> {
-    const out: Hashed = { hashes: [], signatures: [] };
+  /** The files, in the order of their full paths: each one's path as `rel` gives it (under the folder `base`), content hash and stat numbers. */
+  async hashes(files: readonly string[], rel: (f: string) => string, base = '.'): Promise<FileSet> {
+    const out = FileSet.builder(base, files.length);
     for (const f of [...files].sort()) {
       // A stat first: a regular file whose signature is remembered is not opened.
       const st = statSync(f, MAY_BE_MISSING);
-      const signature = st?.isFile() ? statSignature(st) : undefined;
-      const known = signature && this.remembered(f, signature);
-      const got = known ? { hash: known, signature } : this.fileHash(f);
-      out.hashes.push([base(f), got.hash]);
-      out.signatures.push(got.signature);
+      if (!st?.isFile() || !this.remembered(f, st, rel, out)) {
+        const got = this.fileHash(f);
+        out.add(rel(f), got.hash, got.st);
+      }
     }
-    return out;
+    return out.done();
   }
 
   /** Read and hash a file (what it is, if it is not a regular file), and remember the hash. */
-  private fileHash(file: string): { hash: string; signature?: string } {
+  private fileHash(file: string): { hash: string; st?: FileStatFields } {
     let fd: number;
     try {
       fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -115,72 +131,111 @@ export class FileFingerprints {
       if (st.size > MAX_HASHED_BYTES) throw new Error(`input file ${file} has ${st.size} bytes, more than the ${MAX_HASHED_BYTES} fingerprinted; is it a data file?`);
       const { hash, bytes } = hashOpenFile(fd);
       if (bytes !== st.size) throw new Error(`input file ${file} changed while it was fingerprinted (${st.size} bytes, then ${bytes}); rerun once the data is stable`);
-      const signature = statSignature(st);
-      this.remember(file, signature, hash);
-      return { hash, signature };
+      this.remember(file, st, Buffer.from(hash, 'hex'));
+      return { hash, st };
     } finally {
       closeSync(fd);
     }
   }
 
-  /** The hash remembered for `file` with this signature, if any. */
-  private remembered(file: string, signature: string): string | undefined {
+  /** Whether a digest is remembered for `file` with these stat numbers: then it is added to `out`. */
+  private remembered(file: string, st: FileStatFields, rel: (f: string) => string, out: Builder): boolean {
     const cut = file.lastIndexOf('/');
     const folder = this.folderOf(file, cut);
-    if (!folder) return undefined;
+    if (!folder) return false;
     const name = file.slice(cut + 1);
     if (!folder.lines) {
-      // In stored order, the next line is this file's ("name\tsignature\thash"): compare it in place.
-      const { text, cursor } = folder;
-      const sig = cursor + name.length + 1;
-      const hash = sig + signature.length + 1;
-      if (text.startsWith(name, cursor) && text.charCodeAt(sig - 1) === TAB && text.startsWith(signature, sig) && text.charCodeAt(hash - 1) === TAB) {
-        const end = text.indexOf('\n', hash);
-        folder.cursor = end < 0 ? text.length : end + 1;
-        return text.slice(hash, end < 0 ? undefined : end);
+      // In stored order, the next name is this file's: compare it and its stat numbers in place.
+      const { names, cursor, index: i, stats: s } = folder;
+      const end = cursor + name.length;
+      if (names.startsWith(name, cursor) && (end === names.length || names.charCodeAt(end) === NL) && i * 4 < s.length) {
+        folder.cursor = end + 1;
+        folder.index = i + 1;
+        if (!same(s, i * 4, st)) return false;
+        out.add(rel(file), folder.digests, st, i * DIGEST);
+        return true;
       }
       parse(folder);
     }
     const line = folder.lines!.get(name);
-    return line?.signature === signature ? line.hash : undefined;
+    if (!line || !same(line.stats, 0, st)) return false;
+    out.add(rel(file), line.digest, st);
+    return true;
   }
 
   /** The memo of the folder of `file` (its last '/' at `cut`): the last one found while files come folder by folder. */
   private folderOf(file: string, cut: number): Folder | undefined {
+    this.load();
     const last = this.last;
     if (last && cut === last.dir.length && file.startsWith(last.dir)) return last.folder;
     const dir = cut < 0 ? '' : file.slice(0, cut);
     const folder = this.dirs.get(dir);
-    if (folder) this.last = { dir, folder };
+    if (folder) {
+      decode(folder);
+      this.last = { dir, folder };
+    }
     return folder;
   }
 
-  private remember(file: string, signature: string, hash: string): void {
+  private remember(file: string, st: FileStatFields, digest: Buffer): void {
     const [dir, name] = split(file);
     if (/[\t\n]/.test(name)) return; // a name that would break its line is hashed on every run
+    this.load();
     let folder = this.dirs.get(dir);
-    if (!folder) this.dirs.set(dir, folder = { text: '', cursor: 0 });
+    if (!folder) this.dirs.set(dir, folder = { names: '', stats: NONE, digests: EMPTY, cursor: 0, index: 0 });
+    decode(folder);
     parse(folder);
-    folder.lines!.set(name, { signature, hash });
+    folder.lines!.set(name, { stats: [st.size, st.mtimeMs, st.ctimeMs, st.ino], digest });
     folder.dirty = this.dirty = true;
   }
 
+  /**
+   * Write the memo if a hash was added, then let go of it (read again when next needed): planning
+   * is done, and what it keeps of each file is in its FileSets.
+   */
   save(): void {
-    if (!this.dirty) return;
-    const dirs: Record<string, string> = {};
-    for (const [dir, folder] of this.dirs) {
-      if (folder.dirty) {
-        folder.text = [...folder.lines!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, l]) => `${name}\t${l.signature}\t${l.hash}`).join('\n');
-        folder.dirty = false;
-      }
-      dirs[dir] = folder.text;
+    if (this.dirty) {
+      const dirs: MemoFile['dirs'] = {};
+      for (const [dir, folder] of this.dirs) dirs[dir] = folder.stored ?? encode(folder);
+      mkdirSync(dirname(this.memoFile), { recursive: true });
+      const tmp = `${this.memoFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ format: 3, dirs } satisfies MemoFile));
+      renameSync(tmp, this.memoFile);
+      this.dirty = false;
     }
-    mkdirSync(dirname(this.memoFile), { recursive: true });
-    const tmp = `${this.memoFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ format: 2, dirs } satisfies MemoFile));
-    renameSync(tmp, this.memoFile);
-    this.dirty = false;
+    this.dirs.clear();
+    this.last = undefined;
+    this.loaded = false;
   }
+}
+
+const NONE = new Float64Array(0);
+const EMPTY = Buffer.alloc(0);
+
+/** Whether the stat numbers [size, mtime, ctime, inode] at `at` of `s` are a file's now. */
+function same(s: ArrayLike<number>, at: number, st: FileStatFields): boolean {
+  return s[at] === st.size && s[at + 1] === st.mtimeMs && s[at + 2] === st.ctimeMs && s[at + 3] === st.ino;
+}
+
+/** A folder's memo as stored: from its lines when a hash was added, else from its decoded arrays. */
+function encode(folder: Folder): [string, string, string] {
+  if (!folder.dirty) return [folder.names, Buffer.from(folder.stats.buffer, folder.stats.byteOffset, folder.stats.byteLength).toString('base64'), folder.digests.toString('base64')];
+  const lines = [...folder.lines!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const stats = new Float64Array(lines.length * 4);
+  lines.forEach(([, l], i) => stats.set(Array.from(l.stats), i * 4));
+  return [lines.map(([n]) => n).join('\n'), Buffer.from(stats.buffer).toString('base64'), Buffer.concat(lines.map(([, l]) => l.digest)).toString('base64')];
+}
+
+/** A folder's stored memo, decoded once (its stat numbers copied out: base64 gives no 8-byte alignment) and its strings let go of. */
+function decode(folder: Folder): void {
+  if (!folder.stored) return;
+  const [names, stats, digests] = folder.stored;
+  folder.stored = undefined;
+  folder.names = names;
+  const bytes = Buffer.from(stats, 'base64');
+  folder.stats = new Float64Array(bytes.length / 8);
+  new Uint8Array(folder.stats.buffer).set(bytes);
+  folder.digests = Buffer.from(digests, 'base64');
 }
 
 /** [folder, name] of a path ('' for a bare name). */
@@ -193,8 +248,6 @@ function split(file: string): [string, string] {
 function parse(folder: Folder): void {
   if (folder.lines) return;
   folder.lines = new Map();
-  for (const line of folder.text ? folder.text.split('\n') : []) {
-    const [name, size, mtime, ctime, ino, hash] = line.split('\t');
-    folder.lines.set(name, { signature: `${size}\t${mtime}\t${ctime}\t${ino}`, hash });
-  }
+  const names = folder.names ? folder.names.split('\n') : [];
+  names.forEach((name, i) => folder.lines!.set(name, { stats: folder.stats.subarray(i * 4, i * 4 + 4), digest: folder.digests.subarray(i * DIGEST, (i + 1) * DIGEST) }));
 }

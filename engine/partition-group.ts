@@ -200,7 +200,7 @@ async function computePart(s: State, i: number, values: Map<string, ScanOutputs>
       backend: env.backend, threads: 1, events: { log: env.events.log, progress: () => {} }, notes, signal: env.signal,
     }),
     scans: [part.scan],
-    ...(part.files && part.base ? { scanFiles: part.files.map(([rel]) => join(part.base!, rel)) } : {}),
+    ...(part.fileSet ? { scanFiles: part.fileSet.files() } : {}),
   };
   const out: ScanOutputs = Object.fromEntries(Object.keys(node.def.outputs).map((p) => [p, []]));
   const t0 = performance.now();
@@ -211,7 +211,7 @@ async function computePart(s: State, i: number, values: Map<string, ScanOutputs>
         for await (const o of def.run(ctx)) add(s, out, o);
         const changed = await filesChangedSince(part);
         if (changed.length) {
-          throw new Error(`its files changed while they were read (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''} under ${part.base}), ` +
+          throw new Error(`its files changed while they were read (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''} under ${part.fileSet!.base}), ` +
             'so it is not stored under the key planned from their old contents; rerun once the data is stable');
         }
       } else if (def.mode === 'stream') {
@@ -234,7 +234,7 @@ async function computePart(s: State, i: number, values: Map<string, ScanOutputs>
     if (!entry) return out;
     // A source's files and their hashes, to say later which file of a changed scan differs: beside
     // the manifest, not in it, so that looking entries up stays cheap.
-    if (part.files) await writeFile(join(entry.dir, SCAN_FILES), JSON.stringify(part.files));
+    if (part.fileSet) await writeFile(join(entry.dir, SCAN_FILES), JSON.stringify(part.fileSet.entries()));
     entry.describe({ scan: { id: part.scan, ...(Object.keys(notes).length ? { notes } : {}) } });
     part.lookup = { hit: true, manifest: await entry.commit() };
     await rm(ctx.checkpoints, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { sha256 } from './canonical.js';
 import { GraphError } from './errors.js';
+import type { FileSet } from './file-set.js';
 import { fingerprintOf, statSignature, type FileFingerprints } from './fingerprint.js';
 import { keyTemplate } from './key-template.js';
 import type { Lookup, Manifest, PartitionRef, Store } from './store.js';
@@ -23,12 +24,12 @@ export const SCAN_FILES = 'scan-files.json';
 
 /** One scan of a partitioned node, as planned. */
 export interface Part extends PartitionRef {
-  /** A source's: its files (path under the scan's folder, content hash), kept in its entry to say which changed. */
-  files?: [string, string][];
-  /** A source's: the folder its files' paths are under. */
-  base?: string;
-  /** A source's: each file's stat signature when it was hashed (engine/fingerprint.ts statSignature), in the order of `files` (not stored). */
-  signatures?: (string | undefined)[];
+  /**
+   * A source's: its files (paths under the scan's folder, content hashes, the stat numbers each was
+   * hashed with), compact (engine/file-set.ts); their [path, hash] pairs are kept in its entry to
+   * say later which changed.
+   */
+  fileSet?: FileSet;
   /** Set when the node's own entry is missing: whether this scan's entry is stored. */
   lookup?: Lookup;
 }
@@ -41,17 +42,15 @@ export function scansDigest(parts: readonly PartitionRef[]): string {
 /** The key material a scan's key is made from: the node's, less its scan digest. */
 type Material = { params: Record<string, unknown>; scans?: string };
 
-/** A source's scan keys: its material (less the params that only choose the scan set) with a scan's id and the fingerprint of its files. */
-export function sourcePartKeys(material: Material, setParams: readonly string[]): (scan: string, files: [string, string][]) => string {
+/**
+ * A source's scan keys: its material (less the params that only choose the scan set) with a
+ * scan's id and the fingerprint of its files (FileSet.fingerprint, or fingerprintOf its pairs).
+ */
+export function sourcePartKeys(material: Material, setParams: readonly string[]): (scan: string, files: FileSet | readonly (readonly [string, string])[]) => string {
   const { scans: _scans, ...rest } = material;
   const params = Object.fromEntries(Object.entries(material.params).filter(([k]) => !setParams.includes(k)));
   const key = keyTemplate(2, ([scan, files]) => ({ ...rest, params, scan, files }));
-  return (scan, files) => key([scan, fingerprintOf(files)]);
-}
-
-/** One source scan's key (sourcePartKeys'). */
-export function sourcePartKey(material: Material, setParams: readonly string[], scan: string, files: [string, string][]): string {
-  return sourcePartKeys(material, setParams)(scan, files);
+  return (scan, files) => key([scan, 'fingerprint' in files ? files.fingerprint : fingerprintOf(files)]);
 }
 
 /** A stream node's scan keys: its material with a scan's id and its inputs' keys of that scan ("<key>.<port>" by port). */
@@ -61,39 +60,39 @@ export function streamPartKeys(material: Material, ports: readonly string[]): (s
   return (scan, inputs) => key([scan, ...ports.map((p) => inputs[p])]);
 }
 
-/** One stream scan's key (streamPartKeys'). */
-export function streamPartKey(material: Material, scan: string, inputs: Record<string, string>): string {
-  return streamPartKeys(material, Object.keys(inputs))(scan, inputs);
-}
-
 /** A partitioned source's scans: its files grouped by the kind's hook, each scan fingerprinted. */
 export async function sourceParts(node: GraphNode, material: Material, fingerprints: FileFingerprints): Promise<Part[]> {
-  let scans: ScanFiles[];
-  try {
-    scans = await (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> }).scans(node.params, { dir: join(fingerprints.dir, 'memo'), signature: statSignature });
-  } catch (e) {
-    const at = node.locate(['params']);
-    throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
-  }
+  const listed = (node.def as { scans: (p: unknown, m: ScanMemo) => Promise<ScanFiles[]> | AsyncIterable<ScanFiles> }).scans(node.params, { dir: join(fingerprints.dir, 'memo'), signature: statSignature });
   const keyOf = sourcePartKeys(material, (node.def as { scanSetParams?: string[] }).scanSetParams ?? []);
-  const seen = new Map<string, ScanFiles>();
+  // Where a scan's files were (to name both of two scans with one id), not the files themselves.
+  const seen = new Map<string, string>();
   const parts: Part[] = [];
-  for (const s of scans) {
+  for await (const s of listing(node, listed)) {
     const twin = seen.get(s.id);
     if (twin) {
       const at = node.locate(['params']);
       throw new GraphError([{
         code: 'duplicate-scan', ...at, node: node.id,
-        message: `${node.kind}: two scans have the id "${s.id}": ${where(twin)} and ${where(s)}`,
+        message: `${node.kind}: two scans have the id "${s.id}": ${twin} and ${where(s)}`,
         hint: 'rename or move one of the two folders: each scan of a source needs an id of its own',
       }]);
     }
-    seen.set(s.id, s);
+    seen.set(s.id, where(s));
     const base = commonDir(s.files);
-    const { hashes: files, signatures } = await fingerprints.hashes(s.files, under(base));
-    parts.push({ scan: s.id, key: keyOf(s.id, files), files, base, signatures });
+    const fileSet = await fingerprints.hashes(s.files, under(base), base);
+    parts.push({ scan: s.id, key: keyOf(s.id, fileSet), fileSet });
   }
   return parts;
+}
+
+/** The hook's scans, one by one; a failure to list them is the node's error, with the fix. */
+async function* listing(node: GraphNode, listed: Promise<ScanFiles[]> | AsyncIterable<ScanFiles>): AsyncIterable<ScanFiles> {
+  try {
+    yield* Symbol.asyncIterator in listed ? listed : await listed;
+  } catch (e) {
+    const at = node.locate(['params']);
+    throw new GraphError([{ code: 'input-files', ...at, node: node.id, message: `${node.kind}: cannot list its scans: ${(e as Error).message}`, hint: 'check the path params of this node (relative paths are from the working directory)' }]);
+  }
 }
 
 function where(s: ScanFiles): string {
@@ -166,12 +165,13 @@ export function perScanNodes(graph: Graph): Set<string> {
  */
 export async function filesChangedSince(part: Part): Promise<string[]> {
   const changed: string[] = [];
-  for (const [k, [rel, hash]] of (part.files ?? []).entries()) {
+  const set = part.fileSet;
+  for (const [k, rel] of (set?.rels() ?? []).entries()) {
+    const hash = set!.hash(k);
     if (hash.startsWith('!')) continue;
-    const file = join(part.base!, rel);
-    const was = part.signatures?.[k];
+    const file = join(set!.base, rel);
     const st = await stat(file).catch(() => undefined);
-    if (st && was && statSignature(st) === was) continue;
+    if (st && set!.unchanged(k, st)) continue;
     const now = st ? await readFile(file).then((b) => createHash('sha256').update(b).digest('hex'), () => 'unreadable') : 'unreadable';
     if (now !== hash) changed.push(rel);
   }
@@ -220,7 +220,7 @@ export function partsReason(store: Store, parts: readonly Part[], before: Manife
 
 /** "scan: 7.jpg" when the earlier entry of a source's scan says which files differ. */
 function changedScan(store: Store, p: Part, oldKey: string): string {
-  if (!p.files) return p.scan;
+  if (!p.fileSet) return p.scan;
   let oldFiles: [string, string][];
   try {
     oldFiles = JSON.parse(readFileSync(join(store.entryDir(oldKey), SCAN_FILES), 'utf8')) as [string, string][];
@@ -228,7 +228,7 @@ function changedScan(store: Store, p: Part, oldKey: string): string {
     return p.scan; // collected, or written before scans kept their files
   }
   const a = new Map(oldFiles);
-  const b = new Map(p.files);
+  const b = new Map(p.fileSet.entries());
   const diff = [...new Set([...a.keys(), ...b.keys()])].filter((f) => a.get(f) !== b.get(f));
   return diff.length ? `${p.scan}: ${diff.slice(0, 2).join(', ')}${diff.length > 2 ? `, … (${diff.length} files)` : ''}` : p.scan;
 }

@@ -246,6 +246,6 @@ function show(v: unknown): string {
 function seedMaterial(material: KeyMaterial, seedInputs: Record<string, string>, ofSource: Part[] | undefined): KeyMaterial {
   const { scans: _scans, ...rest } = material;
   const out: KeyMaterial = { ...rest, impl: '', inputs: seedInputs };
-  if (ofSource?.some((p) => p.files?.length)) out.files = sha256(ofSource.map((p) => `${p.scan}\t${JSON.stringify(p.files ?? [])}`).join('\n'));
+  if (ofSource?.some((p) => p.fileSet?.length)) out.files = sha256(ofSource.map((p) => `${p.scan}\t${JSON.stringify(p.fileSet?.entries() ?? [])}`).join('\n'));
   return out;
 }

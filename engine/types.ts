@@ -170,9 +170,10 @@ export interface SourceDef<P> extends Common<P> {
    * then cached on its own (engine/partitions.ts), and run() honours ctx.scans. Replaces inputFiles.
    * `memo.dir` may hold what the hook learnt about files (dicom-series: each file's header summary,
    * by its fingerprint), so that planning stays cheap; the hook writes it crash-safe and tolerates
-   * it damaged.
+   * it damaged. May yield the scans one by one (image-folder: a folder listed, a scan), so that
+   * planning holds the file paths of a few scans at once, not of the whole dataset.
    */
-  scans?: (params: P, memo?: ScanMemo) => Promise<ScanFiles[]>;
+  scans?: (params: P, memo?: ScanMemo) => Promise<ScanFiles[]> | AsyncIterable<ScanFiles>;
   /**
    * Params that only choose which scans exist (a count of scans, the splits read): left out of
    * each scan's key, so changing them computes only the scans added (or none).

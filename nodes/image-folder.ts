@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { defineNode, type NodeContext } from '../engine/types.js';
 import { sliceBatch } from './kernels/image-folder/batch.js';
 import { byteToHuTable, checkWindow, DEFAULT_WINDOW, type Window } from './kernels/image-folder/hu.js';
-import { listScans, listSlices, SPLITS, type ScanDir, type Split } from './kernels/image-folder/layout.js';
+import { listScans, SPLITS, type ScanDir, type Split } from './kernels/image-folder/layout.js';
 import { imageFolderScans } from './kernels/image-folder/scans.js';
 import { applyMixedSizes, MAX_SLICES, readScan, sliceSizes, type MixedSizes, type SizeCount } from './kernels/image-folder/scan.js';
 import { Slices } from './tables.js';
@@ -25,9 +25,7 @@ export interface ImageFolderParams {
 /** All slice files the selected splits hold, in reading order (fingerprinted into the cache key). */
 export async function inputFiles(params: ImageFolderParams): Promise<string[]> {
   const files: string[] = [];
-  for (const scan of await listScans(resolve(params.path), params.splits)) {
-    files.push(...(await listSlices(scan.dir)).map((s) => s.file));
-  }
+  for await (const s of imageFolderScans(params)) for (const f of s.files) files.push(f);
   return files;
 }
 

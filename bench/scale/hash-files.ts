@@ -60,7 +60,7 @@ async function anchorHashes(files: string[]): Promise<string[]> {
 async function engineHashes(files: string[]): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ctflow-hash-bench-'));
   try {
-    return (await new FileFingerprints(join(dir, 'fingerprints.json')).hashes(files, (f) => f)).hashes.map(([, h]) => h);
+    return (await new FileFingerprints(join(dir, 'fingerprints.json')).hashes(files, (f) => f)).entries().map(([, h]) => h);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,8 +5,10 @@
 // and as a fresh `ctflow run` (what a user waits for). Prints the medians (wall and, in process,
 // CPU time: on a loaded machine the steadier figure), where the in-process time goes (load, plan,
 // the rest: leaf checks, the run record), the growth per file fitted by least squares, and the
-// projection to COV19-CT-DB's 1.4 M files. Prints machine, load, versions.
-// usage: node dist/bench/scale/noop-scale.js --folder DIR --work WORK [--scans 30,100,300] [--reps 5]
+// projection to COV19-CT-DB's 1.4 M files; and the `ctflow run` no-op's peak RSS at each size, with
+// its growth per file (what planning keeps and makes a file, issue 23); under `node --expose-gc`,
+// also the bytes a finished plan holds (heap + external, after a full GC). Prints machine, load, versions.
+// usage: node [--expose-gc] dist/bench/scale/noop-scale.js --folder DIR --work WORK [--scans 30,100,300] [--reps 5]
 // DIR is read only: each subset is hard-linked (WORK/sN); WORK must not exist and is removed after.
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,8 @@ if (existsSync(values.work)) throw new Error(`--work ${values.work} exists: give
 const sizes = values.scans!.split(',').map(Number);
 const reps = Number(values.reps);
 const COV19_FILES = 1.4e6;
+const PEAK = 'noop-scale peak RSS KiB:';
+const gc = (globalThis as { gc?: () => void }).gc;
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${load()}; Node ${process.version}`);
 
@@ -61,7 +65,10 @@ try {
     await inProcess(s.whole, s.file, false);
     console.log(`first runs, ${s.scans} scans (${s.files} files): ${((performance.now() - t0) / 1000).toFixed(1)} s for both caches (load ${load()})`);
   }
-  const per = new Map(subsets.map((s) => [s, { per: [] as Phases[], whole: [] as Phases[], cli: [] as number[] }]));
+  // The CLI's peak RSS: a preloaded hook prints it to stderr as the process exits.
+  const peakHook = join(work, 'peak-rss.cjs');
+  writeFileSync(peakHook, `process.on('exit', () => process.stderr.write('\\n${PEAK} ' + process.resourceUsage().maxRSS + '\\n'));\n`);
+  const per = new Map(subsets.map((s) => [s, { per: [] as Phases[], whole: [] as Phases[], cli: [] as number[], rss: [] as number[] }]));
   for (let r = 0; r < reps; r++) {
     for (const s of subsets) {
       const m = per.get(s)!;
@@ -70,16 +77,18 @@ try {
         if (got.ran) throw new Error(`the no-op rerun of ${s.scans} scans (${perScan ? 'per scan' : 'whole node'}) ran ${got.ran} nodes`);
         into.push(got);
       }
-      m.cli.push(cli(s.runs, s.file, `noop-${s.scans}`));
+      const c = cli(s.runs, s.file, `noop-${s.scans}`, peakHook);
+      m.cli.push(c.ms);
+      m.rss.push(c.peakKiB);
     }
     console.log(`  round ${r + 1} of ${reps} done (load ${load()})`);
   }
   console.log(`\nno-op rerun, median of ${reps} (alternated); in process: a fresh Session, in brackets load+validate / plan (another fresh Session) / the rest`);
-  console.log('scans | files | per scan, in process: wall (load / plan / rest), CPU | whole node, in process: the same | per scan / whole: wall, CPU | `ctflow run`, per scan: wall');
+  console.log('scans | files | per scan, in process: wall (load / plan / rest), CPU | whole node, in process: the same | per scan / whole: wall, CPU | `ctflow run`, per scan: wall, peak RSS');
   for (const s of subsets) {
     const m = per.get(s)!;
     const p = medianPhases(m.per), w = medianPhases(m.whole);
-    console.log(`${s.scans} | ${s.files} | ${ms(p.total)} (${ms(p.load)} / ${ms(p.plan)} / ${ms(p.total - p.load - p.plan)}), ${ms(p.cpu)} | ${ms(w.total)} (${ms(w.load)} / ${ms(w.plan)} / ${ms(w.total - w.load - w.plan)}), ${ms(w.cpu)} | ${(p.total / w.total).toFixed(2)}, ${(p.cpu / w.cpu).toFixed(2)} | ${ms(median(m.cli))}`);
+    console.log(`${s.scans} | ${s.files} | ${ms(p.total)} (${ms(p.load)} / ${ms(p.plan)} / ${ms(p.total - p.load - p.plan)}), ${ms(p.cpu)} | ${ms(w.total)} (${ms(w.load)} / ${ms(w.plan)} / ${ms(w.total - w.load - w.plan)}), ${ms(w.cpu)} | ${(p.total / w.total).toFixed(2)}, ${(p.cpu / w.cpu).toFixed(2)} | ${ms(median(m.cli))}, ${(median(m.rss) / 1024).toFixed(0)} MiB`);
   }
   const fit = (ys: number[]) => leastSquares(subsets.map((s) => s.files), ys);
   for (const [what, ys] of subsets.length < 2 ? [] : [
@@ -92,12 +101,30 @@ try {
     const { a, b } = fit([...ys]);
     console.log(`${what}: ≈ ${ms(a)} + ${(b * 1000).toFixed(2)} µs a file; at 1.4 M files ≈ ${((a + b * COV19_FILES) / 1000).toFixed(1)} s`);
   }
+  for (const s of gc ? subsets : []) {
+    const p = medianPhases(per.get(s)!.per).held, w = medianPhases(per.get(s)!.whole).held;
+    if (p !== undefined && w !== undefined) console.log(`held by a finished plan (heap + external after a full GC), ${s.files} files: per scan ${(p / 1024 ** 2).toFixed(1)} MiB (${(p / s.files).toFixed(0)} bytes a file), whole node ${(w / 1024 ** 2).toFixed(1)} MiB`);
+  }
+  if (subsets.length >= 2) {
+    const { a, b } = fit(subsets.map((s) => median(per.get(s)!.rss) * 1024));
+    console.log(`\`ctflow run\` no-op peak RSS: ≈ ${(a / 1024 ** 2).toFixed(0)} MiB + ${(b / 1024).toFixed(2)} kB a file; at 1.4 M files ≈ ${((a + b * COV19_FILES) / 1024 ** 3).toFixed(2)} GiB`);
+  }
   console.log(`load average at end ${load()}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-interface Phases { load: number; plan: number; total: number; cpu: number; ran: number }
+interface Phases { load: number; plan: number; total: number; cpu: number; ran: number; held?: number }
+
+
+/** Heap + external bytes in use after a full GC (undefined without --expose-gc). */
+function inUse(): number | undefined {
+  if (!gc) return undefined;
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
 
 /**
  * A no-op rerun in a fresh Session (its wall time, ms; it must run no node), and where such a
@@ -121,24 +148,31 @@ async function inProcess(runsDir: string, file: string, perScan: boolean): Promi
   const planner = new Session({ runsDir, registry, perScan });
   const t1 = performance.now();
   const graph = loaded(planner);
+  const before = inUse();
   const t2 = performance.now();
-  await planner.plan(graph);
-  return { load: t2 - t1, plan: performance.now() - t2, total, cpu: (used.user + used.system) / 1000, ran: Object.values(out.record.nodes).filter((n) => n.status === 'ran').length };
+  const plan = await planner.plan(graph);
+  const planMs = performance.now() - t2;
+  const after = inUse();
+  const held = before === undefined || after === undefined || plan.nodes.size === 0 ? undefined : after - before;
+  return { load: t2 - t1, plan: planMs, total, cpu: (used.user + used.system) / 1000, ran: Object.values(out.record.nodes).filter((n) => n.status === 'ran').length, held };
 }
 
-/** Wall time of a fresh `ctflow run` (what a user runs: the summary and report.html written) that must run no node. */
-function cli(runsDir: string, file: string, graph: string): number {
+/** Wall time (ms) and peak RSS (KiB, printed by the preloaded `peakHook`) of a fresh `ctflow run` (what a user runs: the summary and report.html written) that must run no node. */
+function cli(runsDir: string, file: string, graph: string, peakHook: string): { ms: number; peakKiB: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [resolve('bin/ctflow.cjs'), 'run', file, '--runs', runsDir, '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--require', peakHook, resolve('bin/ctflow.cjs'), 'run', file, '--runs', runsDir, '--quiet'], { encoding: 'utf8' });
   const t = performance.now() - t0;
   if (r.status !== 0) throw new Error(`ctflow run failed: ${r.stderr}`);
   const ran = Object.entries(latestRun(runsDir, graph)?.nodes ?? {}).filter(([, n]) => n.status === 'ran');
   if (ran.length) throw new Error(`the no-op rerun ran ${ran.map(([id]) => id).join(', ')}`);
-  return t;
+  const peak = new RegExp(`${PEAK} (\\d+)`).exec(r.stderr);
+  if (!peak) throw new Error(`ctflow run printed no peak RSS: ${r.stderr}`);
+  return { ms: t, peakKiB: Number(peak[1]) };
 }
 
 function medianPhases(xs: Phases[]): Phases {
-  return { load: median(xs.map((x) => x.load)), plan: median(xs.map((x) => x.plan)), total: median(xs.map((x) => x.total)), cpu: median(xs.map((x) => x.cpu)), ran: 0 };
+  const held = xs.map((x) => x.held).filter((h): h is number => h !== undefined);
+  return { load: median(xs.map((x) => x.load)), plan: median(xs.map((x) => x.plan)), total: median(xs.map((x) => x.total)), cpu: median(xs.map((x) => x.cpu)), ran: 0, held: held.length ? median(held) : undefined };
 }
 
 function ms(x: number): string {

@@ -8,11 +8,12 @@
 import { CorruptEntry } from '../errors.js';
 import type { Available, GroupInput, GroupMember } from '../group.js';
 import { implementationHash } from '../impl-hash.js';
-import { sourcePartKey, streamPartKey } from '../partitions.js';
+import { FileSet } from '../file-set.js';
+import { sourcePartKeys, streamPartKeys, type Part } from '../partitions.js';
 import { nodeKey, type KeyMaterial } from '../plan.js';
 import type { Registry } from '../registry.js';
 import { nodeDef } from '../types.js';
-import type { NodeJob } from './jobs.js';
+import type { NodeJob, WirePart } from './jobs.js';
 import type { SharedStore } from './store.js';
 
 export async function jobGroup(job: NodeJob, registry: Registry, store: SharedStore, allowCommands = false): Promise<GroupInput> {
@@ -34,17 +35,24 @@ export async function jobGroup(job: NodeJob, registry: Registry, store: SharedSt
     if (why) throw new Error(`node "${n.id}" (${n.kind}): this worker's code gives another cache key (${why}); run workers from the same ctflow commit as the coordinator`);
     // An unstored member feeds only members of its own job (engine/scale/jobs.ts splitJobs).
     const node = { id: n.id, kind: n.kind, def: nodeDef(def, n.material.params), params: n.material.params, inputs: n.inputs, cache: n.cache, backend: n.backend, seed: n.seed };
-    return { node, key: n.key, seedKey: n.seedKey, ...(n.parts ? { parts: n.parts } : {}) };
+    return { node, key: n.key, seedKey: n.seedKey, ...(n.parts ? { parts: n.parts.map(revive) } : {}) };
   });
   for (const [k, m] of members.entries()) if (m.parts) await checkParts(m, job.nodes[k].material, members, inputs, store);
   return { members, inputs };
 }
 
-/** Recompute a shard member's scan keys with this worker's code, and look each scan's entry up. */
+/** A part as planning keeps it, from the plain data of its job. */
+function revive({ fileSet, ...p }: WirePart): Part {
+  return fileSet ? { ...p, fileSet: FileSet.fromJson(fileSet) } : p;
+}
+
+/** Recompute a shard member's scan keys with this worker's code (one key template for the member), and look each scan's entry up. */
 async function checkParts(m: GroupMember, material: KeyMaterial, members: GroupMember[], inputs: Map<string, Available>, store: SharedStore): Promise<void> {
+  const sourceKey = m.node.def.mode === 'source' ? sourcePartKeys(material, m.node.def.scanSetParams ?? []) : undefined;
+  const streamKey = sourceKey ? undefined : streamPartKeys(material, Object.keys(m.node.inputs));
   for (const p of m.parts!) {
     let key: string;
-    if (m.node.def.mode === 'source') key = sourcePartKey(material, m.node.def.scanSetParams ?? [], p.scan, p.files ?? []);
+    if (sourceKey) key = sourceKey(p.scan, p.fileSet ?? []);
     else {
       const partInputs: Record<string, string> = {};
       for (const [port, ref] of Object.entries(m.node.inputs)) {
@@ -53,7 +61,7 @@ async function checkParts(m: GroupMember, material: KeyMaterial, members: GroupM
         if (!k) throw new Error(`node "${m.node.id}": its input "${ref.node}" has no scan ${p.scan} in this shard or in its entry`);
         partInputs[port] = `${k}.${ref.port}`;
       }
-      key = streamPartKey(material, p.scan, partInputs);
+      key = streamKey!(p.scan, partInputs);
     }
     if (key !== p.key) throw new Error(`node "${m.node.id}" (${m.node.kind}): this worker's code gives another key for scan ${p.scan}; run workers from the same ctflow commit as the coordinator`);
     if (m.node.cache) p.lookup = await store.pull(p.key);

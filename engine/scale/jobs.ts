@@ -8,8 +8,12 @@ import { GraphError, NodeFailure, type GraphIssue } from '../errors.js';
 import type { NodeOutcome } from '../group-runner.js';
 import type { NodeStats } from '../stream-group.js';
 import type { KeyMaterial, Plan } from '../plan.js';
-import type { Part } from '../partitions.js';
+import type { FileSetJson } from '../file-set.js';
+import type { PartitionRef } from '../store.js';
 import type { InputRef } from '../validate.js';
+
+/** A scan of a shard's node as its job carries it (engine/partitions.ts Part, less its lookup, its files as JSON). */
+export type WirePart = PartitionRef & { fileSet?: FileSetJson };
 
 export interface JobNode {
   id: string;
@@ -23,8 +27,8 @@ export interface JobNode {
   backend: string;
   cache: boolean;
   inputs: Record<string, InputRef>;
-  /** A shard's: this node's scans in the shard (a source's with its files, to check them after reading). */
-  parts?: Part[];
+  /** A shard's: this node's scans in the shard (a source's with its files, as plain data, to check them after reading). */
+  parts?: WirePart[];
 }
 
 export interface NodeJob {

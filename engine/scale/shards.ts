@@ -12,7 +12,7 @@ import { commitPartitioned, mergeNotes } from '../partition-group.js';
 import type { Part } from '../partitions.js';
 import type { Plan } from '../plan.js';
 import type { NodeStats } from '../stream-group.js';
-import { nodeJob, shardId, splitJobs, type JobResult, type NodeJob, type WireOutcome } from './jobs.js';
+import { nodeJob, shardId, splitJobs, type JobResult, type NodeJob, type WireOutcome, type WirePart } from './jobs.js';
 
 /** A shard: its job, its id (the job's name) and its scans. */
 export interface Shard { id: string; job: NodeJob; scans: string[] }
@@ -52,9 +52,9 @@ export function shardsOf(plan: Plan, ids: string[], size: number, concurrency: n
   return shards;
 }
 
-/** A part as a job carries it: no lookup (the worker looks its entry up itself). */
-function wirePart({ lookup: _lookup, ...p }: Part): Part {
-  return p;
+/** A part as a job carries it: plain data, no lookup (the worker looks its entry up itself). */
+function wirePart({ lookup: _lookup, fileSet, ...p }: Part): WirePart {
+  return fileSet ? { ...p, fileSet: fileSet.toJSON() } : p;
 }
 
 /**

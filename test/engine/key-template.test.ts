@@ -5,7 +5,16 @@
 import { expect } from 'chai';
 import { hashCanonical } from '../../engine/canonical.js';
 import { keyTemplate } from '../../engine/key-template.js';
-import { sourcePartKey, sourcePartKeys, streamPartKey, streamPartKeys } from '../../engine/partitions.js';
+import { FileSet } from '../../engine/file-set.js';
+import { sourcePartKeys, streamPartKeys } from '../../engine/partitions.js';
+
+/** One scan's key from a template of its own (as a worker made them before it kept one a node). */
+function sourcePartKey(m: Parameters<typeof sourcePartKeys>[0], setParams: string[], scan: string, files: [string, string][]): string {
+  return sourcePartKeys(m, setParams)(scan, files);
+}
+function streamPartKey(m: Parameters<typeof streamPartKeys>[0], scan: string, inputs: Record<string, string>): string {
+  return streamPartKeys(m, Object.keys(inputs))(scan, inputs);
+}
 
 const source = {
   engine: 2, kind: 'image-folder', version: 3, impl: 'pinned-impl', inputs: {}, seed: 7, scans: 'digest',
@@ -29,6 +38,16 @@ describe('scan keys from one hash state', () => {
       expect(manyStream(scan, byPort)).to.equal(streamPartKey(stream, scan, byPort));
     }
     expect(many('a', files)).to.not.equal(many('b', files));
+    // the compact form planning keeps gives the same keys as the pairs
+    const b = FileSet.builder('/data/scan', files.length);
+    for (const [rel, hash] of files) b.add(rel, hash);
+    const set = b.done();
+    expect(set.entries()).to.deep.equal(files);
+    expect(many('train/covid/ct_scan_1', set)).to.equal('61fb32944ef38aba69156c8994da93c6b88a8bbe4a8154e21d2b42484705427d');
+    const odd = FileSet.builder('/d', 2);
+    odd.add('5.jpg', '!fifo');
+    odd.add('6.jpg', 'c'.repeat(64));
+    expect(many('x', odd.done())).to.equal(sourcePartKey(source, ['splits'], 'x', [['5.jpg', '!fifo'], ['6.jpg', 'c'.repeat(64)]]));
   });
 
   it('equal hashCanonical for awkward values, at any place in the material', () => {
