@@ -19,12 +19,14 @@ import { writeDicomSeries } from '../../bench/engine/dicom-files.js';
 import { writeJpegFolder } from '../../nodes/kernels/jpeg-folder-writer.js';
 import dicomSeries from '../../nodes/dicom-series.js';
 import imageFolder from '../../nodes/image-folder.js';
+import { lungArea } from '../../nodes/kernels/lung/lung-area.js';
 import { LungPool } from '../../nodes/kernels/lung/pool.js';
 import { OWN_MAPPING_BYTES, OWN_MAPPING_FROM, scanPixels } from '../../nodes/kernels/scan-pixels.js';
 import { tableToIPC, Table } from '../../engine/arrow.js';
 import { testContext } from '../helpers/context.js';
 import { liveBefore, TrackedBuffer, tracked } from '../kinds/tracked-scans.js';
 import { toySlices } from '../kinds/toy-scans.js';
+import { loadFixture } from '../nodes/lung/fixture.js';
 import { runFile, session, tempDir, writeGraph } from '../helpers/engine.js';
 
 const SCANS = 20;
@@ -79,6 +81,30 @@ describe('memory bound', () => {
       const whole = await pool.runImages(images, {}, true, 64);
       expect(Array.from(chunked.areas)).to.deep.equal(Array.from(whole.areas));
       expect(held, 'ArrayBuffers alive right after submitting 64 chunks').to.be.lessThan(16);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('the lung pool\'s masks outlive the tasks after them: a worker\'s reused masks buffer is copied out before its next task', async () => {
+    const pool = new LungPool(1);
+    try {
+      const slices = loadFixture().slices.map((s) => ({ h: s.height, w: s.width, data: s.pixels }));
+      const hex = (m: Uint8Array) => Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('hex');
+      const reference = slices.map(({ h, w, data }) => {
+        let m = new Uint8Array(0);
+        lungArea(data, h, w, {}, undefined, (size) => (m = new Uint8Array(size)));
+        return hex(m);
+      });
+      expect(new Set(reference).size, 'distinct masks (else an overwrite would not show)').to.be.greaterThan(1);
+      // one slice a task, one worker: every task writes its masks where the one before it wrote
+      const first = await pool.runImages(slices, {}, true, 1);
+      const second = await pool.runImages([...slices].reverse(), {}, true, 2);
+      expect(first.masks!.map(hex), 'the first call\'s masks, after the second call').to.deep.equal(reference);
+      expect(second.masks!.map(hex)).to.deep.equal([...reference].reverse());
+      // the call's masks are views of one buffer of its own, not an array a slice or a chunk
+      expect(new Set(first.masks!.map((m) => m.buffer)).size).to.equal(1);
+      expect(first.masks![0].buffer).to.not.equal(second.masks![0].buffer);
     } finally {
       await pool.close();
     }
