@@ -21,6 +21,7 @@ import dicomSeries from '../../nodes/dicom-series.js';
 import imageFolder from '../../nodes/image-folder.js';
 import { lungArea } from '../../nodes/kernels/lung/lung-area.js';
 import { LungPool } from '../../nodes/kernels/lung/pool.js';
+import { generateScan } from '../../nodes/kernels/synthetic/scan.js';
 import { OWN_MAPPING_BYTES, OWN_MAPPING_FROM, scanPixels } from '../../nodes/kernels/scan-pixels.js';
 import { tableToIPC, Table } from '../../engine/arrow.js';
 import { testContext } from '../helpers/context.js';
@@ -108,6 +109,18 @@ describe('memory bound', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('synthetic-ct paints every scan in the same canvases: a scan is the same whatever was painted before it, and stays as it was', () => {
+    const hex = (px: Int16Array) => Buffer.from(px.buffer, px.byteOffset, px.byteLength).toString('hex');
+    const first = generateScan('11:0', 1, [4, 4], 64);
+    const atFirst = hex(first.pixels);
+    const other = generateScan('11:1', 0, [5, 5], 64);
+    const bigger = generateScan('11:2', 1, [3, 3], 128);  // a canvas of another size, then back to 64²
+    expect(hex(first.pixels), 'scan 11:0 after later scans were painted').to.equal(atFirst);
+    expect(hex(other.pixels)).to.not.equal(atFirst);
+    expect(bigger.pixels.length).to.equal(3 * 128 * 128);
+    expect(hex(generateScan('11:0', 1, [4, 4], 64).pixels), 'scan 11:0 painted after others').to.equal(atFirst);
   });
 
   it('image-folder holds only its batch while the batch is downstream, not the decoded slices', async () => {
