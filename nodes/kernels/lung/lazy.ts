@@ -5,6 +5,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { Binary, makeData, RecordBatch as Batch, Struct, vectorFromArray, type DataType } from '../../../engine/arrow.js';
 import type { PortType } from '../../../engine/ports.js';
+import { scanBytes } from '../scan-pixels.js';
 
 /**
  * `port`'s batch with `columns` as given and `field` (Binary, non-null) lazy: row i has `sizes[i]`
@@ -24,7 +25,7 @@ export function lazyBatch(port: PortType, columns: Record<string, unknown[]>, fi
       get() {
         if (!values) {
           const rows = compute();
-          const all = new Uint8Array(valueOffsets[n]);
+          const all = scanBytes(valueOffsets[n]); // a scan's column: a mapping of its own (issue 23)
           rows.forEach((r, i) => {
             if (r.byteLength !== sizes[i]) throw new Error(`lazyBatch(${port.name}): row ${i} of "${field}" has ${r.byteLength} bytes, ${sizes[i]} expected`);
             all.set(r, valueOffsets[i]);
