@@ -8,7 +8,9 @@
 // lung graph: all live ArrayBuffers, after a full collection. No wall-clock or RSS figure is involved.
 // dicom-series reads every file of a run into one reused buffer, and gives a scan of 4 MiB or more
 // a buffer of its own mapping with slack after the scan (kernels/scan-pixels.ts): a batch already
-// yielded must keep its pixels, and the stored form must hold the scan's bytes only.
+// yielded must keep its pixels, and the stored form must hold the scan's bytes only. The buffers
+// reused from task to task or scan to scan (a lung worker's masks buffer, synthetic-ct's canvases)
+// must never show through in what was handed on: masks and scans are checked after later ones.
 import type { RecordBatch } from 'apache-arrow';
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
