@@ -148,18 +148,20 @@ if (opt.child) {
     if (big) child('prepare', String(BIG_SCANS), bigSlices.join('-'));
   }
   type Peak = { maxRssMiB: number; heapMiB: number; buffersMiB: number; maps: Record<string, number>; rows: Record<string, number> };
+  const mapping = (p: Peak) => Object.entries(p.maps).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
   const peaksOf = (name: string, n: number, slices: Range, times: number) => {
     const peaks = Array.from({ length: times }, (_, k) => {
       const p = JSON.parse(child('measure', name, String(n), slices.join('-'))) as Peak;
-      // each process's figure as it ends: a long run stopped part of the way still leaves them
-      console.log(`    ${name} ${n} scans, process ${k + 1} of ${times}: peak RSS ${p.maxRssMiB.toFixed(0)} MiB (load ${loadavg()[0].toFixed(1)})`);
+      // each process's figures as it ends: a long run stopped part of the way still leaves them
+      console.log(`    ${name} ${n} scans, process ${k + 1} of ${times}: peak RSS ${p.maxRssMiB.toFixed(0)} MiB (load ${loadavg()[0].toFixed(1)})` +
+        (opt.smaps ? `; at the sampled top heap + ArrayBuffers ${p.heapMiB.toFixed(0)}+${p.buffersMiB.toFixed(0)} MiB, by mapping ${mapping(p)}` : ''));
       return p;
     });
     const sorted = peaks.map((p) => p.maxRssMiB).sort((x, y) => x - y);
     const js = peaks.map((p) => `${p.heapMiB.toFixed(0)}+${p.buffersMiB.toFixed(0)}`).join(', ');
     console.log(`  ${name.padEnd(22)} ${String(n).padStart(4)} scans of ${slices[0]}–${slices[1]} slices (${Object.values(peaks[0].rows)[0]} rows): peak RSS ${sorted.map((v) => v.toFixed(0)).join(', ')} MiB; ` +
       `heap + ArrayBuffers at the sampled top ${js} MiB; load ${loadavg()[0].toFixed(1)}`);
-    if (opt.smaps) for (const p of peaks) console.log(`    resident by mapping at the sampled top (MiB): ${Object.entries(p.maps).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+    if (opt.smaps) for (const p of peaks) console.log(`    resident by mapping at the sampled top (MiB): ${mapping(p)}`);
     return sorted[Math.floor(sorted.length / 2)];
   };
   for (const name of graphs) {

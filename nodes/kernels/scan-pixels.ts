@@ -16,8 +16,20 @@ export const OWN_MAPPING_BYTES = 32 * 2 ** 20 + 4096;
 /** Scans from this size up get a buffer of at least OWN_MAPPING_BYTES. */
 export const OWN_MAPPING_FROM = 4 * 2 ** 20;
 
+/** A zeroed buffer for `bytes`: a mapping of its own from OWN_MAPPING_FROM bytes up (with slack after them), else exactly that. */
+function ownMapping(bytes: number): ArrayBuffer {
+  return new ArrayBuffer(bytes >= OWN_MAPPING_FROM ? Math.max(bytes, OWN_MAPPING_BYTES) : bytes);
+}
+
 /** `length` zeroed int16 values at the start of a buffer that is a mapping of its own from OWN_MAPPING_FROM bytes up. */
 export function scanPixels(length: number): Int16Array {
-  const bytes = 2 * length;
-  return new Int16Array(new ArrayBuffer(bytes >= OWN_MAPPING_FROM ? Math.max(bytes, OWN_MAPPING_BYTES) : bytes), 0, length);
+  return new Int16Array(ownMapping(2 * length), 0, length);
+}
+
+/**
+ * `length` zeroed bytes, the same way: for a scan's worth of bytes computed in pieces (the lung
+ * pool's filled masks), where only the pieces written become resident.
+ */
+export function scanBytes(length: number): Uint8Array {
+  return new Uint8Array(ownMapping(length), 0, length);
 }

@@ -8,7 +8,9 @@
 // lung graph: all live ArrayBuffers, after a full collection. No wall-clock or RSS figure is involved.
 // dicom-series reads every file of a run into one reused buffer, and gives a scan of 4 MiB or more
 // a buffer of its own mapping with slack after the scan (kernels/scan-pixels.ts): a batch already
-// yielded must keep its pixels, and the stored form must hold the scan's bytes only.
+// yielded must keep its pixels, and the stored form must hold the scan's bytes only. The buffers
+// reused from task to task or scan to scan (a lung worker's masks buffer, synthetic-ct's canvases)
+// must never show through in what was handed on: masks and scans are checked after later ones.
 import type { RecordBatch } from 'apache-arrow';
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,12 +21,15 @@ import { writeDicomSeries } from '../../bench/engine/dicom-files.js';
 import { writeJpegFolder } from '../../nodes/kernels/jpeg-folder-writer.js';
 import dicomSeries from '../../nodes/dicom-series.js';
 import imageFolder from '../../nodes/image-folder.js';
+import { lungArea } from '../../nodes/kernels/lung/lung-area.js';
 import { LungPool } from '../../nodes/kernels/lung/pool.js';
+import { generateScan } from '../../nodes/kernels/synthetic/scan.js';
 import { OWN_MAPPING_BYTES, OWN_MAPPING_FROM, scanPixels } from '../../nodes/kernels/scan-pixels.js';
 import { tableToIPC, Table } from '../../engine/arrow.js';
 import { testContext } from '../helpers/context.js';
 import { liveBefore, TrackedBuffer, tracked } from '../kinds/tracked-scans.js';
 import { toySlices } from '../kinds/toy-scans.js';
+import { loadFixture } from '../nodes/lung/fixture.js';
 import { runFile, session, tempDir, writeGraph } from '../helpers/engine.js';
 
 const SCANS = 20;
@@ -82,6 +87,42 @@ describe('memory bound', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('the lung pool\'s masks outlive the tasks after them: a worker\'s reused masks buffer is copied out before its next task', async () => {
+    const pool = new LungPool(1);
+    try {
+      const slices = loadFixture().slices.map((s) => ({ h: s.height, w: s.width, data: s.pixels }));
+      const hex = (m: Uint8Array) => Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('hex');
+      const reference = slices.map(({ h, w, data }) => {
+        let m = new Uint8Array(0);
+        lungArea(data, h, w, {}, undefined, (size) => (m = new Uint8Array(size)));
+        return hex(m);
+      });
+      expect(new Set(reference).size, 'distinct masks (else an overwrite would not show)').to.be.greaterThan(1);
+      // one slice a task, one worker: every task writes its masks where the one before it wrote
+      const first = await pool.runImages(slices, {}, true, 1);
+      const second = await pool.runImages([...slices].reverse(), {}, true, 2);
+      expect(first.masks!.map(hex), 'the first call\'s masks, after the second call').to.deep.equal(reference);
+      expect(second.masks!.map(hex)).to.deep.equal([...reference].reverse());
+      // the call's masks are views of one buffer of its own, not an array a slice or a chunk
+      expect(new Set(first.masks!.map((m) => m.buffer)).size).to.equal(1);
+      expect(first.masks![0].buffer).to.not.equal(second.masks![0].buffer);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('synthetic-ct paints every scan in the same canvases: a scan is the same whatever was painted before it, and stays as it was', () => {
+    const hex = (px: Int16Array) => Buffer.from(px.buffer, px.byteOffset, px.byteLength).toString('hex');
+    const first = generateScan('11:0', 1, [4, 4], 64);
+    const atFirst = hex(first.pixels);
+    const other = generateScan('11:1', 0, [5, 5], 64);
+    const bigger = generateScan('11:2', 1, [3, 3], 128);  // a canvas of another size, then back to 64²
+    expect(hex(first.pixels), 'scan 11:0 after later scans were painted').to.equal(atFirst);
+    expect(hex(other.pixels)).to.not.equal(atFirst);
+    expect(bigger.pixels.length).to.equal(3 * 128 * 128);
+    expect(hex(generateScan('11:0', 1, [4, 4], 64).pixels), 'scan 11:0 painted after others').to.equal(atFirst);
   });
 
   it('image-folder holds only its batch while the batch is downstream, not the decoded slices', async () => {

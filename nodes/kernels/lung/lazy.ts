@@ -5,6 +5,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { Binary, makeData, RecordBatch as Batch, Struct, vectorFromArray, type DataType } from '../../../engine/arrow.js';
 import type { PortType } from '../../../engine/ports.js';
+import { scanBytes } from '../scan-pixels.js';
 
 /** Where a lazy column's values go: `alloc(bytes)` makes the buffer, `filled(values)` is told once it holds every row. */
 export interface LazyValues {
@@ -31,7 +32,7 @@ export function lazyBatch(port: PortType, columns: Record<string, unknown[]>, fi
       get() {
         if (!values) {
           const rows = compute();
-          const all = how.alloc?.(valueOffsets[n]) ?? new Uint8Array(valueOffsets[n]);
+          const all = how.alloc?.(valueOffsets[n]) ?? scanBytes(valueOffsets[n]); // a scan's column: a mapping of its own (issue 23)
           rows.forEach((r, i) => {
             if (r.byteLength !== sizes[i]) throw new Error(`lazyBatch(${port.name}): row ${i} of "${field}" has ${r.byteLength} bytes, ${sizes[i]} expected`);
             all.set(r, valueOffsets[i]);

@@ -13,8 +13,12 @@ export interface LungTask {
   /** Per slice: height, width. */
   dims: Int32Array;
   options: Partial<LungOptions>;
-  /** Also return each slice's filled mask (its crop box, 0/1 bytes), back to back. */
-  masks: boolean;
+  /**
+   * When given, also write each slice's filled mask (its crop box, 0/1 bytes) here, back to back
+   * from byte 0: this worker's reusable buffer, at least the chunk's h·w bytes, which the main
+   * thread copies out before it hands the worker its next task (no array per slice or chunk).
+   */
+  masks?: SharedArrayBuffer;
   /** Per slice: r0, r1, c0, c1 of its crop box, when the caller has them (the cropper's): not found again. */
   boxes?: Int32Array;
 }
@@ -26,8 +30,8 @@ export interface JpegTask {
   table: Int16Array;
 }
 
-/** Per slice: r0, r1, c0, c1, area; `masks` when asked. JPEG files: what the worker made of each (wasm-jpeg.ts), null without the decoder. */
-export type LungReply = { id: number; results: Int32Array; masks?: Uint8Array } | { id: number; chunk: ChunkRead | null } | { id: number; error: string };
+/** Per slice: r0, r1, c0, c1, area (its mask, when asked, is in the task's buffer). JPEG files: what the worker made of each (wasm-jpeg.ts), null without the decoder. */
+export type LungReply = { id: number; results: Int32Array } | { id: number; chunk: ChunkRead | null } | { id: number; error: string };
 
 let read: ReturnType<typeof wasmChunkReader> | undefined;
 
@@ -40,9 +44,9 @@ function decodeJpegs(t: JpegTask): void {
 parentPort!.on('message', (t: LungTask | JpegTask) => {
   try {
     if ('files' in t) return decodeJpegs(t);
-    const count = t.dims.length / 2, results = new Int32Array(5 * count);
-    const parts: Uint8Array[] = [];
-    const sink = t.masks ? (size: number) => { const m = new Uint8Array(size); parts.push(m); return m; } : undefined;
+    const count = t.dims.length / 2, results = new Int32Array(5 * count), into = t.masks;
+    let written = 0;
+    const sink = into ? (size: number) => new Uint8Array(into, (written += size) - size, size) : undefined;
     for (let i = 0, at = t.offset; i < count; i++) {
       const h = t.dims[2 * i], w = t.dims[2 * i + 1];
       const b = t.boxes?.subarray(4 * i, 4 * i + 4), box = b && { r0: b[0], r1: b[1], c0: b[2], c1: b[3] };
@@ -50,12 +54,7 @@ parentPort!.on('message', (t: LungTask | JpegTask) => {
       results.set([r.r0, r.r1, r.c0, r.c1, r.area], 5 * i);
       at += h * w;
     }
-    let masks: Uint8Array | undefined;
-    if (sink) {
-      masks = new Uint8Array(parts.reduce((n, m) => n + m.length, 0));
-      parts.reduce((at, m) => (masks!.set(m, at), at + m.length), 0);
-    }
-    parentPort!.postMessage({ id: t.id, results, masks } satisfies LungReply, [results.buffer, ...(masks ? [masks.buffer] : [])] as ArrayBuffer[]);
+    parentPort!.postMessage({ id: t.id, results } satisfies LungReply, [results.buffer]);
   } catch (e) {
     parentPort!.postMessage({ id: t.id, error: (e as Error).stack ?? String(e) } satisfies LungReply);
   }

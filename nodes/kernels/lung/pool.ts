@@ -3,9 +3,15 @@
 // copied per chunk, when a worker takes the chunk, into that worker's own shared buffer, reused
 // from task to task (a worker's buffer is written only while it is idle). Copying every chunk of a
 // scan up front held a second copy of it while the queue drained, and a fresh buffer a chunk was
-// memory the allocator kept (issue 23).
+// memory the allocator kept (issue 23). Filled masks come back the same way: a worker writes a
+// chunk's masks into a second buffer of its own, reused, and the main thread copies them, before
+// the worker takes another task, into one buffer for the whole call (scanBytes: a mapping of its
+// own with room for every slice whole, so only the masks' pages become resident). A fresh array a
+// slice and a chunk on the worker, freed by the main thread's collector, was what grew the
+// workers' malloc arenas with the number of scans.
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
+import { scanBytes } from '../scan-pixels.js';
 import type { LungOptions } from './lung-area.js';
 import type { ChunkRead } from '../image-folder/wasm-jpeg.js';
 import type { JpegTask, LungReply, LungTask } from './pool-worker.js';
@@ -14,7 +20,7 @@ export interface LungBatchResult {
   /** Per slice: r0, r1, c0, c1 (end-exclusive). */
   boxes: Int32Array;
   areas: Int32Array;
-  /** Per slice, its filled mask (crop box, 0/1 bytes), when asked. */
+  /** Per slice, its filled mask (crop box, 0/1 bytes), when asked: views of one buffer of this call's own. */
   masks?: Uint8Array[];
 }
 
@@ -22,17 +28,20 @@ export interface LungBatchResult {
 export interface LungImage { h: number; w: number; data: Int16Array }
 
 type Reply = Exclude<LungReply, { error: string }>;
-interface Pending { resolve: (r: Reply) => void; reject: (e: Error) => void }
-/** A task's message, made when a worker takes it; `scratch(bytes)` is that worker's reusable buffer. */
-type Make = (scratch: (bytes: number) => SharedArrayBuffer) => LungTask | JpegTask;
+/** `receive` runs as the reply arrives, while the worker's buffers still hold what the task wrote. */
+interface Pending { resolve: (r: Reply) => void; reject: (e: Error) => void; receive?: (r: Reply, masks: SharedArrayBuffer | undefined) => void }
+/** A worker's reusable buffers: the chunk copied to it, and the masks it writes. */
+type ScratchKind = 'copy' | 'masks';
+/** A task's message, made when a worker takes it; `scratch(kind, bytes)` is one of that worker's reusable buffers. */
+type Make = (scratch: (kind: ScratchKind, bytes: number) => SharedArrayBuffer) => LungTask | JpegTask;
 
 export class LungPool {
   private readonly workers: Worker[];
   private readonly idle: Worker[] = [];
   private readonly queue: { make: Make; pending: Pending }[] = [];
   private readonly inFlight = new Map<Worker, { id: number; pending: Pending }>();
-  /** Each worker's copy buffer, grown to the largest chunk copied for it. */
-  private readonly scratch = new Map<Worker, SharedArrayBuffer>();
+  /** Each worker's buffers, each grown to the largest chunk it was needed for. */
+  private readonly scratch = new Map<Worker, Partial<Record<ScratchKind, SharedArrayBuffer>>>();
   private nextId = 0;
   private failure: Error | undefined;
   private closing = false;
@@ -59,7 +68,7 @@ export class LungPool {
       return this.runImages(Array.from({ length: count }, (_, i) => ({ h, w, data: pixels.subarray(i * n, (i + 1) * n) })), options, false, chunk);
     }
     const dims = (m: number) => Int32Array.from({ length: 2 * m }, (_, k) => (k % 2 === 0 ? h : w));
-    return this.collect(count, options, false, chunk, (first, m) => ({ buffer: shared, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
+    return this.collect(count, options, undefined, chunk, (first, m) => ({ buffer: shared, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
   }
 
   /**
@@ -68,7 +77,10 @@ export class LungPool {
    * `boxes` (r0, r1, c0, c1 a slice): their crop boxes, when the caller has them.
    */
   async runImages(images: readonly LungImage[], options: Partial<LungOptions>, masks: boolean, chunk = 16, boxes?: Int32Array): Promise<LungBatchResult> {
-    return this.collect(images.length, options, masks, chunk, (first, m, scratch) => {
+    // where each slice's mask goes in the call's buffer: as if the box were the whole slice
+    const room = masks ? new Float64Array(images.length + 1) : undefined;
+    images.forEach((im, i) => { if (room) room[i + 1] = room[i] + im.h * im.w; });
+    return this.collect(images.length, options, room, chunk, (first, m, scratch) => {
       const given = boxes?.slice(4 * first, 4 * (first + m));
       const part = images.slice(first, first + m), dims = new Int32Array(2 * m);
       part.forEach((im, i) => {
@@ -78,35 +90,39 @@ export class LungPool {
       });
       const head = part[0].data;
       if (head.buffer instanceof SharedArrayBuffer && contiguous(part)) return { buffer: head.buffer, offset: head.byteOffset / 2, dims, boxes: given };
-      const length = part.reduce((s, im) => s + im.data.length, 0), buffer = scratch(2 * length), copy = new Int16Array(buffer, 0, length);
+      const length = part.reduce((s, im) => s + im.data.length, 0), buffer = scratch('copy', 2 * length), copy = new Int16Array(buffer, 0, length);
       part.reduce((at, im) => (copy.set(im.data, at), at + im.data.length), 0);
       return { buffer, offset: 0, dims, boxes: given };
     });
   }
 
+  /** `room`, when masks are asked: slice i's mask goes at byte room[i] of the call's buffer (room[count] bytes). */
   private async collect(
-    count: number, options: Partial<LungOptions>, masks: boolean, chunk: number,
-    task: (first: number, m: number, scratch: (bytes: number) => SharedArrayBuffer) => Pick<LungTask, 'buffer' | 'offset' | 'dims' | 'boxes'>,
+    count: number, options: Partial<LungOptions>, room: Float64Array | undefined, chunk: number,
+    task: (first: number, m: number, scratch: (kind: ScratchKind, bytes: number) => SharedArrayBuffer) => Pick<LungTask, 'buffer' | 'offset' | 'dims' | 'boxes'>,
   ): Promise<LungBatchResult> {
     const boxes = new Int32Array(4 * count), areas = new Int32Array(count);
-    const out: Uint8Array[] | undefined = masks ? new Array<Uint8Array>(count) : undefined;
-    const parts: Promise<void>[] = [];
+    const all = room && scanBytes(room[count]), out = room && new Array<Uint8Array>(count);
+    const parts: Promise<Reply>[] = [];
     for (let first = 0; first < count; first += chunk) {
       const m = Math.min(chunk, count - first);
-      const make: Make = (scratch) => ({ id: 0, ...task(first, m, scratch), options, masks });
-      parts.push(this.submit(make).then((reply) => {
-        const res = reply as Extract<Reply, { results: Int32Array }>;
+      const make: Make = (scratch) => ({ id: 0, ...task(first, m, scratch), options, masks: room && scratch('masks', room[first + m] - room[first]) });
+      // synchronous, before the worker can take another task and write its masks buffer again
+      const receive = (reply: Reply, written: SharedArrayBuffer | undefined) => {
+        const { results } = reply as Extract<Reply, { results: Int32Array }>;
         for (let i = 0, at = 0; i < m; i++) {
-          const [r0, r1, c0, c1, area] = res.results.subarray(5 * i, 5 * i + 5);
+          const [r0, r1, c0, c1, area] = results.subarray(5 * i, 5 * i + 5);
           boxes.set([r0, r1, c0, c1], 4 * (first + i));
           areas[first + i] = area;
-          if (out) {
-            const size = (r1 - r0) * (c1 - c0);
-            out[first + i] = res.masks!.subarray(at, at + size);
+          if (room && all && out && written) {
+            const size = (r1 - r0) * (c1 - c0), to = room[first + i];
+            all.set(new Uint8Array(written, at, size), to);
+            out[first + i] = all.subarray(to, to + size);
             at += size;
           }
         }
-      }));
+      };
+      parts.push(this.submit(make, receive));
     }
     await Promise.all(parts);
     return { boxes, areas, masks: out };
@@ -126,10 +142,10 @@ export class LungPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private submit(make: Make): Promise<Reply> {
+  private submit(make: Make, receive?: Pending['receive']): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ make, pending: { resolve, reject } });
+      this.queue.push({ make, pending: { resolve, reject, receive } });
       this.pump();
     });
   }
@@ -140,10 +156,11 @@ export class LungPool {
       const worker = this.idle.at(-1)!;
       let task: LungTask | JpegTask;
       try {
-        task = make((bytes) => {
-          let b = this.scratch.get(worker);
-          if (!b || b.byteLength < bytes) this.scratch.set(worker, b = new SharedArrayBuffer(bytes));
-          return b;
+        task = make((kind, bytes) => {
+          const mine = this.scratch.get(worker) ?? {};
+          this.scratch.set(worker, mine);
+          const have = mine[kind];
+          return have && have.byteLength >= bytes ? have : (mine[kind] = new SharedArrayBuffer(bytes));
         });
       } catch (e) {
         pending.reject(e as Error);
@@ -164,7 +181,14 @@ export class LungPool {
     this.idle.push(worker);
     if (this.opts.unrefIdle) worker.unref();
     if ('error' in m) job.pending.reject(new Error(`lung worker: ${m.error}`));
-    else job.pending.resolve(m);
+    else {
+      try {
+        job.pending.receive?.(m, this.scratch.get(worker)?.masks);
+        job.pending.resolve(m);
+      } catch (e) {
+        job.pending.reject(e as Error);
+      }
+    }
     this.pump();
   }
 

@@ -29,9 +29,11 @@ export class Raster {
   readonly k: number;
   private readonly o: number;
 
-  constructor(readonly n: number, readonly pixelMm: number) {
-    this.label = new Uint8Array(n * n);
-    this.hu = new Float32Array(n * n);
+  /** `canvas`: n² labels and HU to paint in (e.g. the last scan's, reused), fresh ones when absent. */
+  constructor(readonly n: number, readonly pixelMm: number, canvas?: { label: Uint8Array; hu: Float32Array }) {
+    if (canvas && (canvas.label.length !== n * n || canvas.hu.length !== n * n)) throw new Error(`Raster: a canvas of ${canvas.label.length} labels for ${n}×${n}`);
+    this.label = canvas?.label ?? new Uint8Array(n * n);
+    this.hu = canvas?.hu ?? new Float32Array(n * n);
     this.k = 1 / pixelMm;
     this.o = n / 2 - 0.5;
   }
