@@ -101,9 +101,13 @@ export class FileSet {
 
   /** Whether file i now (`st`) has the stat numbers it was hashed with (false for a file that was not a regular one). */
   unchanged(i: number, st: FileStatFields): boolean {
-    const s = this.stats, k = i * STATS;
-    return s[k] === st.size && s[k + 1] === st.mtimeMs && s[k + 2] === st.ctimeMs && s[k + 3] === st.ino;
+    return sameStats(this.stats, i * STATS, st);
   }
+}
+
+/** Whether the stat numbers [size, mtime, ctime, inode] at `at` of `s` are a file's now (statSignature's rule, kept as numbers). */
+export function sameStats(s: ArrayLike<number>, at: number, st: FileStatFields): boolean {
+  return s[at] === st.size && s[at + 1] === st.mtimeMs && s[at + 2] === st.ctimeMs && s[at + 3] === st.ino;
 }
 
 /** fingerprintOf the pairs, made without them: one text of "path hash" lines. */

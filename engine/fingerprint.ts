@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { constants, fstatSync, openSync, closeSync, readFileSync, readSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sha256 } from './canonical.js';
-import { FileSet, type FileSetBuilder as Builder } from './file-set.js';
+import { FileSet, sameStats, type FileSetBuilder as Builder } from './file-set.js';
 import type { FileStatFields } from './types.js';
 
 /** Largest input file hashed; a bigger one is an error naming it. */
@@ -151,14 +151,14 @@ export class FileFingerprints {
       if (names.startsWith(name, cursor) && (end === names.length || names.charCodeAt(end) === NL) && i * 4 < s.length) {
         folder.cursor = end + 1;
         folder.index = i + 1;
-        if (!same(s, i * 4, st)) return false;
+        if (!sameStats(s, i * 4, st)) return false;
         out.add(rel(file), folder.digests, st, i * DIGEST);
         return true;
       }
       parse(folder);
     }
     const line = folder.lines!.get(name);
-    if (!line || !same(line.stats, 0, st)) return false;
+    if (!line || !sameStats(line.stats, 0, st)) return false;
     out.add(rel(file), line.digest, st);
     return true;
   }
@@ -211,11 +211,6 @@ export class FileFingerprints {
 
 const NONE = new Float64Array(0);
 const EMPTY = Buffer.alloc(0);
-
-/** Whether the stat numbers [size, mtime, ctime, inode] at `at` of `s` are a file's now. */
-function same(s: ArrayLike<number>, at: number, st: FileStatFields): boolean {
-  return s[at] === st.size && s[at + 1] === st.mtimeMs && s[at + 2] === st.ctimeMs && s[at + 3] === st.ino;
-}
 
 /** A folder's memo as stored: from its lines when a hash was added, else from its decoded arrays. */
 function encode(folder: Folder): [string, string, string] {
