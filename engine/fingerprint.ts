@@ -14,10 +14,11 @@
 // into the FileSet planning keeps (engine/file-set.ts). A memo of an earlier format is ignored:
 // its files are hashed once again.
 import { createHash } from 'node:crypto';
-import { constants, fstatSync, openSync, closeSync, readFileSync, readSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { constants, fstatSync, openSync, closeSync, readFileSync, readSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sha256 } from './canonical.js';
 import { FileSet, sameStats, type FileSetBuilder as Builder } from './file-set.js';
+import { FILE, STAT_FIELDS, statPacked } from './stat-pack.js';
 import type { FileStatFields } from './types.js';
 
 /** Largest input file hashed; a bigger one is an error naming it. */
@@ -56,9 +57,6 @@ interface MemoFile { format: 3; dirs: Record<string, [string, string, string]> }
 export function fingerprintOf(hashes: readonly (readonly [string, string])[]): string {
   return sha256(hashes.map(([rel, h]) => `${rel} ${h}`).join('\n'));
 }
-
-/** stat's options in the loop over files (made once). */
-const MAY_BE_MISSING = { throwIfNoEntry: false } as const;
 
 const NL = 10;
 const DIGEST = 32;
@@ -103,16 +101,27 @@ export class FileFingerprints {
     return (await this.hashes(files, base)).fingerprint;
   }
 
-  /** The files, in the order of their full paths: each one's path as `rel` gives it (under the folder `base`), content hash and stat numbers. */
-  async hashes(files: readonly string[], rel: (f: string) => string, base = '.'): Promise<FileSet> {
+  /**
+   * The files, in the order of their full paths: each one's path as `rel` gives it (under the
+   * folder `base`), content hash and stat numbers. `stats`: the files' numbers (stat-pack.ts), in
+   * the order of `files`, when they were statted already (stat-ahead.ts).
+   */
+  async hashes(files: readonly string[], rel: (f: string) => string, base = '.', stats = statPacked(files)): Promise<FileSet> {
     const out = FileSet.builder(base, files.length);
-    for (const f of [...files].sort()) {
-      // A stat first: a regular file whose signature is remembered is not opened.
-      const st = statSync(f, MAY_BE_MISSING);
-      if (!st?.isFile() || !this.remembered(f, st, rel, out)) {
-        const got = this.fileHash(f);
-        out.add(rel(f), got.hash, got.st);
+    const order = Array.from(files, (_, i) => i).sort((a, b) => (files[a] < files[b] ? -1 : files[a] > files[b] ? 1 : 0));
+    const st: FileStatFields = { size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0 }; // one file's numbers at a time: copied by what keeps them
+    for (const i of order) {
+      const f = files[i], k = i * STAT_FIELDS;
+      // A regular file whose stat numbers are remembered is not opened.
+      if (stats[k] === FILE) {
+        st.size = stats[k + 1];
+        st.mtimeMs = stats[k + 2];
+        st.ctimeMs = stats[k + 3];
+        st.ino = stats[k + 4];
+        if (this.remembered(f, st, rel, out)) continue;
       }
+      const got = this.fileHash(f);
+      out.add(rel(f), got.hash, got.st);
     }
     return out.done();
   }

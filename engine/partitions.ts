@@ -15,6 +15,7 @@ import { GraphError } from './errors.js';
 import type { FileSet } from './file-set.js';
 import { fingerprintOf, statSignature, type FileFingerprints } from './fingerprint.js';
 import { keyTemplate } from './key-template.js';
+import { withStats } from './stat-ahead.js';
 import type { Lookup, Manifest, PartitionRef, Store } from './store.js';
 import type { ScanFiles, ScanMemo } from './types.js';
 import type { Graph, GraphNode } from './validate.js';
@@ -67,7 +68,7 @@ export async function sourceParts(node: GraphNode, material: Material, fingerpri
   // Where a scan's files were (to name both of two scans with one id), not the files themselves.
   const seen = new Map<string, string>();
   const parts: Part[] = [];
-  for await (const s of listing(node, listed)) {
+  for await (const { scan: s, stats } of withStats(listing(node, listed))) {
     const twin = seen.get(s.id);
     if (twin) {
       const at = node.locate(['params']);
@@ -79,7 +80,7 @@ export async function sourceParts(node: GraphNode, material: Material, fingerpri
     }
     seen.set(s.id, where(s));
     const base = commonDir(s.files);
-    const fileSet = await fingerprints.hashes(s.files, under(base), base);
+    const fileSet = await fingerprints.hashes(s.files, under(base), base, stats);
     parts.push({ scan: s.id, key: keyOf(s.id, fileSet), fileSet });
   }
   return parts;
