@@ -12,7 +12,7 @@ import { endianness } from 'node:os';
 import { Slices } from '../../tables.js';
 import { bytesOf } from '../lung/batch.js';
 import { setKnownImages } from '../lung/known-images.js';
-import { lazyBatch } from '../lung/lazy.js';
+import { copyRows, lazyBatch } from '../lung/lazy.js';
 import { scanPixels } from '../scan-pixels.js';
 import type { ScanDir } from './layout.js';
 import type { DecodedSlice } from './scan.js';
@@ -32,7 +32,8 @@ export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[]): Reco
     position_mm: Array(n).fill(null),
     pixel_mm: Array(n).fill(null),
   };
-  const batch = lazyBatch(Slices, columns, 'pixels', slices.map((s) => 2 * s.hu.length), () => images.map((im) => bytesOf(im.data)), {
+  const fill = (rows: Uint8Array[]) => copyRows(rows, images.map((im) => bytesOf(im.data)), `${scan.scanId}: pixels`);
+  const batch = lazyBatch(Slices, columns, 'pixels', slices.map((s) => 2 * s.hu.length), fill, {
     alloc: (bytes) => bytesOf(scanPixels(bytes / 2)),
     filled: (values, offsets) => {
       if (bigEndian) return void Buffer.from(values.buffer, values.byteOffset, values.byteLength).swap16();

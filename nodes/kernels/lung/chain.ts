@@ -10,13 +10,13 @@
 import type { RecordBatch } from 'apache-arrow';
 import { makeBatch } from '../../../engine/ports.js';
 import { Areas, Boxes, Masks, Slices } from '../../tables.js';
-import { bytesOf, column, images, scanColumns, type Image } from './batch.js';
+import { column, images, scanColumns, type Image } from './batch.js';
 import type { Edge } from './bits.js';
 import type { Box } from './components.js';
 import { cropBox, cropPixels } from './crop.js';
 import { fillHoles } from './fill.js';
 import { knownImages } from './known-images.js';
-import { lazyBatch } from './lazy.js';
+import { copyRows, lazyBatch } from './lazy.js';
 import { lungArea, type LungOptions } from './lung-area.js';
 import { sharedPool } from './shared-pool.js';
 import { rankFilter, type Rank } from './rank-filter.js';
@@ -48,20 +48,29 @@ function chainFrom(slices: RecordBatch, who: string, can: (c: Chain) => boolean)
   return { base: slices, baseImages: knownImages(slices) ?? images(slices, 'pixels', who) };
 }
 
-/** The images at the end of the chain, by the plain kernels (what each node would have computed). */
-function materialise(c: Chain): Image<Int16Array | Uint8Array>[] {
-  let out: Image<Int16Array>[] = c.baseImages;
-  if (c.crop) {
-    const { boxes } = c.crop;
-    out = out.map(({ w, data }, i) => ({ h: boxes[i].r1 - boxes[i].r0, w: boxes[i].c1 - boxes[i].c0, data: cropPixels(data, w, boxes[i]) }));
-  }
-  if (c.filter) {
-    const { size, filter, edge } = c.filter;
-    if (size !== 1) out = out.map(({ h, w, data }) => ({ h, w, data: rankFilter(data, h, w, size, filter, edge) }));
-  }
-  if (!c.threshold) return out;
-  const { t, op } = c.threshold;
-  return out.map(({ h, w, data }) => ({ h, w, data: threshold(data, t, op) }));
+/** Images between two steps of a chain, on the main thread: grown as needed, reused slice after slice. */
+const between = [new Int16Array(0), new Int16Array(0)];
+const scratch = (k: 0 | 1, n: number) => (between[k].length >= n ? between[k] : (between[k] = new Int16Array(n))).subarray(0, n);
+
+/**
+ * The images at the end of the chain, by the plain kernels (what each node would have computed),
+ * slice i written into rows[i]: its int16 pixels or, after a threshold, its mask.
+ */
+function materialise(c: Chain, rows: Uint8Array[]): void {
+  const filter = c.filter?.size === 1 ? undefined : c.filter;
+  c.baseImages.forEach(({ h, w, data }, i) => {
+    const row = rows[i], pixels = () => new Int16Array(row.buffer, row.byteOffset, row.byteLength >> 1);
+    let px = data;
+    if (c.crop) {
+      const box = c.crop.boxes[i], ch = box.r1 - box.r0, cw = box.c1 - box.c0;
+      px = cropPixels(px, w, box, filter || c.threshold ? scratch(0, ch * cw) : pixels());
+      h = ch;
+      w = cw;
+    }
+    if (filter) px = rankFilter(px, h, w, filter.size, filter.filter, filter.edge, c.threshold ? scratch(1, h * w) : pixels());
+    if (c.threshold) threshold(px, c.threshold.t, c.threshold.op, row);
+    else if (!c.crop && !filter) pixels().set(px);
+  });
 }
 
 /** A Slices (or, with a threshold, Masks) batch of the chain's end, its pixel column lazy. */
@@ -74,7 +83,7 @@ function chainBatch(c: Chain, who: string, dims: { h: number; w: number }[]): Re
     columns.position_mm = column(c.base, 'position_mm', who);
     columns.pixel_mm = column(c.base, 'pixel_mm', who);
   }
-  const batch = lazyBatch(port, columns, field, dims.map((d) => d.h * d.w * bytes), () => materialise(c).map((im) => bytesOf(im.data)));
+  const batch = lazyBatch(port, columns, field, dims.map((d) => d.h * d.w * bytes), (rows) => materialise(c, rows));
   chains.set(batch, c);
   return batch;
 }
@@ -137,13 +146,13 @@ export async function fillStep(masks: RecordBatch, who: string): Promise<{ masks
     const r = await sharedPool().runImages(c.baseImages, options, masksRead.has(who), undefined, boxes);
     const dims = Array.from(r.areas, (_, i) => ({ h: r.boxes[4 * i + 1] - r.boxes[4 * i], w: r.boxes[4 * i + 3] - r.boxes[4 * i + 2] }));
     // the filled masks are gathered into one column only if something reads them
-    const filled = () => {
+    const filled = (rows: Uint8Array[]) => {
       masksRead.add(who);
-      return r.masks ?? c.baseImages.map(({ h, w, data }, i) => {
-        let out = new Uint8Array(0);
-        lungArea(data, h, w, options, undefined, (size) => (out = new Uint8Array(size)), cropped?.[i]);
-        return out;
-      });
+      if (r.masks) return copyRows(rows, r.masks, `${who}: mask`);
+      c.baseImages.forEach(({ h, w, data }, i) => lungArea(data, h, w, options, undefined, (size) => {
+        if (size !== rows[i].length) throw new Error(`${who}: slice ${i}'s mask has ${size} bytes, its box ${rows[i].length}`);
+        return rows[i];
+      }, cropped?.[i]));
     };
     const columns = { ...scan, height: dims.map((d) => d.h), width: dims.map((d) => d.w) };
     return {

@@ -18,10 +18,9 @@ export function widen(box: Box | null, margin: number, h: number, w: number): Bo
   };
 }
 
-/** The pixels of `box` (row-major, a new array) from a slice of width w. */
-export function cropPixels(slice: Int16Array, w: number, box: Box): Int16Array {
+/** The pixels of `box` (row-major; into `out`, else a new array) from a slice of width w. */
+export function cropPixels(slice: Int16Array, w: number, box: Box, out: Int16Array = new Int16Array((box.r1 - box.r0) * (box.c1 - box.c0))): Int16Array {
   const cw = box.c1 - box.c0;
-  const out = new Int16Array((box.r1 - box.r0) * cw);
   for (let y = box.r0; y < box.r1; y++) out.set(slice.subarray(y * w + box.c0, y * w + box.c1), (y - box.r0) * cw);
   return out;
 }

@@ -36,10 +36,10 @@ function select(a: Int32Array, n: number, k: number): number {
   return a[k];
 }
 
-/** Filter an h×w image with a size×size window (size odd); returns a new image. */
-export function rankFilter(src: Int16Array, h: number, w: number, size: number, rank: Rank, edge: Edge): Int16Array {
+/** Filter an h×w image with a size×size window (size odd) into `out` (not `src`; else a new image). */
+export function rankFilter(src: Int16Array, h: number, w: number, size: number, rank: Rank, edge: Edge, out: Int16Array = new Int16Array(h * w)): Int16Array {
   if (!(size >= 1 && size % 2 === 1)) throw new Error(`rankFilter: window ${size} must be an odd integer ≥ 1`);
-  const r = (size - 1) >> 1, out = new Int16Array(h * w);
+  const r = (size - 1) >> 1;
   const rows = lineMap(h, r, edge, w), cols = lineMap(w, r, edge, 1);
   if (rank === 'minimum') {                   // separable: row minima, then column minima
     const tmp = new Int16Array(h * w);

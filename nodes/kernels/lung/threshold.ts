@@ -3,8 +3,8 @@
 
 export type ThresholdOp = 'gt' | 'ge';
 
-export function threshold(src: Int16Array, t: number, op: ThresholdOp): Uint8Array {
-  const out = new Uint8Array(src.length);
+/** 0/1 a pixel, into `out` (else a new array). */
+export function threshold(src: Int16Array, t: number, op: ThresholdOp, out: Uint8Array = new Uint8Array(src.length)): Uint8Array {
   const s = op === 'ge' ? t - 1 : t;            // int16: x ≥ t ⇔ x > t − 1
   for (let i = 0; i < src.length; i++) out[i] = src[i] > s ? 1 : 0;
   return out;
