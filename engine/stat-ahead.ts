@@ -12,10 +12,15 @@ export const INLINE_FILES = 2000;
 /** Scans listed and sent to the worker ahead of the one planning is at. */
 const AHEAD = 4;
 
-/** One worker for the process, started when first needed; it keeps the process alive only while a request is out. */
+/**
+ * One worker for the process, started when first needed and stopped when the last listing that
+ * uses it ends (its memory is not kept through the run); it keeps the process alive only while a
+ * request is out.
+ */
 class StatThread {
   private worker?: Worker;
   private next = 0;
+  private users = 0;
   private readonly pending = new Map<number, { resolve: (s: Float64Array) => void; reject: (e: Error) => void }>();
 
   stat(files: readonly string[]): Promise<Float64Array> {
@@ -28,6 +33,17 @@ class StatThread {
     });
   }
 
+  use(): void {
+    this.users++;
+  }
+
+  async release(): Promise<void> {
+    if (--this.users > 0 || !this.worker) return;
+    const w = this.worker;
+    this.worker = undefined;
+    await w.terminate();
+  }
+
   private start(): Worker {
     const w = new Worker(new URL('./stat-worker.js', import.meta.url));
     w.on('message', ({ id, stats }: { id: number; stats: Float64Array }) => {
@@ -37,7 +53,7 @@ class StatThread {
       p.resolve(stats);
     });
     const fail = (e: Error) => {
-      this.worker = undefined;
+      if (this.worker === w) this.worker = undefined;
       for (const p of this.pending.values()) p.reject(new Error(`the thread that stats input files stopped: ${e.message}`));
       this.pending.clear();
     };
@@ -61,6 +77,7 @@ type Ahead = { scan: ScanFiles; stats?: Promise<Float64Array> } | { error: unkno
 export async function* withStats(scans: AsyncIterable<ScanFiles>, inline = INLINE_FILES): AsyncIterable<{ scan: ScanFiles; stats: Float64Array }> {
   const it = scans[Symbol.asyncIterator]();
   const queue: Ahead[] = [];
+  thread.use();
   let listed = 0, done = false;
   const pull = async () => {
     try {
@@ -84,6 +101,7 @@ export async function* withStats(scans: AsyncIterable<ScanFiles>, inline = INLIN
       yield { scan: head.scan, stats: head.stats ? await head.stats : statPacked(head.scan.files) };
     }
   } finally {
+    await thread.release();
     await it.return?.();
   }
 }
