@@ -22,7 +22,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { residentByMapping } from './smaps.js';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeJpegFolder } from '../../nodes/kernels/jpeg-folder-writer.js';
@@ -138,8 +138,10 @@ if (opt.child) {
   const graphs = opt.graphs.split(',');
   const big = Number(opt.big);
   const bigSlices: Range = [big, big];
-  const commit = execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
-  const arrow = (JSON.parse(readFileSync('node_modules/apache-arrow/package.json', 'utf8')) as { version: string }).version;
+  // the checkout this script was built from, wherever it runs (an A/B runs two builds from one folder)
+  const here = dirname(fileURLToPath(import.meta.url));
+  const commit = execFileSync('git', ['-C', here, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
+  const arrow = (JSON.parse(readFileSync(join(here, '../../../node_modules/apache-arrow/package.json'), 'utf8')) as { version: string }).version;
   console.log(`${cpus()[0].model}, ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; node ${process.version}, apache-arrow ${arrow}, ctflow ${commit}`);
   console.log(`scans ${sizes.join(' vs ')}, slices ${SLICES.join('–')} per scan (toy: 64), median of ${repeats} processes each` +
     `${big ? `; then ${BIG_SCANS} scans of ${big} slices, once` : ''}; data and runs under ${opt.dir}`);
