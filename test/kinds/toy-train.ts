@@ -16,12 +16,15 @@ interface State { epoch: number; weights: number[] }
 
 /**
  * Whether the process that started this one is gone: re-parented, or its IPC channel closed (which
- * also covers a parent that died before `parent` was read). Its end of the channel is then closed
- * already (a process's files close before its children are re-parented), so two turns of the event
- * loop let the engine's disconnect handler end this process first: surviving them makes an orphan.
+ * also covers a parent that died before `parent` was read). A killed multi-threaded parent can be
+ * re-parented away a moment before its last thread closes the channel (measured here: up to 1 ms
+ * after the new ppid shows), so the channel's end is awaited (up to 5 s) before two turns of the
+ * event loop let the engine's disconnect handler end this process: surviving them makes an orphan.
  */
 async function orphaned(parent: number): Promise<boolean> {
   if (process.ppid === parent && process.connected !== false) return false;
+  const until = Date.now() + 5000;
+  while (process.connected !== false && Date.now() < until) await sleep(5);
   for (let turn = 0; turn < 2; turn++) await new Promise((r) => setImmediate(r));
   return true;
 }
