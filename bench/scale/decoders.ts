@@ -7,10 +7,10 @@
 //   npm run build && node dist/bench/scale/decoders.js SCAN_FOLDER [--slices 200] [--rounds 3]
 //
 // sharp is also measured joining 8 and 32 slices in one call (sharp's `join`: one pipeline, the
-// slices stacked). Optional decoders are measured when installed: @cwasm/jpeg-turbo (libjpeg-turbo
-// as WebAssembly, an optional dependency, called as image-folder's decoding workers call it:
-// nodes/kernels/image-folder/wasm-jpeg.ts) and @julusian/jpeg-turbo (npm install --no-save; native
-// libjpeg-turbo, prebuilt; 2.x: its 3.x prebuild needs Node-API 10 and crashes Node 20).
+// slices stacked). libjpeg-turbo as WebAssembly twice: native/jpeg-gray (ctflow's own build, SIMD
+// inverse DCT, called as image-folder's decoding workers call it: wasm-jpeg.ts) and the plain C
+// build it replaced (@cwasm/jpeg-turbo, a devDependency). Optional: @julusian/jpeg-turbo (npm install
+// --no-save; native libjpeg-turbo, prebuilt; 2.x: its 3.x prebuild needs Node-API 10 and crashes Node 20).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,7 +20,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { naturalCompare } from '../../nodes/kernels/image-folder/natural-sort.js';
 import { jpegFrame } from '../../nodes/kernels/image-folder/sniff.js';
-import { wasmJpeg } from '../../nodes/kernels/image-folder/wasm-jpeg.js';
+import { wasmJpeg, wasmJpegBuild } from '../../nodes/kernels/image-folder/wasm-jpeg.js';
+import { turboJpegGrey } from '../../test/helpers/turbojpeg-wasm.js';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
@@ -44,6 +45,7 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${load()}`);
 console.log(`Node ${process.version}; sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}, its JPEG codec ${sharp.versions.mozjpeg ? `mozjpeg ${sharp.versions.mozjpeg}` : 'libjpeg-turbo'}); ` +
   `@cwasm/jpeg-turbo ${versionOf('@cwasm/jpeg-turbo')}; @julusian/jpeg-turbo ${versionOf('@julusian/jpeg-turbo')}`);
+console.log(`native/jpeg-gray: ${wasmJpegBuild()}`);
 console.log(`slices: ${files.length} of ${dir}, ${(files.reduce((s, b) => s + b.length, 0) / files.length / 1024).toFixed(0)} KiB each on average`);
 
 type Decode = (bytes: Buffer) => Promise<Uint8Array> | Uint8Array;
@@ -66,12 +68,12 @@ for (const k of [8, 32]) {
   });
 }
 const wasm = wasmJpeg();
-if (wasm) {
-  decoders.push({
-    name: 'libjpeg-turbo wasm (@cwasm), as image-folder\'s workers call it, one thread',
-    decode: (b) => { const f = jpegFrame(b)!; return wasm(b, f.width, f.height) ?? new Uint8Array(0); }, inFlight: 1,
-  });
-}
+decoders.push({
+  name: 'libjpeg-turbo wasm SIMD (native/jpeg-gray), as image-folder\'s workers call it, one thread',
+  decode: (b) => { const f = jpegFrame(b)!; return wasm(b, f.width, f.height) ?? new Uint8Array(0); }, inFlight: 1,
+});
+const plainC = turboJpegGrey();
+if (plainC) decoders.push({ name: 'libjpeg-turbo wasm, plain C (@cwasm, ctflow\'s until session 11), one thread', decode: (b) => plainC(b)?.grey ?? new Uint8Array(0), inFlight: 1 });
 const julusian = optional<{ decompressSync(b: Buffer, o: { format: number }): { data: Buffer }; decompress(b: Buffer, o: { format: number }): Promise<{ data: Buffer }>; FORMAT_GRAY: number }>('@julusian/jpeg-turbo');
 if (julusian) {
   decoders.push({ name: 'native libjpeg-turbo (@julusian), sync', decode: (b) => julusian.decompressSync(b, { format: julusian.FORMAT_GRAY }).data, inFlight: 1 });

@@ -10,9 +10,8 @@
 //   ANCHOR: path of jpeg_folder_lung.py (or $CTFLOW_ANCHOR_LUNG); Debian's /usr/bin/python3 with python3-opencv runs it.
 //   --windows-only: leave out the docs graph, whose cache is ≈ 12× the folder (≈ 75 GB for 85,000 slices).
 import { lungGraphYaml } from './lung-graph.js';
-import { wasmJpegPath } from '../../nodes/kernels/image-folder/wasm-jpeg.js';
+import { wasmJpegBuild } from '../../nodes/kernels/image-folder/wasm-jpeg.js';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -75,9 +74,9 @@ const { files, bytes, perScan } = census(folder);
 const version = (args: string[]) => spawnSync(args[0], args.slice(1), { encoding: 'utf8' }).stdout.trim();
 const { default: sharp } = await import('sharp');
 console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-const wasmJpeg = wasmJpegPath() && process.env.CTFLOW_JPEG_WASM !== '0'
-  ? `@cwasm/jpeg-turbo ${(createRequire(import.meta.url)('@cwasm/jpeg-turbo/package.json') as { version: string }).version} on the lung pool's workers`
-  : 'none (CTFLOW_JPEG_WASM=0 or @cwasm/jpeg-turbo not installed): sharp decodes every slice';
+const wasmJpeg = process.env.CTFLOW_JPEG_WASM !== '0'
+  ? `native/jpeg-gray on the lung pool's workers (${wasmJpegBuild()})`
+  : 'none (CTFLOW_JPEG_WASM=0): sharp decodes every slice';
 console.log(`ctflow: Node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}); WebAssembly JPEG decoder: ${wasmJpeg}`);
 console.log(`anchor: ${version([python, '-c', 'import sys, cv2, numpy; print("Python", sys.version.split()[0], "OpenCV", cv2.__version__, "numpy", numpy.__version__)'])}`);
 console.log(`folder: ${folder}: ${files} JPEG slices, ${(bytes / 1e6).toFixed(0)} MB`);

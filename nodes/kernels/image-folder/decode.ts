@@ -7,7 +7,7 @@ import { greyToHu } from './hu.js';
 import { DatasetChanged, firstLine, readSliceFile, unread } from './read-file.js';
 import { mapLimit } from './map-limit.js';
 import { MAX_SIDE, sniffJpeg } from './sniff.js';
-import { blank, wasmJpegPath, type SliceRead } from './wasm-jpeg.js';
+import { blank, type SliceRead } from './wasm-jpeg.js';
 
 export interface GreySlice {
   width: number;
@@ -92,7 +92,7 @@ export async function decodeSlices(files: readonly string[], table: Int16Array):
 const CHUNK = 8, SHARP_IN_FLIGHT = 4;
 
 let wasmUsable: boolean | undefined;
-const useWasm = () => (wasmUsable ??= process.env.CTFLOW_JPEG_WASM !== '0' && wasmJpegPath() !== null);
+const useWasm = () => (wasmUsable ??= process.env.CTFLOW_JPEG_WASM !== '0');
 
 /** The file's bytes read on this thread, or why not (wasm-jpeg.ts's workers read and judge alike). */
 function readOnMain(file: string): { bytes: Uint8Array } | { reason: string } {

@@ -1,82 +1,76 @@
-// libjpeg-turbo's TurboJPEG decompressor as WebAssembly (@cwasm/jpeg-turbo: nothing built at
-// install), asked for 8-bit grey: for a one-component JPEG the very bytes sharp gives (both run
-// libjpeg's exact ISLOW inverse DCT; bench/scale/decoders.ts and the image-folder tests compare
-// them) at ≈ 20 % less CPU than a sharp call, and synchronous, so it runs on worker threads
-// (lung/pool-worker.ts), which also read the files, with blocking calls (readSliceFile), and turn
-// the grey levels into HU there, from the decoder's memory into one buffer a task: the main thread
-// neither reads, decodes nor converts these slices. A file the worker cannot read, or whose content
-// is refused or blank, comes back with its reason (the only place it is decided); a JPEG it does
-// not decode cleanly comes back with its bytes, for sharp on the main thread to judge.
+// libjpeg-turbo's decoder as WebAssembly with SIMD (native/jpeg-gray: built from Debian's
+// libjpeg-turbo 2.1.5 source by its build.sh, the .wasm committed), asked for 8-bit grey: for a
+// one-component JPEG the very bytes sharp gives (both run libjpeg's exact ISLOW inverse DCT;
+// bench/scale/decoders.ts and the image-folder tests compare them), and synchronous, so it runs on
+// worker threads (lung/pool-worker.ts), which also read the files, with blocking calls
+// (readSliceFile), and turn the grey levels into HU there, from the decoder's memory into one
+// buffer a task: the main thread neither reads, decodes nor converts these slices. A file the
+// worker cannot read, or whose content is refused or blank, comes back with its reason (the only
+// place it is decided); a JPEG it does not decode cleanly comes back with its bytes, for sharp on
+// the main thread to judge.
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { greyToHu } from './hu.js';
 import { huAffine, simdHu } from './hu-simd.js';
 import { readSliceFile, unread, type Unread } from './read-file.js';
 import { MAX_SIDE, sniffJpeg, type JpegFrame } from './sniff.js';
 
-const WASM = '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
-const TJPF_GRAY = 6;
-
-interface TurboJpeg {
+/** native/jpeg-gray's exports (gray.c) */
+interface JpegGray {
   memory: WebAssembly.Memory;
-  malloc(n: number): number;
-  free(p: number): void;
-  tjInitDecompress(): number;
-  tjDecompressHeader3(handle: number, src: number, size: number, w: number, h: number, subsamp: number, colorspace: number): number;
-  tjDecompress2(handle: number, src: number, size: number, dst: number, w: number, pitch: number, h: number, format: number, flags: number): number;
+  alloc(n: number): number;
+  release(p: number): void;
+  /** 0: decoded cleanly; 1: libjpeg warned; 2: not one component of width × height; 3: out of memory */
+  decode(src: number, size: number, dst: number, width: number, height: number): number;
 }
 
-/** Path of the WebAssembly module, or null when the package is missing (an install that left it out): sharp decodes everything then. */
-export function wasmJpegPath(): string | null {
-  try {
-    return createRequire(import.meta.url).resolve(WASM);
-  } catch {
-    return null;
-  }
+/** Path of the WebAssembly module (from dist/nodes/kernels/image-folder/ or its bundle's rewrite of it). */
+export const wasmJpegPath = (): string => fileURLToPath(new URL('../../../../native/jpeg-gray/jpeg-gray.wasm', import.meta.url));
+
+/** What the module was built from and how, from its build record (native/jpeg-gray/jpeg-gray.json): for benchmarks to print. */
+export function wasmJpegBuild(): string {
+  const r = JSON.parse(readFileSync(wasmJpegPath().replace(/\.wasm$/, '.json'), 'utf8')) as { source: string; compiler: string; flags: string; sha256: string };
+  return `${r.source}; ${r.compiler}, ${r.flags}; sha256 ${r.sha256.slice(0, 12)}`;
 }
 
-/** Thrown by the module's stubs: libjpeg's fatal errors longjmp, which this build cannot, so they end the call. */
+/** Thrown by the module's imports: libjpeg's fatal errors end the call here (the build has no longjmp). */
 class Stop extends Error {}
 
 /**
- * A decoder of 8-bit one-component JPEG bytes to grey levels (row-major, width × height), or null
- * when the package is absent. It returns null for a slice libjpeg warned or failed on: the caller
- * decodes that slice with sharp, whose verdict (strict or lenient) is the one image-folder keeps.
- * With `hu`, the grey levels are also turned into HU through `hu.table` (hu.ts) into `hu.out`, by
- * hu-simd.ts's kernel on the module's memory where the table allows, and returned as a view of that
- * memory, valid until the next call. After a fatal error the instance is dropped (libjpeg was
- * stopped mid-call) and a new one made.
+ * A decoder of 8-bit one-component JPEG bytes to grey levels (row-major, width × height). It
+ * returns null for a slice libjpeg warned or failed on: the caller decodes that slice with sharp,
+ * whose verdict (strict or lenient) is the one image-folder keeps. With `hu`, the grey levels are
+ * also turned into HU through `hu.table` (hu.ts) into `hu.out`, by hu-simd.ts's kernel on the
+ * module's memory where the table allows, and returned as a view of that memory, valid until the
+ * next call. After a fatal error the instance is dropped (libjpeg was stopped mid-call) and a new
+ * one made.
  */
-export function wasmJpeg(): ((bytes: Uint8Array, width: number, height: number, hu?: { table: Int16Array; out: Int16Array }) => Uint8Array | null) | null {
-  const path = wasmJpegPath();
-  if (!path) return null;
-  const module = new WebAssembly.Module(readFileSync(path));
+export function wasmJpeg(): (bytes: Uint8Array, width: number, height: number, hu?: { table: Int16Array; out: Int16Array }) => Uint8Array | null {
+  const module = new WebAssembly.Module(readFileSync(wasmJpegPath()));
   const stop = () => { throw new Stop(); };
   const fresh = () => {
     const x = new WebAssembly.Instance(module, {
-      env: { setjmp: () => 0, longjmp: stop },
+      env: { stop },
       wasi_snapshot_preview1: { environ_sizes_get: () => 0, environ_get: stop, proc_exit: stop, fd_close: stop, fd_seek: stop, fd_write: stop },
-    }).exports as unknown as TurboJpeg;
-    return { x, handle: x.tjInitDecompress(), meta: x.malloc(16), src: 0, srcCap: 0, dst: 0, dstCap: 0, hu: 0, huCap: 0, simd: undefined as ReturnType<typeof simdHu> | undefined };
+    }).exports as unknown as JpegGray;
+    return { x, src: 0, srcCap: 0, dst: 0, dstCap: 0, hu: 0, huCap: 0, simd: undefined as ReturnType<typeof simdHu> | undefined };
   };
   let s = fresh();
   return (bytes, width, height, hu) => {
     try {
       const { x } = s;
-      if (bytes.length > s.srcCap) { x.free(s.src); s.srcCap = bytes.length; s.src = x.malloc(bytes.length); }
-      if (width * height > s.dstCap) { x.free(s.dst); s.dstCap = width * height; s.dst = x.malloc(width * height); }
+      if (bytes.length > s.srcCap) { x.release(s.src); s.srcCap = bytes.length; s.src = x.alloc(bytes.length); }
+      if (width * height > s.dstCap) { x.release(s.dst); s.dstCap = width * height; s.dst = x.alloc(width * height); }
       if (!s.src || !s.dst) throw new Stop();
       new Uint8Array(x.memory.buffer, s.src, bytes.length).set(bytes);
-      if (x.tjDecompressHeader3(s.handle, s.src, bytes.length, s.meta, s.meta + 4, s.meta + 8, s.meta + 12) !== 0) return null;
-      const [w, h] = new Int32Array(x.memory.buffer, s.meta, 2);
-      if (w !== width || h !== height) return null;
-      // non-zero: an error, or a warning (damaged data filled in): sharp decides
-      if (x.tjDecompress2(s.handle, s.src, bytes.length, s.dst, w, 0, h, TJPF_GRAY, 0) !== 0) return null;
-      if (!hu) return new Uint8Array(x.memory.buffer, s.dst, w * h).slice();
-      const n = w * h, body = n - (n % 16), a = huAffine(hu.table);
+      // non-zero: a warning (damaged data filled in), another size or out of memory: sharp decides
+      if (x.decode(s.src, bytes.length, s.dst, width, height) !== 0) return null;
+      const n = width * height;
+      if (!hu) return new Uint8Array(x.memory.buffer, s.dst, n).slice();
+      const body = n - (n % 16), a = huAffine(hu.table);
       const kernel = a && body > 0 ? (s.simd === undefined ? (s.simd = simdHu(x.memory)) : s.simd) : null;
-      if (kernel && 2 * n > s.huCap) { x.free(s.hu); s.huCap = 2 * n; s.hu = x.malloc(2 * n); if (!s.hu) throw new Stop(); }
-      const grey = new Uint8Array(x.memory.buffer, s.dst, n);       // after any malloc: it may grow the memory
+      if (kernel && 2 * n > s.huCap) { x.release(s.hu); s.huCap = 2 * n; s.hu = x.alloc(2 * n); if (!s.hu) throw new Stop(); }
+      const grey = new Uint8Array(x.memory.buffer, s.dst, n);       // after any alloc: it may grow the memory
       if (!kernel) greyToHu(grey, hu.table, hu.out);
       else {
         kernel(s.dst, s.hu, body, a!);
@@ -111,17 +105,15 @@ export type SliceRead = { width: number; height: number; at: number } | Unread |
 export interface ChunkRead { pixels: Int16Array; slices: SliceRead[] }
 
 /** The frame a slice must have for this decoder: one 8-bit component, baseline to progressive, at most MAX_SIDE a side. */
-const decodable = (f: JpegFrame | null): f is JpegFrame => !!f && f.components === 1 && f.precision === 8 && f.sof <= 0xc2 &&
+export const decodable = (f: JpegFrame | null): f is JpegFrame => !!f && f.components === 1 && f.precision === 8 && f.sof <= 0xc2 &&
   f.width > 0 && f.height > 0 && f.width <= MAX_SIDE && f.height <= MAX_SIDE;
 
 /**
  * A reader of slice files for a worker thread: each file read and checked once, and a one-component
- * 8-bit JPEG decoded and turned into HU through `table` (hu.ts) into the task's one buffer. Null
- * when the package is absent.
+ * 8-bit JPEG decoded and turned into HU through `table` (hu.ts) into the task's one buffer.
  */
-export function wasmChunkReader(): ((files: readonly string[], table: Int16Array) => ChunkRead) | null {
+export function wasmChunkReader(): (files: readonly string[], table: Int16Array) => ChunkRead {
   const decode = wasmJpeg();
-  if (!decode) return null;
   return (files, table) => {
     let total = 0;
     const read = files.map((file): { frame: JpegFrame; bytes: Uint8Array; at: number } | SliceRead => {

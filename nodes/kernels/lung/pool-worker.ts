@@ -30,15 +30,15 @@ export interface JpegTask {
   table: Int16Array;
 }
 
-/** Per slice: r0, r1, c0, c1, area (its mask, when asked, is in the task's buffer). JPEG files: what the worker made of each (wasm-jpeg.ts), null without the decoder. */
-export type LungReply = { id: number; results: Int32Array } | { id: number; chunk: ChunkRead | null } | { id: number; error: string };
+/** Per slice: r0, r1, c0, c1, area (its mask, when asked, is in the task's buffer). JPEG files: what the worker made of each (wasm-jpeg.ts). */
+export type LungReply = { id: number; results: Int32Array } | { id: number; chunk: ChunkRead } | { id: number; error: string };
 
 let read: ReturnType<typeof wasmChunkReader> | undefined;
 
 function decodeJpegs(t: JpegTask): void {
   read ??= wasmChunkReader();
-  const chunk = read?.(t.files, t.table) ?? null;
-  parentPort!.postMessage({ id: t.id, chunk } satisfies LungReply, chunk ? [chunk.pixels.buffer as ArrayBuffer] : []);
+  const chunk = read(t.files, t.table);
+  parentPort!.postMessage({ id: t.id, chunk } satisfies LungReply, [chunk.pixels.buffer as ArrayBuffer]);
 }
 
 parentPort!.on('message', (t: LungTask | JpegTask) => {

@@ -130,9 +130,9 @@ export class LungPool {
 
   /**
    * JPEG slice files read, checked and decoded on a worker by libjpeg-turbo as WebAssembly into HU
-   * through `table` (image-folder/wasm-jpeg.ts: what it made of each file); null when the package is absent.
+   * through `table` (image-folder/wasm-jpeg.ts: what it made of each file).
    */
-  async decodeJpegFiles(files: readonly string[], table: Int16Array): Promise<ChunkRead | null> {
+  async decodeJpegFiles(files: readonly string[], table: Int16Array): Promise<ChunkRead> {
     const reply = await this.submit(() => ({ id: 0, files, table }));
     return (reply as Extract<Reply, { chunk: unknown }>).chunk;
   }

@@ -16,11 +16,13 @@ import { decodeSlice } from '../../../nodes/kernels/dicom/decode.js';
 import { readHeader } from '../../../nodes/kernels/dicom/header.js';
 import { toHounsfield } from '../../../nodes/kernels/dicom/hu.js';
 import { decodeGrey, decodeSlices, MAX_SIDE, type GreySlice, type HuSlice } from '../../../nodes/kernels/image-folder/decode.js';
-import { wasmJpegPath } from '../../../nodes/kernels/image-folder/wasm-jpeg.js';
 import { byteToHuTable, bytesToHuPixels, DEFAULT_WINDOW, huPixelsToBytes } from '../../../nodes/kernels/image-folder/hu.js';
 import { testContext } from '../../helpers/context.js';
 import { timed } from '../../helpers/timing.js';
 import { mapJpeg, mutateJpeg } from './mutate.js';
+import { jpegFrame } from '../../../nodes/kernels/image-folder/sniff.js';
+import { decodable, wasmJpeg } from '../../../nodes/kernels/image-folder/wasm-jpeg.js';
+import { turboJpegGrey } from '../../helpers/turbojpeg-wasm.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/', import.meta.url));
 const PER_SOURCE = 160;
@@ -122,7 +124,6 @@ describe('fuzz: damaged JPEG slices', function () {
     // C inverse DCT (this WebAssembly build) wraps it, the SIMD one (sharp's, OpenCV's) saturates, so
     // the two differ there; an encoder's output does not get near (the undamaged sources below, and
     // bench/scale/decoders.ts: every slice of a scan equal).
-    if (!wasmJpegPath()) this.skip(); // @cwasm/jpeg-turbo is not installed: decodeSlices is sharp alone
     const table = byteToHuTable([...DEFAULT_WINDOW]);
     let viaWasm = 0, overflow = 0;
     for (let i = 0; i < corpus.length; i += 16) {
@@ -147,6 +148,33 @@ describe('fuzz: damaged JPEG slices', function () {
     console.log(`      ${viaWasm} mutants decoded by both; ${overflow} differ (pixels past libjpeg's clamping range)`);
     expect(viaWasm, 'some mutants decode').to.be.greaterThan(0);
     expect(overflow, 'overflow is rare').to.be.below(viaWasm / 10);
+  });
+
+  it('the shipped decoder (native/jpeg-gray: SIMD inverse DCT, 64-bit bit buffer) gives each one-component mutant the bytes and the verdict of libjpeg-turbo\'s plain C decoder', async function () {
+    // The reference is TurboJPEG 2.0.4 built without SIMD (@cwasm/jpeg-turbo): the arithmetic the
+    // SIMD IDCT reproduces lane by lane, wrapping where the C code wraps, so the overflowing
+    // mutants of the test above must be equal here too.
+    const reference = turboJpegGrey()!, decode = wasmJpeg();
+    const { default: sharp } = await import('sharp');
+    let equal = 0, refused = 0, unlikeSharp = 0;
+    for (const m of corpus) {
+      const bytes = new Uint8Array(await readFile(m.file)), frame = jpegFrame(bytes);
+      if (!decodable(frame)) continue; // what image-folder's workers give it
+      const want = reference(bytes), got = decode(bytes, want?.width ?? frame.width, want?.height ?? frame.height);
+      if (!want) {
+        expect(got, `${m.what}: refused by the reference`).to.equal(null);
+        refused++;
+        continue;
+      }
+      expect(got, `${m.what}: decoded by the reference`).to.not.equal(null);
+      expect(Buffer.from(got!).equals(Buffer.from(want.grey)), m.what).to.equal(true);
+      equal++;
+      if (!Buffer.from(got!).equals(await sharp(bytes, { failOn: 'none' }).toColourspace('b-w').raw().toBuffer())) unlikeSharp++;
+    }
+    console.log(`      one-component mutants: ${equal} decoded to equal bytes (${unlikeSharp} of them past the clamping range, unlike sharp's), ${refused} refused by both`);
+    expect(equal, 'some mutants decode').to.be.greaterThan(20);
+    expect(unlikeSharp, 'an overflowing mutant is among them: the wrapping is compared too').to.be.greaterThan(0);
+    expect(refused, 'some mutants are refused').to.be.greaterThan(100);
   });
 
   it('decodeSlices gives each undamaged source exactly what sharp gives it, through the HU table', async function () {
