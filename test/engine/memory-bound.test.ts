@@ -11,6 +11,8 @@
 // yielded must keep its pixels, and the stored form must hold the scan's bytes only. The buffers
 // reused from task to task or scan to scan (a lung worker's masks buffer, synthetic-ct's canvases)
 // must never show through in what was handed on: masks and scans are checked after later ones.
+// The lung kernel's run and count buffers are allocated once per slice size, not grown crop box
+// by crop box (a lung worker's malloc arena kept the replaced ones as holes).
 import type { RecordBatch } from 'apache-arrow';
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import dicomSeries from '../../nodes/dicom-series.js';
 import imageFolder from '../../nodes/image-folder.js';
 import { lungArea } from '../../nodes/kernels/lung/lung-area.js';
 import { LungPool } from '../../nodes/kernels/lung/pool.js';
+import { LungScratch } from '../../nodes/kernels/lung/scratch.js';
 import { generateScan } from '../../nodes/kernels/synthetic/scan.js';
 import { OWN_MAPPING_BYTES, OWN_MAPPING_FROM, scanPixels } from '../../nodes/kernels/scan-pixels.js';
 import { tableToIPC, Table } from '../../engine/arrow.js';
@@ -110,6 +113,23 @@ describe('memory bound', () => {
       expect(first.masks![0].buffer).to.not.equal(second.masks![0].buffer);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('the lung kernel allocates its run and count buffers once per slice size, not again for each larger crop box', () => {
+    // a lung worker is given the cropper's boxes: smallest box first, so buffers grown box by box would be replaced
+    const slices = loadFixture().slices.filter((s) => s.height === 512 && s.width === 512)
+      .map((s) => ({ data: s.pixels, box: { r0: s.box[0], r1: s.box[1], c0: s.box[2], c1: s.box[3] } }))
+      .sort((a, b) => (a.box.r1 - a.box.r0) * (a.box.c1 - a.box.c0) - (b.box.r1 - b.box.r0) * (b.box.c1 - b.box.c0));
+    expect(slices.length, '512² slices with distinct boxes').to.be.greaterThan(2);
+    const s = new LungScratch();
+    const buffers = () => [s.runs.starts, s.runs.border, s.count.padded, s.count.rowSums, s.count.rowMap, s.count.out].map((a) => a.buffer);
+    let first: ArrayBufferLike[] | undefined;
+    for (const { data, box } of slices) {
+      const r = lungArea(data, 512, 512, {}, s, undefined, box);
+      expect(r.area, 'the same area as with a scratch of its own').to.equal(lungArea(data, 512, 512, {}, new LungScratch(), undefined, box).area);
+      first ??= buffers();
+      expect(buffers().filter((b, i) => b !== first![i]).length, 'buffers replaced after a larger box').to.equal(0);
     }
   });
 

@@ -59,6 +59,7 @@ export function lungArea(slice: Int16Array, h: number, w: number, options: Parti
   const o = { ...LUNG_DEFAULTS, ...options };
   if (slice.length !== h * w) throw new Error(`lungArea: slice has ${slice.length} pixels, expected ${h}×${w}`);
   if (!(o.size >= 1 && o.size % 2 === 1)) throw new Error(`lungArea: filter size ${o.size} must be an odd integer ≥ 1`);
+  s.reserve(h, w, (o.size - 1) >> 1);
   const [body, tissue] = s.threshold(slice, h, w, o.air, strictThreshold(o.t, o.op));
   const box = !o.crop ? { r0: 0, r1: h, c0: 0, c1: w } : cropped ?? widen(largestComponentBox(body, h, w, s.runs), o.margin, h, w);
   windowCount(tissue, w, box, o.size, neededCount(o.size, o.filter), o.edge, s.count);
