@@ -1,5 +1,6 @@
 // What reruns and why: unchanged reruns, one changed param, a changed implementation, corrupt
 // entries, the golden key, byte-identical outputs.
+import { implementationHash } from '../../engine/impl-hash.js';
 import { expect } from 'chai';
 import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -190,6 +191,27 @@ describe('implementation hash', () => {
     const out = await runWith('3');
     expect(byStatus(out, 'ran')).to.deep.equal(['pass']);
     expect(out.record.nodes.pass.reason).to.match(/^implementation changed/);
+  });
+
+  it('so does a change in a file it loads by new URL beside import.meta.url: a worker script (and what that imports), a WebAssembly module', async () => {
+    const dir = tempDir();
+    const pkg = join(dir, 'pkg');
+    mkdirSync(join(pkg, 'lib'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(pkg, 'kind.js'), "export const worker = new URL('./lib/worker.js', import.meta.url);\nexport const wasm = new URL( './lib/m.wasm' , import.meta.url);\nexport const optional = new URL('./lib/absent.wasm', import.meta.url);\n");
+    writeFileSync(join(pkg, 'lib', 'worker.js'), "import { k } from './k.js';\nexport const twice = k * 2;\n");
+    writeFileSync(join(pkg, 'lib', 'k.js'), 'export const k = 1;\n');
+    writeFileSync(join(pkg, 'lib', 'm.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff]));
+    const kindUrl = pathToFileURL(join(pkg, 'kind.js')).href;
+    let v = 0;
+    const hash = () => implementationHash(`${kindUrl}?v=${v++}`);
+    const before = hash();
+    expect(hash(), 'unchanged files').to.equal(before);
+    writeFileSync(join(pkg, 'lib', 'k.js'), 'export const k = 22;\n'); // another size: the scan memo also keys on mtime
+    const afterImport = hash();
+    expect(afterImport, 'a module the worker imports').to.not.equal(before);
+    writeFileSync(join(pkg, 'lib', 'm.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff, 0xfe]));
+    expect(hash(), 'a byte more in the WebAssembly module').to.not.equal(afterImport);
   });
 });
 

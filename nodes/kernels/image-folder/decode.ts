@@ -91,8 +91,7 @@ export async function decodeSlices(files: readonly string[], table: Int16Array):
 
 const CHUNK = 8, SHARP_IN_FLIGHT = 4;
 
-let wasmUsable: boolean | undefined;
-const useWasm = () => (wasmUsable ??= process.env.CTFLOW_JPEG_WASM !== '0');
+const useWasm = () => process.env.CTFLOW_JPEG_WASM !== '0';
 
 /** The file's bytes read on this thread, or why not (wasm-jpeg.ts's workers read and judge alike). */
 function readOnMain(file: string): { bytes: Uint8Array } | { reason: string } {
