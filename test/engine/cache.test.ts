@@ -170,14 +170,20 @@ nodes:
 });
 
 describe('implementation hash', () => {
-  it('a code change in a kind or a module it imports reruns it, without a version bump', async () => {
-    const dir = tempDir();
-    const pkg = join(dir, 'pkg');
+  /** A package outside the project: its root and kind.js's URL, with these files (path → content) under it. */
+  const outsidePackage = (files: Record<string, string | Buffer>) => {
+    const dir = tempDir(), pkg = join(dir, 'pkg');
     mkdirSync(join(pkg, 'lib'), { recursive: true });
     writeFileSync(join(pkg, 'package.json'), '{"type":"module"}');
-    writeFileSync(join(pkg, 'kind.js'), "import { offset } from './lib/offset.js';\nexport const use = offset;\n");
-    writeFileSync(join(pkg, 'lib', 'offset.js'), 'export const offset = 1;\n');
-    const kindUrl = pathToFileURL(join(pkg, 'kind.js')).href;
+    for (const [path, content] of Object.entries(files)) writeFileSync(join(pkg, path), content);
+    return { dir, pkg, kindUrl: pathToFileURL(join(pkg, 'kind.js')).href };
+  };
+
+  it('a code change in a kind or a module it imports reruns it, without a version bump', async () => {
+    const { dir, pkg, kindUrl } = outsidePackage({
+      'kind.js': "import { offset } from './lib/offset.js';\nexport const use = offset;\n",
+      'lib/offset.js': 'export const offset = 1;\n',
+    });
     const makeDef = (v: string): NodeDef => defineNode(`${kindUrl}?v=${v}`, {
       kind: 'ext-pass', version: 1, description: 'pass-through defined outside the project', mode: 'stream',
       params: {}, example: {}, inputs: { slices: Slices }, outputs: { slices: Slices },
@@ -194,15 +200,12 @@ describe('implementation hash', () => {
   });
 
   it('so does a change in a file it loads by new URL beside import.meta.url: a worker script (and what that imports), a WebAssembly module', async () => {
-    const dir = tempDir();
-    const pkg = join(dir, 'pkg');
-    mkdirSync(join(pkg, 'lib'), { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), '{"type":"module"}');
-    writeFileSync(join(pkg, 'kind.js'), "export const worker = new URL('./lib/worker.js', import.meta.url);\nexport const wasm = new URL( './lib/m.wasm' , import.meta.url);\nexport const optional = new URL('./lib/absent.wasm', import.meta.url);\n");
-    writeFileSync(join(pkg, 'lib', 'worker.js'), "import { k } from './k.js';\nexport const twice = k * 2;\n");
-    writeFileSync(join(pkg, 'lib', 'k.js'), 'export const k = 1;\n');
-    writeFileSync(join(pkg, 'lib', 'm.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff]));
-    const kindUrl = pathToFileURL(join(pkg, 'kind.js')).href;
+    const { pkg, kindUrl } = outsidePackage({
+      'kind.js': "export const worker = new URL('./lib/worker.js', import.meta.url);\nexport const wasm = new URL( './lib/m.wasm' , import.meta.url);\nexport const optional = new URL('./lib/absent.wasm', import.meta.url);\n",
+      'lib/worker.js': "import { k } from './k.js';\nexport const twice = k * 2;\n",
+      'lib/k.js': 'export const k = 1;\n',
+      'lib/m.wasm': Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff]),
+    });
     let v = 0;
     const hash = () => implementationHash(`${kindUrl}?v=${v++}`);
     const before = hash();
