@@ -9,7 +9,8 @@
 // sharp is also measured joining 8 and 32 slices in one call (sharp's `join`: one pipeline, the
 // slices stacked). libjpeg-turbo as WebAssembly twice: native/jpeg-gray (ctflow's own build, SIMD
 // inverse DCT, called as image-folder's decoding workers call it: wasm-jpeg.ts) and the plain C
-// build it replaced (@cwasm/jpeg-turbo, a devDependency). Optional: @julusian/jpeg-turbo (npm install
+// build it replaced (@cwasm/jpeg-turbo, a devDependency); and native/jpeg-gray's Node-API addon
+// (native-jpeg.ts, what the workers run on x86-64 Linux). Optional: @julusian/jpeg-turbo (npm install
 // --no-save; native libjpeg-turbo, prebuilt; 2.x: its 3.x prebuild needs Node-API 10 and crashes Node 20).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,6 +21,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { naturalCompare } from '../../nodes/kernels/image-folder/natural-sort.js';
 import { jpegFrame } from '../../nodes/kernels/image-folder/sniff.js';
+import { jpegDecoderName } from '../../nodes/kernels/image-folder/chunk-reader.js';
+import { nativeJpeg } from '../../nodes/kernels/image-folder/native-jpeg.js';
 import { wasmJpeg, wasmJpegBuild } from '../../nodes/kernels/image-folder/wasm-jpeg.js';
 import { turboJpegGrey } from '../../test/helpers/turbojpeg-wasm.js';
 
@@ -46,6 +49,7 @@ console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} core
 console.log(`Node ${process.version}; sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}, its JPEG codec ${sharp.versions.mozjpeg ? `mozjpeg ${sharp.versions.mozjpeg}` : 'libjpeg-turbo'}); ` +
   `@cwasm/jpeg-turbo ${versionOf('@cwasm/jpeg-turbo')}; @julusian/jpeg-turbo ${versionOf('@julusian/jpeg-turbo')}`);
 console.log(`native/jpeg-gray: ${wasmJpegBuild()}`);
+console.log(`image-folder's workers run: ${jpegDecoderName()}`);
 console.log(`slices: ${files.length} of ${dir}, ${(files.reduce((s, b) => s + b.length, 0) / files.length / 1024).toFixed(0)} KiB each on average`);
 
 type Decode = (bytes: Buffer) => Promise<Uint8Array> | Uint8Array;
@@ -72,6 +76,13 @@ decoders.push({
   name: 'libjpeg-turbo wasm SIMD (native/jpeg-gray), as image-folder\'s workers call it, one thread',
   decode: (b) => { const f = jpegFrame(b)!; return wasm(b, f.width, f.height) ?? new Uint8Array(0); }, inFlight: 1,
 });
+const addon = nativeJpeg();
+if (addon) {
+  decoders.push({
+    name: 'libjpeg-turbo addon (native/jpeg-gray), as image-folder\'s workers call it, one thread',
+    decode: (b) => { const f = jpegFrame(b)!; return addon(b, f.width, f.height) ?? new Uint8Array(0); }, inFlight: 1,
+  });
+}
 const plainC = turboJpegGrey();
 if (plainC) decoders.push({ name: 'libjpeg-turbo wasm, plain C (@cwasm, ctflow\'s until session 11), one thread', decode: (b) => plainC(b)?.grey ?? new Uint8Array(0), inFlight: 1 });
 const julusian = optional<{ decompressSync(b: Buffer, o: { format: number }): { data: Buffer }; decompress(b: Buffer, o: { format: number }): Promise<{ data: Buffer }>; FORMAT_GRAY: number }>('@julusian/jpeg-turbo');

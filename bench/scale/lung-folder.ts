@@ -6,11 +6,12 @@
 // rate over the first and the last tenth of the scans of its first run (from its --json progress
 // events), to show whether it slows down as the run goes on.
 // usage: node dist/bench/scale/lung-folder.js FOLDER [ANCHOR] [--windows-only]
-//   CTFLOW_JPEG_WASM=0 (passed on to ctflow): decode every slice with sharp, as before the WebAssembly decoder.
+//   CTFLOW_JPEG_WASM=0 (passed on to ctflow): decode every slice with sharp, as before the WebAssembly decoder;
+//   CTFLOW_JPEG_NATIVE=0: the WebAssembly build on the workers, not the native addon.
 //   ANCHOR: path of jpeg_folder_lung.py (or $CTFLOW_ANCHOR_LUNG); Debian's /usr/bin/python3 with python3-opencv runs it.
 //   --windows-only: leave out the docs graph, whose cache is ≈ 12× the folder (≈ 75 GB for 85,000 slices).
 import { lungGraphYaml } from './lung-graph.js';
-import { wasmJpegBuild } from '../../nodes/kernels/image-folder/wasm-jpeg.js';
+import { jpegDecoderName } from '../../nodes/kernels/image-folder/chunk-reader.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -74,10 +75,10 @@ const { files, bytes, perScan } = census(folder);
 const version = (args: string[]) => spawnSync(args[0], args.slice(1), { encoding: 'utf8' }).stdout.trim();
 const { default: sharp } = await import('sharp');
 console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-const wasmJpeg = process.env.CTFLOW_JPEG_WASM !== '0'
-  ? `native/jpeg-gray on the lung pool's workers (${wasmJpegBuild()})`
+const jpegDecoder = process.env.CTFLOW_JPEG_WASM !== '0'
+  ? `on the lung pool's workers, ${jpegDecoderName()}`
   : 'none (CTFLOW_JPEG_WASM=0): sharp decodes every slice';
-console.log(`ctflow: Node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}); WebAssembly JPEG decoder: ${wasmJpeg}`);
+console.log(`ctflow: Node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}); JPEG decoder: ${jpegDecoder}`);
 console.log(`anchor: ${version([python, '-c', 'import sys, cv2, numpy; print("Python", sys.version.split()[0], "OpenCV", cv2.__version__, "numpy", numpy.__version__)'])}`);
 console.log(`folder: ${folder}: ${files} JPEG slices, ${(bytes / 1e6).toFixed(0)} MB`);
 

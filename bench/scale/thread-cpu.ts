@@ -4,7 +4,8 @@
 // /proc/PID/task/*/stat while the run goes on (Linux). CPU time is far less sensitive to the
 // machine's load than wall time, so two builds or settings compare by it, alternated:
 //   node dist/bench/scale/thread-cpu.js FOLDER [--rounds 3] [--build NAME=DIR ...]
-// runs this build as it is and with CTFLOW_JPEG_WASM=0 (every slice decoded by sharp), in turn; with
+// runs this build as it is, with CTFLOW_JPEG_NATIVE=0 (the WebAssembly decoder on the workers, not
+// the native addon) and with CTFLOW_JPEG_WASM=0 (every slice decoded by sharp), in turn; with
 // --build, each named build instead (DIR holds a built ctflow: its bin/ctflow.cjs and dist/), e.g.
 // --build before=/tmp/base --build after=. to compare two builds, alternated.
 import { spawn } from 'node:child_process';
@@ -60,7 +61,7 @@ console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} core
 console.log(`folder: ${folder}: ${slices} JPEG slices; CPU ms a slice per thread group (the last sample before each thread ended)`);
 const settings: [string, NodeJS.ProcessEnv, string][] = a.build
   ? a.build.map((b) => { const [name, dir] = b.split('='); return [`${name} (${resolve(dir ?? '.')})`, {}, dir ?? '.']; })
-  : [['as built', {}, '.'], ['CTFLOW_JPEG_WASM=0 (sharp only)', { CTFLOW_JPEG_WASM: '0' }, '.']];
+  : [['as built', {}, '.'], ['CTFLOW_JPEG_NATIVE=0 (WebAssembly decoder)', { CTFLOW_JPEG_NATIVE: '0' }, '.'], ['CTFLOW_JPEG_WASM=0 (sharp only)', { CTFLOW_JPEG_WASM: '0' }, '.']];
 for (let round = 1; round <= Number(a.rounds); round++) {
   for (const [what, env, root] of settings) {
     const { groups, wall } = await run(env, root);

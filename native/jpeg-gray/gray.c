@@ -3,7 +3,10 @@
  * (nodes/kernels/image-folder/wasm-jpeg.ts): libjpeg's own API over a memory source, asked for
  * JCS_GRAYSCALE with the exact ("islow") DCT, as TurboJPEG's tjDecompress2(TJPF_GRAY) asks it.
  * A fatal libjpeg error calls the host's `stop`, which throws (this build has no longjmp): the
- * host drops the instance. A warning (damaged data filled in) is returned, not printed.
+ * host drops the instance. A warning (damaged data filled in) is returned, not printed. Every call
+ * decodes with a fresh decompressor, as sharp does: libjpeg keeps the quantization and Huffman
+ * tables of the last image in a decompressor, so a reused one would decode a slice that lacks its
+ * tables with the previous slice's instead of refusing it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,7 +17,7 @@ __attribute__((import_module("env"), import_name("stop"))) _Noreturn void host_s
 
 static struct jpeg_decompress_struct cinfo;
 static struct jpeg_error_mgr jerr;
-static int ready, warned;
+static int warned;
 static JSAMPROW *rows;
 static uint32_t rows_cap;
 
@@ -32,14 +35,6 @@ __attribute__((export_name("release"))) void gray_release(void *p) { free(p); }
 __attribute__((export_name("decode")))
 int gray_decode(const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t width, uint32_t height)
 {
-  if (!ready) {
-    cinfo.err = jpeg_std_error(&jerr);
-    jerr.error_exit = error_exit;
-    jerr.emit_message = emit_message;
-    jerr.output_message = output_message;
-    jpeg_create_decompress(&cinfo);
-    ready = 1;
-  }
   if (height > rows_cap) {
     free(rows);
     rows = malloc(height * sizeof(JSAMPROW));
@@ -47,10 +42,15 @@ int gray_decode(const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t width, 
     if (!rows) return 3;
   }
   warned = 0;
+  cinfo.err = jpeg_std_error(&jerr);
+  jerr.error_exit = error_exit;
+  jerr.emit_message = emit_message;
+  jerr.output_message = output_message;
+  jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, src, len);
   jpeg_read_header(&cinfo, TRUE);
   if (cinfo.num_components != 1 || cinfo.image_width != width || cinfo.image_height != height) {
-    jpeg_abort_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
     return 2;
   }
   cinfo.out_color_space = JCS_GRAYSCALE;
@@ -60,5 +60,6 @@ int gray_decode(const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t width, 
   while (cinfo.output_scanline < cinfo.output_height)
     jpeg_read_scanlines(&cinfo, rows + cinfo.output_scanline, cinfo.output_height - cinfo.output_scanline);
   jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
   return warned;
 }

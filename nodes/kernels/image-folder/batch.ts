@@ -1,5 +1,5 @@
 // One scan's decoded slices → its Slices batch. The slices' HU are where the lung pool's workers put
-// them (a buffer a task of 8: kernels/image-folder/wasm-jpeg.ts); the lung chain reads them there
+// them (a buffer a task of 8: kernels/image-folder/chunk-reader.ts); the lung chain reads them there
 // (known-images.ts), so a graph that stores no pixels (lung-window.yaml) never gathers a scan. The
 // `pixels` column is gathered when something reads it (a stored scans node, another kind: lazy.ts)
 // into one little-endian int16 buffer from scanPixels, like the other sources' scans (a mapping of

@@ -1,5 +1,5 @@
 // Decode JPEG slices to a single grey channel: with sharp, or (decodeSlices, a scan's slices as HU)
-// with libjpeg-turbo as WebAssembly on worker threads where it gives the same bytes. The file is
+// with libjpeg-turbo (native addon or WebAssembly) on worker threads where it gives the same bytes. The file is
 // read only if it is a regular file under a size cap (readSliceFile), and only JPEG content of 1 or
 // 3 components is decoded (sniffJpeg): CMYK and other formats behind a .jpg name are refused by name.
 import { sharedPool } from '../lung/shared-pool.js';
@@ -7,7 +7,7 @@ import { greyToHu } from './hu.js';
 import { DatasetChanged, firstLine, readSliceFile, unread } from './read-file.js';
 import { mapLimit } from './map-limit.js';
 import { MAX_SIDE, sniffJpeg } from './sniff.js';
-import { blank, type SliceRead } from './wasm-jpeg.js';
+import { blank, type SliceRead } from './chunk-reader.js';
 
 export interface GreySlice {
   width: number;
@@ -51,7 +51,7 @@ export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'len
 /**
  * A scan's slices as HU through `table` (hu.ts), or the reason each one is skipped: what
  * decodeGrey(file) gives, through the table. One-component 8-bit JPEGs are read, checked, decoded
- * by libjpeg-turbo as WebAssembly and converted on the lung pool's workers (wasm-jpeg.ts: the same
+ * by libjpeg-turbo and converted on the lung pool's workers (chunk-reader.ts: the same
  * bytes as sharp's, at less CPU, off this thread), CHUNK slices a task, every task queued at once
  * (this thread's own work would otherwise leave the workers idle); whatever they do not decode
  * cleanly is decoded here by sharp from the bytes they read, SHARP_IN_FLIGHT at a time, strictly,
@@ -93,7 +93,7 @@ const CHUNK = 8, SHARP_IN_FLIGHT = 4;
 
 const useWasm = () => process.env.CTFLOW_JPEG_WASM !== '0';
 
-/** The file's bytes read on this thread, or why not (wasm-jpeg.ts's workers read and judge alike). */
+/** The file's bytes read on this thread, or why not (chunk-reader.ts's workers read and judge alike). */
 function readOnMain(file: string): { bytes: Uint8Array } | { reason: string } {
   try {
     return { bytes: readSliceFile(file) };

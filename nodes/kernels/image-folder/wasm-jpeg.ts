@@ -2,18 +2,12 @@
 // libjpeg-turbo 2.1.5 source by its build.sh, the .wasm committed), asked for 8-bit grey: for a
 // one-component JPEG the very bytes sharp gives (both run libjpeg's exact ISLOW inverse DCT;
 // bench/scale/decoders.ts and the image-folder tests compare them), and synchronous, so it runs on
-// worker threads (lung/pool-worker.ts), which also read the files, with blocking calls
-// (readSliceFile), and turn the grey levels into HU there, from the decoder's memory into one
-// buffer a task: the main thread neither reads, decodes nor converts these slices. A file the
-// worker cannot read, or whose content is refused or blank, comes back with its reason (the only
-// place it is decided); a JPEG it does not decode cleanly comes back with its bytes, for sharp on
-// the main thread to judge.
+// worker threads (chunk-reader.ts) where the same decoder as a native addon (native-jpeg.ts) does
+// not load.
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { greyToHu } from './hu.js';
 import { huAffine, simdHu } from './hu-simd.js';
-import { readSliceFile, unread, type Unread } from './read-file.js';
-import { MAX_SIDE, sniffJpeg, type JpegFrame } from './sniff.js';
 
 /** native/jpeg-gray's exports (gray.c) */
 interface JpegGray {
@@ -31,11 +25,26 @@ interface JpegGray {
  */
 export const wasmJpegPath = (): string => fileURLToPath(new URL('../../../../native/jpeg-gray/jpeg-gray.wasm', import.meta.url));
 
-/** What the module was built from and how, from its build record (native/jpeg-gray/jpeg-gray.json): for benchmarks to print. */
+/** native/jpeg-gray/jpeg-gray.json: what the module and the addon were built from and how. */
+export interface JpegGrayBuild {
+  source: string; compiler: string; flags: string; sha256: string;
+  addon: { file: string; flags: string; simde: string; sha256: string };
+}
+
+export const jpegGrayBuild = (): JpegGrayBuild => JSON.parse(readFileSync(wasmJpegPath().replace(/\.wasm$/, '.json'), 'utf8')) as JpegGrayBuild;
+
+/** What the module was built from and how, from its build record: for benchmarks to print. */
 export function wasmJpegBuild(): string {
-  const r = JSON.parse(readFileSync(wasmJpegPath().replace(/\.wasm$/, '.json'), 'utf8')) as { source: string; compiler: string; flags: string; sha256: string };
+  const r = jpegGrayBuild();
   return `${r.source}; ${r.compiler}, ${r.flags}; sha256 ${r.sha256.slice(0, 12)}`;
 }
+
+/**
+ * Grey levels (width × height) of one-component 8-bit JPEG bytes, or null for a slice libjpeg
+ * warned or failed on. With `hu`, also their HU through `hu.table` in `hu.out`, and the grey
+ * levels returned are a view valid until the next call (else a copy of their own).
+ */
+export type GreyDecoder = (bytes: Uint8Array, width: number, height: number, hu?: { table: Int16Array; out: Int16Array }) => Uint8Array | null;
 
 /** Thrown by the module's imports: libjpeg's fatal errors end the call here (the build has no longjmp). */
 class Stop extends Error {}
@@ -49,7 +58,7 @@ class Stop extends Error {}
  * next call. After a fatal error the instance is dropped (libjpeg was stopped mid-call) and a new
  * one made.
  */
-export function wasmJpeg(): (bytes: Uint8Array, width: number, height: number, hu?: { table: Int16Array; out: Int16Array }) => Uint8Array | null {
+export function wasmJpeg(): GreyDecoder {
   const module = new WebAssembly.Module(readFileSync(wasmJpegPath()));
   const stop = () => { throw new Stop(); };
   const fresh = () => {
@@ -87,61 +96,5 @@ export function wasmJpeg(): (bytes: Uint8Array, width: number, height: number, h
       s = fresh();
       return null;
     }
-  };
-}
-
-/** Why a slice is not used though it decodes: every pixel the same grey level; null if not. */
-export function blank(grey: Uint8Array): string | null {
-  const v = grey[0];
-  let i = 1;
-  while (i < grey.length && grey[i] === v) i++;
-  return i === grey.length ? `blank: every pixel is ${v}` : null;
-}
-
-/**
- * What a worker made of one slice file: its HU (width × height int16 values from `at` in its
- * task's buffer), why it is not used, the change of the dataset its read met, or (a JPEG this
- * decoder does not take or decode cleanly) the bytes it read, for sharp.
- */
-export type SliceRead = { width: number; height: number; at: number } | Unread | { bytes: Uint8Array };
-
-/** A task's slices, and the buffer holding the HU of those decoded. */
-export interface ChunkRead { pixels: Int16Array; slices: SliceRead[] }
-
-/** The frame a slice must have for this decoder: one 8-bit component, baseline to progressive, at most MAX_SIDE a side. */
-export const decodable = (f: JpegFrame | null): f is JpegFrame => !!f && f.components === 1 && f.precision === 8 && f.sof <= 0xc2 &&
-  f.width > 0 && f.height > 0 && f.width <= MAX_SIDE && f.height <= MAX_SIDE;
-
-/**
- * A reader of slice files for a worker thread: each file read and checked once, and a one-component
- * 8-bit JPEG decoded and turned into HU through `table` (hu.ts) into the task's one buffer.
- */
-export function wasmChunkReader(): (files: readonly string[], table: Int16Array) => ChunkRead {
-  const decode = wasmJpeg();
-  return (files, table) => {
-    let total = 0;
-    const read = files.map((file): { frame: JpegFrame; bytes: Uint8Array; at: number } | SliceRead => {
-      let bytes: Uint8Array;
-      try {
-        bytes = readSliceFile(file);
-      } catch (err) {
-        return unread(file, err);
-      }
-      const sniffed = sniffJpeg(bytes);
-      if ('refused' in sniffed) return { reason: `unreadable: ${sniffed.refused}` };
-      if (!decodable(sniffed.frame)) return { bytes };
-      const at = total;
-      total += sniffed.frame.width * sniffed.frame.height;
-      return { frame: sniffed.frame, bytes, at };
-    });
-    const pixels = new Int16Array(total);
-    const slices = read.map((r): SliceRead => {
-      if (!('frame' in r)) return r;
-      const { width, height } = r.frame, grey = decode(r.bytes, width, height, { table, out: pixels.subarray(r.at, r.at + width * height) });
-      if (!grey) return { bytes: r.bytes };
-      const why = blank(grey);
-      return why ? { reason: why } : { width, height, at: r.at };
-    });
-    return { pixels, slices };
   };
 }

@@ -1,7 +1,7 @@
 // Worker thread of LungPool: computes crop boxes and lung areas (and, when asked, the filled masks)
-// of a run of slices stored back to back; or reads and decodes JPEG slice files into HU (image-folder: wasm-jpeg.ts).
+// of a run of slices stored back to back; or reads and decodes JPEG slice files into HU (image-folder: chunk-reader.ts).
 import { parentPort } from 'node:worker_threads';
-import { wasmChunkReader, type ChunkRead } from '../image-folder/wasm-jpeg.js';
+import { jpegChunkReader, type ChunkRead } from '../image-folder/chunk-reader.js';
 import { lungArea, type LungOptions } from './lung-area.js';
 
 export interface LungTask {
@@ -30,13 +30,13 @@ export interface JpegTask {
   table: Int16Array;
 }
 
-/** Per slice: r0, r1, c0, c1, area (its mask, when asked, is in the task's buffer). JPEG files: what the worker made of each (wasm-jpeg.ts). */
+/** Per slice: r0, r1, c0, c1, area (its mask, when asked, is in the task's buffer). JPEG files: what the worker made of each (chunk-reader.ts). */
 export type LungReply = { id: number; results: Int32Array } | { id: number; chunk: ChunkRead } | { id: number; error: string };
 
-let read: ReturnType<typeof wasmChunkReader> | undefined;
+let read: ReturnType<typeof jpegChunkReader> | undefined;
 
 function decodeJpegs(t: JpegTask): void {
-  read ??= wasmChunkReader();
+  read ??= jpegChunkReader();
   const chunk = read(t.files, t.table);
   parentPort!.postMessage({ id: t.id, chunk } satisfies LungReply, [chunk.pixels.buffer as ArrayBuffer]);
 }

@@ -13,7 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import { scanBytes } from '../scan-pixels.js';
 import type { LungOptions } from './lung-area.js';
-import type { ChunkRead } from '../image-folder/wasm-jpeg.js';
+import type { ChunkRead } from '../image-folder/chunk-reader.js';
 import type { JpegTask, LungReply, LungTask } from './pool-worker.js';
 
 export interface LungBatchResult {
@@ -129,8 +129,8 @@ export class LungPool {
   }
 
   /**
-   * JPEG slice files read, checked and decoded on a worker by libjpeg-turbo as WebAssembly into HU
-   * through `table` (image-folder/wasm-jpeg.ts: what it made of each file).
+   * JPEG slice files read, checked and decoded on a worker by libjpeg-turbo (native addon or WebAssembly) into HU
+   * through `table` (image-folder/chunk-reader.ts: what it made of each file).
    */
   async decodeJpegFiles(files: readonly string[], table: Int16Array): Promise<ChunkRead> {
     const reply = await this.submit(() => ({ id: 0, files, table }));

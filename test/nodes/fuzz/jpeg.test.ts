@@ -21,7 +21,9 @@ import { testContext } from '../../helpers/context.js';
 import { timed } from '../../helpers/timing.js';
 import { mapJpeg, mutateJpeg } from './mutate.js';
 import { jpegFrame } from '../../../nodes/kernels/image-folder/sniff.js';
-import { decodable, wasmJpeg } from '../../../nodes/kernels/image-folder/wasm-jpeg.js';
+import { decodable } from '../../../nodes/kernels/image-folder/chunk-reader.js';
+import { nativeJpeg } from '../../../nodes/kernels/image-folder/native-jpeg.js';
+import { wasmJpeg } from '../../../nodes/kernels/image-folder/wasm-jpeg.js';
 import { turboJpegGrey } from '../../helpers/turbojpeg-wasm.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/', import.meta.url));
@@ -118,10 +120,10 @@ describe('fuzz: damaged JPEG slices', function () {
     expect(counts.decoded, 'some damage is harmless').to.be.greaterThan(0);
   });
 
-  it('decodeSlices (libjpeg-turbo as WebAssembly on the workers where it decodes cleanly, else sharp) gives each mutant what sharp gives it, through the HU table, but for IDCT overflow', async function () {
+  it('decodeSlices (libjpeg-turbo on the workers where it decodes cleanly, else sharp) gives each mutant what sharp gives it, through the HU table, but for IDCT overflow', async function () {
     // Damaged data that libjpeg does not warn about (entropy-coded bits, a quantization table) can
     // give coefficients so large that a pixel leaves libjpeg's clamping range (384 past 0..255): the
-    // C inverse DCT (this WebAssembly build) wraps it, the SIMD one (sharp's, OpenCV's) saturates, so
+    // C inverse DCT (ctflow's builds) wraps it, the SIMD one (sharp's, OpenCV's) saturates, so
     // the two differ there; an encoder's output does not get near (the undamaged sources below, and
     // bench/scale/decoders.ts: every slice of a scan equal).
     const table = byteToHuTable([...DEFAULT_WINDOW]);
@@ -150,28 +152,34 @@ describe('fuzz: damaged JPEG slices', function () {
     expect(overflow, 'overflow is rare').to.be.below(viaWasm / 10);
   });
 
-  it('the shipped decoder (native/jpeg-gray: SIMD inverse DCT, 64-bit bit buffer) gives each one-component mutant the bytes and the verdict of libjpeg-turbo\'s plain C decoder', async function () {
+  it('the shipped decoders (native/jpeg-gray: the WebAssembly build and the addon; SIMD inverse DCT, 64-bit bit buffer) give each one-component mutant the bytes and the verdict of libjpeg-turbo\'s plain C decoder', async function () {
     // The reference is TurboJPEG 2.0.4 built without SIMD (@cwasm/jpeg-turbo): the arithmetic the
     // SIMD IDCT reproduces lane by lane, wrapping where the C code wraps, so the overflowing
-    // mutants of the test above must be equal here too.
-    const reference = turboJpegGrey()!, decode = wasmJpeg();
+    // mutants of the test above must be equal here too. The addon, where it loads, is held to the same.
+    const reference = turboJpegGrey()!;
+    const decoders = [['WebAssembly', wasmJpeg()], ['native addon', nativeJpeg()]].filter((d): d is [string, NonNullable<ReturnType<typeof nativeJpeg>>] => !!d[1]);
     const { default: sharp } = await import('sharp');
     let equal = 0, refused = 0, unlikeSharp = 0;
     for (const m of corpus) {
       const bytes = new Uint8Array(await readFile(m.file)), frame = jpegFrame(bytes);
       if (!decodable(frame)) continue; // what image-folder's workers give it
-      const want = reference(bytes), got = decode(bytes, want?.width ?? frame.width, want?.height ?? frame.height);
+      const want = reference(bytes);
+      for (const [name, decode] of decoders) {
+        const got = decode(bytes, want?.width ?? frame.width, want?.height ?? frame.height);
+        if (!want) expect(got, `${name}, ${m.what}: refused by the reference`).to.equal(null);
+        else {
+          expect(got, `${name}, ${m.what}: decoded by the reference`).to.not.equal(null);
+          expect(Buffer.from(got!).equals(Buffer.from(want.grey)), `${name}, ${m.what}`).to.equal(true);
+        }
+      }
       if (!want) {
-        expect(got, `${m.what}: refused by the reference`).to.equal(null);
         refused++;
         continue;
       }
-      expect(got, `${m.what}: decoded by the reference`).to.not.equal(null);
-      expect(Buffer.from(got!).equals(Buffer.from(want.grey)), m.what).to.equal(true);
       equal++;
-      if (!Buffer.from(got!).equals(await sharp(bytes, { failOn: 'none' }).toColourspace('b-w').raw().toBuffer())) unlikeSharp++;
+      if (!Buffer.from(want.grey).equals(await sharp(bytes, { failOn: 'none' }).toColourspace('b-w').raw().toBuffer())) unlikeSharp++;
     }
-    console.log(`      one-component mutants: ${equal} decoded to equal bytes (${unlikeSharp} of them past the clamping range, unlike sharp's), ${refused} refused by both`);
+    console.log(`      one-component mutants (${decoders.map(([n]) => n).join(', ')}): ${equal} decoded to equal bytes (${unlikeSharp} of them past the clamping range, unlike sharp's), ${refused} refused by both`);
     expect(equal, 'some mutants decode').to.be.greaterThan(20);
     expect(unlikeSharp, 'an overflowing mutant is among them: the wrapping is compared too').to.be.greaterThan(0);
     expect(refused, 'some mutants are refused').to.be.greaterThan(100);

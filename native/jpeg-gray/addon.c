@@ -1,0 +1,140 @@
+/*
+ * The same decoder as gray.c, as a Node-API addon for x86-64 Linux (jpeg-gray.linux-x64.node, built
+ * by build.sh from the same libjpeg-turbo source and idct.c): one-component 8-bit JPEG → grey
+ * levels, and, when asked, those levels turned into HU through a 256-entry table in the same pass
+ * over the rows. Each thread (worker) that loads it has its own decoder state (instance data).
+ * A fatal libjpeg error returns to the call by longjmp and the state is reset for the next one.
+ *
+ * decode(src: Uint8Array, width, height, grey: Uint8Array, table?: Int16Array, hu?: Int16Array): number
+ *   0: decoded cleanly; 1: libjpeg warned; 2: not a one-component image of width × height;
+ *   3: out of memory; 4: libjpeg stopped (a fatal error: damaged or unsupported data).
+ */
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <node_api.h>
+#include "jpeglib.h"
+
+struct err_mgr {
+  struct jpeg_error_mgr pub;
+  jmp_buf back;
+  int warned;
+};
+
+struct decoder {
+  struct jpeg_decompress_struct cinfo;
+  struct err_mgr jerr;
+  JSAMPROW *rows;
+  uint32_t rows_cap;
+};
+
+static void error_exit(j_common_ptr c) { longjmp(((struct err_mgr *)c->err)->back, 1); }
+static void emit_message(j_common_ptr c, int level) { if (level < 0) ((struct err_mgr *)c->err)->warned = 1; }
+static void output_message(j_common_ptr c) { (void)c; }
+
+static void finalize(napi_env env, void *data, void *hint)
+{
+  (void)env; (void)hint;
+  struct decoder *d = data;
+  free(d->rows);
+  free(d);
+}
+
+/* the bytes of a typed array argument of the expected type, or NULL (an empty one: a valid address) */
+static void *typed(napi_env env, napi_value v, napi_typedarray_type want, size_t *length)
+{
+  static uint8_t none[1];
+  bool is;
+  napi_typedarray_type type;
+  void *data;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return NULL;
+  if (napi_get_typedarray_info(env, v, &type, length, &data, NULL, NULL) != napi_ok || type != want) return NULL;
+  return *length > 0 && data ? data : none;
+}
+
+static int run(struct decoder *d, const uint8_t *src, size_t len, uint8_t *grey, uint32_t width, uint32_t height,
+               const int16_t *table, int16_t *hu)
+{
+  struct jpeg_decompress_struct *cinfo = &d->cinfo;
+  if (height > d->rows_cap) {
+    free(d->rows);
+    d->rows = malloc(height * sizeof(JSAMPROW));
+    d->rows_cap = d->rows ? height : 0;
+    if (!d->rows) return 3;
+  }
+  d->jerr.warned = 0;
+  cinfo->err = jpeg_std_error(&d->jerr.pub);
+  d->jerr.pub.error_exit = error_exit;
+  d->jerr.pub.emit_message = emit_message;
+  d->jerr.pub.output_message = output_message;
+  if (setjmp(d->jerr.back)) {
+    jpeg_destroy_decompress(cinfo);
+    return 4;
+  }
+  jpeg_create_decompress(cinfo);
+  jpeg_mem_src(cinfo, src, (unsigned long)len);
+  jpeg_read_header(cinfo, TRUE);
+  if (cinfo->num_components != 1 || cinfo->image_width != width || cinfo->image_height != height) {
+    jpeg_destroy_decompress(cinfo);
+    return 2;
+  }
+  cinfo->out_color_space = JCS_GRAYSCALE;
+  cinfo->dct_method = JDCT_ISLOW;
+  jpeg_start_decompress(cinfo);
+  for (uint32_t r = 0; r < height; r++) d->rows[r] = grey + (size_t)r * width;
+  while (cinfo->output_scanline < cinfo->output_height) {
+    JDIMENSION first = cinfo->output_scanline;
+    JDIMENSION got = jpeg_read_scanlines(cinfo, d->rows + first, cinfo->output_height - first);
+    if (table) /* the rows just written, while they are in cache */
+      for (size_t i = (size_t)first * width, end = (size_t)(first + got) * width; i < end; i++) hu[i] = table[grey[i]];
+  }
+  jpeg_finish_decompress(cinfo);
+  jpeg_destroy_decompress(cinfo);
+  return d->jerr.warned;
+}
+
+static napi_value decode(napi_env env, napi_callback_info info)
+{
+  size_t argc = 6;
+  napi_value argv[6], result;
+  struct decoder *d;
+  uint32_t width, height;
+  size_t len, grey_len, table_len = 0, hu_len = 0;
+  napi_valuetype t4 = napi_undefined;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_get_instance_data(env, (void **)&d);
+  uint8_t *src = argc >= 4 ? typed(env, argv[0], napi_uint8_array, &len) : NULL;
+  uint8_t *grey = argc >= 4 ? typed(env, argv[3], napi_uint8_array, &grey_len) : NULL;
+  if (!src || !grey || napi_get_value_uint32(env, argv[1], &width) != napi_ok || napi_get_value_uint32(env, argv[2], &height) != napi_ok) {
+    napi_throw_type_error(env, NULL, "decode(src: Uint8Array, width, height, grey: Uint8Array[, table: Int16Array, hu: Int16Array])");
+    return NULL;
+  }
+  if (argc >= 5) napi_typeof(env, argv[4], &t4);
+  int16_t *table = NULL, *hu = NULL;
+  if (argc >= 6 && t4 != napi_undefined) {
+    table = typed(env, argv[4], napi_int16_array, &table_len);
+    hu = typed(env, argv[5], napi_int16_array, &hu_len);
+  }
+  size_t n = (size_t)width * height;
+  if (width == 0 || height == 0 || grey_len < n || (t4 != napi_undefined && (!table || table_len != 256 || !hu || hu_len < n))) {
+    napi_throw_range_error(env, NULL, "decode: grey (and hu) must hold width × height pixels, table 256 entries");
+    return NULL;
+  }
+  napi_create_int32(env, run(d, src, len, grey, width, height, table, hu), &result);
+  return result;
+}
+
+NAPI_MODULE_INIT()
+{
+  struct decoder *d = calloc(1, sizeof *d);
+  napi_value fn;
+  if (!d) {
+    napi_throw_error(env, NULL, "jpeg-gray: out of memory");
+    return NULL;
+  }
+  napi_set_instance_data(env, d, finalize, NULL);
+  napi_create_function(env, "decode", NAPI_AUTO_LENGTH, decode, NULL, &fn);
+  napi_set_named_property(env, exports, "decode", fn);
+  return exports;
+}
