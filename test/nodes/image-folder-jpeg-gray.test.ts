@@ -53,6 +53,7 @@ describe('image-folder: the JPEG decoders (native/jpeg-gray)', function () {
     expect(() => addon.decode('x' as unknown as Uint8Array, 4, 4, grey)).to.throw(TypeError, /decode\(src: Uint8Array/);
     expect(() => addon.decode(new Uint8Array(4), 8, 8, grey)).to.throw(RangeError, /width × height/);
     expect(() => addon.decode(new Uint8Array(4), 4, 4, grey, new Int16Array(255), new Int16Array(16))).to.throw(RangeError, /256 entries/);
+    expect(() => addon.decode(new Uint8Array(4), 4, 4, grey, new Int16Array(256), new Int16Array(16), new Int32Array(2))).to.throw(RangeError, /affine 3/);
     expect(addon.decode(new Uint8Array(4), 4, 4, grey), 'not a JPEG: libjpeg stops, the call returns').to.equal(4);
   });
 
