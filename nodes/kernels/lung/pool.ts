@@ -1,11 +1,15 @@
-// A worker_threads pool for the fused lung chain (and image-folder's JPEG decoding): slices are split into chunks that idle workers
-// take in turn. Slices held back to back in a SharedArrayBuffer are read in place; others are
-// copied per chunk, when a worker takes the chunk, into that worker's own shared buffer, reused
-// from task to task (a worker's buffer is written only while it is idle). Copying every chunk of a
+// A worker_threads pool for the fused lung chain (and image-folder's JPEG decoding): slices are split into chunks that the workers
+// take in turn, each worker holding up to DEPTH tasks so that it goes on with its next one while
+// the main thread is busy elsewhere (a cropper's boxes, a scan's batch) and has not yet handled the
+// last reply: with one task a worker, the workers waited for the main thread ≈ 13 % of a
+// lung-window run. Slices held back to back in a SharedArrayBuffer are read in place; others are
+// copied per chunk, when a worker is handed the chunk, into one of that worker's own shared buffers
+// (a slot per task it may hold), reused from task to task (a slot is written only while no task
+// of that worker uses it). Copying every chunk of a
 // scan up front held a second copy of it while the queue drained, and a fresh buffer a chunk was
 // memory the allocator kept (issue 23). Filled masks come back the same way: a worker writes a
-// chunk's masks into a second buffer of its own, reused, and the main thread copies them, before
-// the worker takes another task, into one buffer for the whole call (scanBytes: a mapping of its
+// chunk's masks into a second buffer of its slot, reused, and the main thread copies them, before
+// that slot is handed another task, into one buffer for the whole call (scanBytes: a mapping of its
 // own with room for every slice whole, so only the masks' pages become resident). A fresh array a
 // slice and a chunk on the worker, freed by the main thread's collector, was what grew the
 // workers' malloc arenas with the number of scans.
@@ -28,20 +32,22 @@ export interface LungBatchResult {
 export interface LungImage { h: number; w: number; data: Int16Array }
 
 type Reply = Exclude<LungReply, { error: string }>;
+/** Tasks a worker holds at once: the one it runs and the next. */
+const DEPTH = 2;
 /** `receive` runs as the reply arrives, while the worker's buffers still hold what the task wrote. */
 interface Pending { resolve: (r: Reply) => void; reject: (e: Error) => void; receive?: (r: Reply, masks: SharedArrayBuffer | undefined) => void }
-/** A worker's reusable buffers: the chunk copied to it, and the masks it writes. */
+/** A worker's reusable buffers (per slot): the chunk copied to it, and the masks it writes. */
 type ScratchKind = 'copy' | 'masks';
 /** A task's message, made when a worker takes it; `scratch(kind, bytes)` is one of that worker's reusable buffers. */
 type Make = (scratch: (kind: ScratchKind, bytes: number) => SharedArrayBuffer) => LungTask | JpegTask;
 
 export class LungPool {
   private readonly workers: Worker[];
-  private readonly idle: Worker[] = [];
   private readonly queue: { make: Make; pending: Pending }[] = [];
-  private readonly inFlight = new Map<Worker, { id: number; pending: Pending }>();
-  /** Each worker's buffers, each grown to the largest chunk it was needed for. */
-  private readonly scratch = new Map<Worker, Partial<Record<ScratchKind, SharedArrayBuffer>>>();
+  /** Per worker, the tasks it holds, in the order it answers them, and the slot of each. */
+  private readonly inFlight = new Map<Worker, { id: number; pending: Pending; slot: number }[]>();
+  /** Each worker's buffers per slot, each grown to the largest chunk it was needed for. */
+  private readonly scratch = new Map<Worker, Partial<Record<ScratchKind, SharedArrayBuffer>>[]>();
   private nextId = 0;
   private failure: Error | undefined;
   private closing = false;
@@ -54,7 +60,8 @@ export class LungPool {
       worker.on('error', (e) => this.fail(new Error(`lung worker ${k} failed: ${e.message}`)));
       worker.on('exit', (code) => { if (code !== 0 && !this.closing) this.fail(new Error(`lung worker ${k} exited with code ${code}`)); });
       if (opts.unrefIdle) worker.unref();            // after the listeners: adding a 'message' listener refs the port again
-      this.idle.push(worker);
+      this.inFlight.set(worker, []);
+      this.scratch.set(worker, Array.from({ length: DEPTH }, () => ({})));
       return worker;
     });
   }
@@ -151,14 +158,17 @@ export class LungPool {
   }
 
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    while (this.queue.length > 0) {
+      // the worker holding the fewest tasks, while one holds fewer than DEPTH
+      const worker = this.workers.reduce((a, b) => (this.inFlight.get(b)!.length < this.inFlight.get(a)!.length ? b : a));
+      const held = this.inFlight.get(worker)!;
+      if (held.length >= DEPTH) return;
       const { make, pending } = this.queue.shift()!;
-      const worker = this.idle.at(-1)!;
+      const slot = [...Array(DEPTH).keys()].find((k) => !held.some((t) => t.slot === k))!;
       let task: LungTask | JpegTask;
       try {
         task = make((kind, bytes) => {
-          const mine = this.scratch.get(worker) ?? {};
-          this.scratch.set(worker, mine);
+          const mine = this.scratch.get(worker)![slot];
           const have = mine[kind];
           return have && have.byteLength >= bytes ? have : (mine[kind] = new SharedArrayBuffer(bytes));
         });
@@ -166,24 +176,22 @@ export class LungPool {
         pending.reject(e as Error);
         continue;
       }
-      this.idle.pop();
       task.id = this.nextId++;
-      this.inFlight.set(worker, { id: task.id, pending });
+      held.push({ id: task.id, pending, slot });
       if (this.opts.unrefIdle) worker.ref();
       worker.postMessage(task);
     }
   }
 
   private settle(worker: Worker, m: LungReply): void {
-    const job = this.inFlight.get(worker);
-    if (!job || job.id !== m.id) return;
-    this.inFlight.delete(worker);
-    this.idle.push(worker);
-    if (this.opts.unrefIdle) worker.unref();
+    const held = this.inFlight.get(worker)!;
+    if (held[0]?.id !== m.id) return;
+    const job = held.shift()!;
+    if (this.opts.unrefIdle && held.length === 0) worker.unref();
     if ('error' in m) job.pending.reject(new Error(`lung worker: ${m.error}`));
     else {
       try {
-        job.pending.receive?.(m, this.scratch.get(worker)?.masks);
+        job.pending.receive?.(m, this.scratch.get(worker)![job.slot].masks);
         job.pending.resolve(m);
       } catch (e) {
         job.pending.reject(e as Error);
@@ -194,9 +202,8 @@ export class LungPool {
 
   private fail(e: Error): void {
     this.failure ??= e;
-    for (const { pending } of this.inFlight.values()) pending.reject(e);
+    for (const held of this.inFlight.values()) for (const { pending } of held.splice(0)) pending.reject(e);
     for (const { pending } of this.queue.splice(0)) pending.reject(e);
-    this.inFlight.clear();
   }
 }
 
