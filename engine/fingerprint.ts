@@ -31,12 +31,46 @@ export const MAX_HASHED_BYTES = 16 * 1024 ** 3;
  */
 const CHUNK = Buffer.allocUnsafe(1024 * 1024);
 
-/** sha256 (hex) of the open file `fd`, read from its start to its end, and how many bytes that was. */
-export function hashOpenFile(fd: number): { hash: string; bytes: number } {
+/** sha256 of the open file `fd`, read from its start to its end, and how many bytes that was. */
+function digestOpenFile(fd: number): { digest: Buffer; bytes: number } {
   const h = createHash('sha256');
   let bytes = 0;
   for (let n: number; (n = readSync(fd, CHUNK, 0, CHUNK.length, bytes)) > 0; bytes += n) h.update(CHUNK.subarray(0, n));
-  return { hash: h.digest('hex'), bytes };
+  return { digest: h.digest(), bytes };
+}
+
+/**
+ * On a thread beside planning (stat-worker.ts, for a folder the memo does not know): the sha256 of
+ * each file whose numbers (`stats`, stat-pack.ts) say it is a regular file of at most
+ * MAX_HASHED_BYTES, when it is still that file as it is read (opened, its fstat numbers those,
+ * read to its size). Layout: a flag a file (1: hashed), then 32 bytes a file. A file not hashed
+ * here is hashed by planning itself, which says what went wrong with it.
+ */
+export function hashPacked(files: readonly string[], stats: Float64Array): Uint8Array {
+  const n = files.length, out = new Uint8Array(n * (1 + DIGEST));
+  for (let i = 0; i < n; i++) {
+    const k = i * STAT_FIELDS;
+    if (stats[k] !== FILE || stats[k + 1] > MAX_HASHED_BYTES) continue;
+    let fd: number;
+    try {
+      fd = openSync(files[i], constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      continue;
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.size !== stats[k + 1] || st.mtimeMs !== stats[k + 2] || st.ctimeMs !== stats[k + 3] || st.ino !== stats[k + 4]) continue;
+      const { digest, bytes } = digestOpenFile(fd);
+      if (bytes !== st.size) continue;
+      out[i] = 1;
+      out.set(digest, n + i * DIGEST);
+    } catch {
+      // unreadable now: planning's own read reports it
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return out;
 }
 
 /**
@@ -101,12 +135,18 @@ export class FileFingerprints {
     return (await this.hashes(files, base)).fingerprint;
   }
 
+  /** Whether the memo knows the folder of `file` (else its files are all to hash: stat-ahead.ts hashes them beside planning). */
+  knowsFolderOf(file: string): boolean {
+    return this.folderOf(file, file.lastIndexOf('/')) !== undefined;
+  }
+
   /**
    * The files, in the order of their full paths: each one's path as `rel` gives it (under the
    * folder `base`), content hash and stat numbers. `stats`: the files' numbers (stat-pack.ts), in
-   * the order of `files`, when they were statted already (stat-ahead.ts).
+   * the order of `files`, when they were statted already (stat-ahead.ts); `digests`: hashPacked's
+   * hashes of them, made with those numbers, where another thread hashed them.
    */
-  async hashes(files: readonly string[], rel: (f: string) => string, base = '.', stats = statPacked(files)): Promise<FileSet> {
+  async hashes(files: readonly string[], rel: (f: string) => string, base = '.', stats = statPacked(files), digests?: Uint8Array): Promise<FileSet> {
     const out = FileSet.builder(base, files.length);
     const order = Array.from(files, (_, i) => i).sort((a, b) => (files[a] < files[b] ? -1 : files[a] > files[b] ? 1 : 0));
     const st: FileStatFields = { size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0 }; // one file's numbers at a time: copied by what keeps them
@@ -119,6 +159,12 @@ export class FileFingerprints {
         st.ctimeMs = stats[k + 3];
         st.ino = stats[k + 4];
         if (this.remembered(f, st, rel, out)) continue;
+        if (digests?.[i] === 1) {
+          const digest = Buffer.from(digests.subarray(files.length + i * DIGEST, files.length + (i + 1) * DIGEST));
+          this.remember(f, st, digest);
+          out.add(rel(f), digest, st);
+          continue;
+        }
       }
       const got = this.fileHash(f);
       out.add(rel(f), got.hash, got.st);
@@ -138,10 +184,10 @@ export class FileFingerprints {
       const st = fstatSync(fd);
       if (!st.isFile()) return { hash: `!${st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : 'device'}` };
       if (st.size > MAX_HASHED_BYTES) throw new Error(`input file ${file} has ${st.size} bytes, more than the ${MAX_HASHED_BYTES} fingerprinted; is it a data file?`);
-      const { hash, bytes } = hashOpenFile(fd);
+      const { digest, bytes } = digestOpenFile(fd);
       if (bytes !== st.size) throw new Error(`input file ${file} changed while it was fingerprinted (${st.size} bytes, then ${bytes}); rerun once the data is stable`);
-      this.remember(file, st, Buffer.from(hash, 'hex'));
-      return { hash, st };
+      this.remember(file, st, digest);
+      return { hash: digest.toString('hex'), st };
     } finally {
       closeSync(fd);
     }

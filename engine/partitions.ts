@@ -68,7 +68,8 @@ export async function sourceParts(node: GraphNode, material: Material, fingerpri
   // Where a scan's files were (to name both of two scans with one id), not the files themselves.
   const seen = new Map<string, string>();
   const parts: Part[] = [];
-  for await (const { scan: s, stats } of withStats(listing(node, listed))) {
+  // a scan whose folder the memo does not know is hashed beside planning, on the stat threads
+  for await (const { scan: s, stats, digests } of withStats(listing(node, listed), undefined, (x) => x.files.length > 0 && !fingerprints.knowsFolderOf(x.files[0]))) {
     const twin = seen.get(s.id);
     if (twin) {
       const at = node.locate(['params']);
@@ -80,7 +81,7 @@ export async function sourceParts(node: GraphNode, material: Material, fingerpri
     }
     seen.set(s.id, where(s));
     const base = commonDir(s.files);
-    const fileSet = await fingerprints.hashes(s.files, under(base), base, stats);
+    const fileSet = await fingerprints.hashes(s.files, under(base), base, stats, digests);
     parts.push({ scan: s.id, key: keyOf(s.id, fileSet), fileSet });
   }
   return parts;

@@ -1,16 +1,19 @@
 // A source's scans with their files' stat numbers, statted on a worker thread a few scans ahead
 // of planning (issue 16: at 84,000 files the stat calls were ≈ 40 % of a no-op rerun's main
 // thread). While planning compares scan i with the fingerprint memo, the worker stats the next
-// ones on the other core. A source's first INLINE_FILES files are statted on the main thread, so a
-// small data set never waits for a thread to start.
+// ones on the other core. A scan whose folder the memo does not know (a first run) is also hashed
+// there, by two such threads in turn: planning's first run of the 300-scan folder hashed 6 GB on
+// the main thread alone while both cores waited for it (≈ 10 s of a 115 s run). A source's first
+// INLINE_FILES files are statted (and hashed) on the main thread, so a small data set never waits
+// for a thread to start.
 import { Worker } from 'node:worker_threads';
 import { statPacked } from './stat-pack.js';
 import type { ScanFiles } from './types.js';
 
 /** Files statted on the main thread before the worker takes over. */
 export const INLINE_FILES = 2000;
-/** Scans listed and sent to the worker ahead of the one planning is at. */
-const AHEAD = 4;
+/** Scans listed and sent to the workers ahead of the one planning is at. */
+const AHEAD = 6;
 
 /**
  * One worker for the process, started when first needed and stopped when the last listing that
@@ -21,15 +24,16 @@ class StatThread {
   private worker?: Worker;
   private next = 0;
   private users = 0;
-  private readonly pending = new Map<number, { resolve: (s: Float64Array) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (s: Stats) => void; reject: (e: Error) => void }>();
 
-  stat(files: readonly string[]): Promise<Float64Array> {
+  /** The files' numbers; with `hash`, also their hashes (fingerprint.ts's hashPacked). */
+  stat(files: readonly string[], hash: boolean): Promise<Stats> {
     const w = this.worker ?? this.start();
     const id = this.next++;
     if (this.pending.size === 0) w.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, files: files.join('\0') });
+      w.postMessage({ id, files: files.join('\0'), hash });
     });
   }
 
@@ -46,11 +50,11 @@ class StatThread {
 
   private start(): Worker {
     const w = new Worker(new URL('./stat-worker.js', import.meta.url));
-    w.on('message', ({ id, stats }: { id: number; stats: Float64Array }) => {
+    w.on('message', ({ id, stats, digests }: { id: number } & Stats) => {
       const p = this.pending.get(id)!;
       this.pending.delete(id);
       if (this.pending.size === 0) w.unref();
-      p.resolve(stats);
+      p.resolve({ stats, digests });
     });
     const fail = (e: Error) => {
       if (this.worker === w) this.worker = undefined;
@@ -65,26 +69,33 @@ class StatThread {
   }
 }
 
-const thread = new StatThread();
+/** A scan's numbers (stat-pack.ts) and, when it was hashed beside planning, hashPacked's digests. */
+interface Stats { stats: Float64Array; digests?: Uint8Array }
 
-type Ahead = { scan: ScanFiles; stats?: Promise<Float64Array> } | { error: unknown };
+/** threads[0] stats; scans to hash go to both in turn. */
+const threads = [new StatThread(), new StatThread()];
+
+type Ahead = { scan: ScanFiles; stats?: Promise<Stats> } | { error: unknown };
 
 /**
- * `scans` in order, each with its files' numbers (stat-pack.ts): on the worker once more than
- * `inline` files were listed. A failure to list a scan is thrown at that scan's turn, after the
+ * `scans` in order, each with its files' numbers (stat-pack.ts): on a worker once more than
+ * `inline` files were listed, and there hashed too when `toHash(scan)` (then `digests`: see
+ * FileFingerprints.hashes). A failure to list a scan is thrown at that scan's turn, after the
  * scans before it, as without the look-ahead.
  */
-export async function* withStats(scans: AsyncIterable<ScanFiles>, inline = INLINE_FILES): AsyncIterable<{ scan: ScanFiles; stats: Float64Array }> {
+export async function* withStats(scans: AsyncIterable<ScanFiles>, inline = INLINE_FILES, toHash: (scan: ScanFiles) => boolean = () => false):
+  AsyncIterable<{ scan: ScanFiles } & Stats> {
   const it = scans[Symbol.asyncIterator]();
   const queue: Ahead[] = [];
-  thread.use();
-  let listed = 0, done = false;
+  for (const t of threads) t.use();
+  let listed = 0, hashed = 0, done = false;
   const pull = async () => {
     try {
       const r = await it.next();
       if (r.done) return void (done = true);
       listed += r.value.files.length;
-      const stats = listed > inline ? thread.stat(r.value.files) : undefined;
+      const hash = listed > inline && toHash(r.value);
+      const stats = listed > inline ? (hash ? threads[hashed++ % threads.length] : threads[0]).stat(r.value.files, hash) : undefined;
       stats?.catch(() => {}); // awaited in its turn; not an unhandled rejection if planning stops before it
       queue.push({ scan: r.value, stats });
     } catch (error) {
@@ -98,10 +109,10 @@ export async function* withStats(scans: AsyncIterable<ScanFiles>, inline = INLIN
       const head = queue.shift();
       if (!head) return;
       if ('error' in head) throw head.error;
-      yield { scan: head.scan, stats: head.stats ? await head.stats : statPacked(head.scan.files) };
+      yield { scan: head.scan, ...(head.stats ? await head.stats : { stats: statPacked(head.scan.files) }) };
     }
   } finally {
-    await thread.release();
+    await Promise.all(threads.map((t) => t.release()));
     await it.return?.();
   }
 }

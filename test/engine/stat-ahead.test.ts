@@ -1,12 +1,16 @@
 // Input files statted on a worker thread ahead of planning (engine/stat-ahead.ts): the worker's
-// numbers are the main thread's, file kinds included; scans keep their order and a listing
-// failure its turn; and a no-op over more files than are statted inline still sees a same-size
-// change with its mtime set back, in a scan statted on the worker and in one statted inline.
+// numbers are the main thread's, file kinds included; a folder the memo does not know is hashed
+// there too, to the main thread's digests and memo, and a file no longer as statted is left to
+// planning; scans keep their order and a listing failure its turn; and a no-op over more files
+// than are statted inline still sees a same-size change with its mtime set back, in a scan
+// statted on the worker and in one statted inline.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FileFingerprints, hashPacked } from '../../engine/fingerprint.js';
 import { INLINE_FILES, withStats } from '../../engine/stat-ahead.js';
 import { FILE, MISSING, OTHER, STAT_FIELDS, statPacked } from '../../engine/stat-pack.js';
 import type { ScanFiles } from '../../engine/types.js';
@@ -35,6 +39,39 @@ describe('stat ahead', () => {
     expect(got[1][1]).to.deep.equal(Array.from(statPacked([...files].reverse())));
     expect(got[0][1].filter((_, k) => k % STAT_FIELDS === 0)).to.deep.equal([FILE, OTHER, OTHER, MISSING, MISSING]);
     expect(got[0][1][1], 'the file\'s size').to.equal(3);
+  });
+
+  it('hashes a scan it is asked to on the worker: the main thread\'s digests and memo, other kinds of file left to planning', async () => {
+    const root = tempDir();
+    const files = Array.from({ length: 5 }, (_, i) => join(root, `${i}.bin`));
+    files.forEach((f, i) => writeFileSync(f, Buffer.alloc(1000 * i + 3, i + 1)));
+    mkdirSync(join(root, 'dir'));
+    const all = [...files, join(root, 'dir'), join(root, 'missing')];
+    const scans = [{ id: 'a', files: all }, { id: 'b', files: all.slice(0, 2) }];
+    const got: { id: string; digests?: Uint8Array; stats: Float64Array }[] = [];
+    for await (const { scan, stats, digests } of withStats(scansOf(scans), 0, (x) => x.id === 'a')) got.push({ id: scan.id, stats, digests });
+    expect(got[1].digests, 'b was not asked for').to.equal(undefined);
+    const d = got[0].digests!, n = all.length;
+    expect(Array.from(d.subarray(0, n)), 'hashed: the regular files').to.deep.equal([1, 1, 1, 1, 1, 0, 0]);
+    files.forEach((f, i) => expect(Buffer.from(d.subarray(n + 32 * i, n + 32 * i + 32)).toString('hex')).to.equal(createHash('sha256').update(readFileSync(f)).digest('hex')));
+    // planning with the worker's digests: the same file set and memo as hashing on the main thread
+    const viaWorker = new FileFingerprints(join(root, 'memo-w.json')), inline = new FileFingerprints(join(root, 'memo-i.json'));
+    const a = await viaWorker.hashes(all, (f) => f, '.', got[0].stats, d), b = await inline.hashes(all, (f) => f);
+    expect(a.fingerprint).to.equal(b.fingerprint);
+    viaWorker.save();
+    inline.save();
+    expect(readFileSync(join(root, 'memo-w.json'), 'utf8')).to.equal(readFileSync(join(root, 'memo-i.json'), 'utf8'));
+  });
+
+  it('does not hash a file that is no longer the one statted (planning hashes it itself)', () => {
+    const root = tempDir(), f = join(root, 'x.bin');
+    writeFileSync(f, 'before');
+    const stats = statPacked([f]);
+    expect(hashPacked([f], stats)[0]).to.equal(1);
+    writeFileSync(f, 'after!');                       // same size, written again
+    const stale = Float64Array.from(stats);
+    stale[2] -= 1000;                                 // as if statted before the write: another mtime
+    expect(hashPacked([f], stale)[0]).to.equal(0);
   });
 
   it('throws a listing failure at its turn, after the scans before it', async () => {
