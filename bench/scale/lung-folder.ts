@@ -61,14 +61,17 @@ function rateOverRun(out: string, node: string, perScan: Map<string, number>): s
   return `first ${k} scans ${rate(0, k).toFixed(0)} slices/s (after the first), last ${k} scans ${rate(done.length - 1 - k, done.length - 1).toFixed(0)} slices/s`;
 }
 
-/** Run a command under /usr/bin/time: wall seconds, peak RSS (MiB), output. */
-function timed(cmd: string, args: string[]): { s: number; rssMiB: number; out: string } {
+/**
+ * Run a command under /usr/bin/time: wall seconds, peak RSS (MiB), CPU seconds (user + system, its
+ * child processes included: the anchor's workers), output.
+ */
+function timed(cmd: string, args: string[]): { s: number; rssMiB: number; cpu: number; out: string } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss-kib %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss-kib %M cpu-s %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const s = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  const rss = /maxrss-kib (\d+)/.exec(r.stderr);
-  return { s, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, out: r.stdout + r.stderr };
+  const rss = /maxrss-kib (\d+)/.exec(r.stderr), cpu = /cpu-s ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { s, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN, out: r.stdout + r.stderr };
 }
 
 const { files, bytes, perScan } = census(folder);
@@ -92,11 +95,13 @@ const duOf = (p: string) => Number(spawnSync('du', ['-sb', p], { encoding: 'utf8
 try {
   const lean = join(dir, 'lean.yaml');
   writeFileSync(lean, lungGraphYaml('lung-folder-lean', folder, { windowsOnly: true }));
-  const rows: [string, { s: number; rssMiB: number }][] = [];
+  const rows: [string, { s: number; rssMiB: number; cpu: number }][] = [];
   const a = timed(python, [anchor, folder, '2']);
   const m = /in ([\d.]+) s: (\d+) slices\/s/.exec(a.out);
   const anchorRate = m ? Number(m[2]) : NaN;
-  console.log(`anchor (OpenCV, 2 processes): ${a.out.split('\n')[0]}; whole command ${a.s.toFixed(1)} s, ${(files / a.s).toFixed(0)} slices/s, peak RSS ${a.rssMiB.toFixed(0)} MiB (one process)`);
+  const cpuMs = (r: { cpu: number }) => (1000 * r.cpu) / files;
+  console.log(`anchor (OpenCV, 2 processes): ${a.out.split('\n')[0]}; whole command ${a.s.toFixed(1)} s, ${(files / a.s).toFixed(0)} slices/s, ` +
+    `CPU ${cpuMs(a).toFixed(2)} ms a slice, peak RSS ${a.rssMiB.toFixed(0)} MiB (one process)`);
   let cache = NaN;
   if (!windowsOnly) {
     rows.push(['ctflow, graph as in docs/lung-area.md (scans, crop, lung, window stored), first run', ctflow(join(dir, 'runs'))]);
@@ -111,7 +116,10 @@ try {
   rows.push(['ctflow, only the windows stored, no-op rerun', leanRun('--quiet')]);
   for (const [what, r] of rows) {
     const rate = what.includes('no-op') ? '' : `, ${(files / r.s).toFixed(0)} slices/s (whole command)`;
-    const ratio = what.includes('no-op') ? '' : `; ${(files / r.s / anchorRate).toFixed(2)}× the anchor's ${anchorRate} slices/s (${(a.s / r.s).toFixed(2)}× its whole command)`;
+    // CPU a slice (whole commands, every thread): what bounds either side on a busy machine, and what
+    // this VM's speed changes least (the anchor's rate moved 718 → 1,039 slices/s between sittings of one session)
+    const ratio = what.includes('no-op') ? '' : `; ${(files / r.s / anchorRate).toFixed(2)}× the anchor's ${anchorRate} slices/s (${(a.s / r.s).toFixed(2)}× its whole command); ` +
+      `CPU ${cpuMs(r).toFixed(2)} ms a slice, the anchor's ${cpuMs(a).toFixed(2)}: ${(cpuMs(a) / cpuMs(r)).toFixed(2)}× its CPU efficiency`;
     console.log(`${what}: ${r.s.toFixed(2)} s${rate}, peak RSS ${r.rssMiB.toFixed(0)} MiB${ratio}`);
   }
   if (!windowsOnly) console.log(`cache after the docs graph's first run: ${(cache / 1e9).toFixed(2)} GB = ${(cache / bytes).toFixed(1)}× the folder`);
