@@ -20,6 +20,7 @@ import { makeContext } from './node-context.js';
 import { corruptKey } from './partition-reader.js';
 import { filesChangedSince, SCAN_FILES, type Part } from './partitions.js';
 import { columnsOf, describePort, portMismatch, portType } from './ports.js';
+import { stepEnded } from './step-end.js';
 import { ARTIFACTS, type Manifest, type PartitionRef, type Store } from './store.js';
 import type { NodeStats } from './stream-group.js';
 import type { Outputs } from './types.js';
@@ -146,6 +147,8 @@ async function runScan(i: number, states: State[], byId: Map<string, State>, gro
   states.forEach((s, k) => {
     if (wanted.has(s.g.node.id) && computes(s, i)) for (const ref of Object.values(s.g.node.inputs)) lastReader.set(ref.node, k);
   });
+  // the batches sources computed: their step ends once every member has been computed (step-end.ts)
+  const sourced: RecordBatch[] = [];
   for (const [k, s] of states.entries()) {
     for (const id of values.keys()) if ((lastReader.get(id) ?? -1) < k) values.delete(id);
     const id = s.g.node.id;
@@ -156,12 +159,16 @@ async function runScan(i: number, states: State[], byId: Map<string, State>, gro
       continue;
     }
     try {
-      values.set(id, await computePart(s, i, values, group, env, scratch));
+      const out = await computePart(s, i, values, group, env, scratch);
+      values.set(id, out);
+      if (s.g.node.def.mode === 'source') for (const batches of Object.values(out)) sourced.push(...batches);
     } catch (e) {
       if (e instanceof CorruptEntry || !(e instanceof NodeFailure)) throw e;
       s.dead ??= e;
     }
   }
+  values.clear();
+  for (const b of sourced) stepEnded(b);
 }
 
 /** The batches of one stored scan entry, by port. */

@@ -8,6 +8,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { ChecksumError } from './arrow-io.js';
 import { corruptKey } from './partition-reader.js';
 import { Slots } from './slots.js';
+import { stepEnded } from './step-end.js';
 import { CorruptEntry, NodeFailure, UpstreamFailed } from './errors.js';
 import type { PortWriter } from './arrow-io.js';
 import { columnsOf, describePort, portMismatch, portType } from './ports.js';
@@ -27,8 +28,8 @@ export interface Member {
 /** An input read from an entry that exists before the group starts. */
 export interface External { reader: TableReader; node: string; key: string }
 
-/** A scan in flight: the batches by `node.port` (while still wanted) and their rows (till written). */
-interface Step { index: number; values: Map<string, RecordBatch>; rows: Map<string, number> }
+/** A scan in flight: the batches by `node.port` (while still wanted), their rows (till written), and the sources' batches (their step ends after the write: step-end.ts). */
+interface Step { index: number; values: Map<string, RecordBatch>; rows: Map<string, number>; sourced: RecordBatch[] }
 
 /**
  * Returns the members that failed (by id). A failing stream node stops only itself and the
@@ -62,12 +63,15 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
   };
 
   const pull = async (): Promise<Step | null> => {
-    const step: Step = { index: pulled, values: new Map(), rows: new Map() };
+    const step: Step = { index: pulled, values: new Map(), rows: new Map(), sourced: [] };
     let ended = 0;
     for (const { m, it } of iterators) {
       const r = await timed(m, () => it.next());
       if (r.done) { ended++; continue; }
-      for (const [port, batch] of Object.entries(r.value)) set(step, m, port, batch);
+      for (const [port, batch] of Object.entries(r.value)) {
+        set(step, m, port, batch);
+        step.sourced.push(batch);
+      }
     }
     if (ended && ended < iterators.length) throw new Error(`sources ${iterators.map((s) => s.m.p.node.id).join(', ')} give different numbers of scans`);
     const done = iterators.length ? ended > 0 : pulled >= (externalCount ?? 0);
@@ -146,6 +150,7 @@ export async function runStreamGroup(members: Member[], external: Map<string, Ex
       }
       m.stats.batches++;
     }
+    for (const b of step.sourced.splice(0)) stepEnded(b);
     slots.release();
   };
 

@@ -4,7 +4,7 @@
 // listed first; each step decodes one scan, so memory is flat in scans.
 import { resolve } from 'node:path';
 import { defineNode, type NodeContext } from '../engine/types.js';
-import { sliceBatch } from './kernels/image-folder/batch.js';
+import { giveBack, sliceBatch } from './kernels/image-folder/batch.js';
 import { byteToHuTable, checkWindow, DEFAULT_WINDOW, type Window } from './kernels/image-folder/hu.js';
 import { listScans, SPLITS, type ScanDir, type Split } from './kernels/image-folder/layout.js';
 import { imageFolderScans } from './kernels/image-folder/scans.js';
@@ -47,7 +47,10 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
     skippedSlices.push({ file, reason });
     ctx.log(`image-folder: skipped slice ${file} (${reason})`);
   };
-  /** A scan's batch, or nothing when none of its slices is usable (noted). */
+  /**
+   * A scan's batch, or nothing when none of its slices is usable (noted). The buffers its slices
+   * were decoded into go back to the lung pool when the batch's step ends, or now if it has none.
+   */
   const batchOf = (scan: ScanDir, read: Awaited<ReturnType<typeof readScan>>) => {
     if ('files' in read) {
       oversizedScans.push({ scan_id: scan.scanId, files: read.files });
@@ -64,7 +67,10 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
       emptyScans.push(scan.scanId);
       ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
     }
-    return slices.length > 0 ? sliceBatch(scan, slices) : undefined;
+    const lent = new Set(read.slices.map((s) => s.hu.buffer));
+    if (slices.length > 0) return sliceBatch(scan, slices, lent);
+    giveBack(lent);
+    return undefined;
   };
   // The next scan decodes (on the lung pool's workers) while this one is consumed downstream. Only
   // the batch is held across the yield: what decoding left besides (slices sharp decoded, their

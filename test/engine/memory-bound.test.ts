@@ -25,6 +25,7 @@ import dicomSeries from '../../nodes/dicom-series.js';
 import imageFolder from '../../nodes/image-folder.js';
 import { lungArea } from '../../nodes/kernels/lung/lung-area.js';
 import { LungPool } from '../../nodes/kernels/lung/pool.js';
+import { startedPool } from '../../nodes/kernels/lung/shared-pool.js';
 import { LungScratch } from '../../nodes/kernels/lung/scratch.js';
 import { generateScan } from '../../nodes/kernels/synthetic/scan.js';
 import { OWN_MAPPING_BYTES, OWN_MAPPING_FROM, scanPixels } from '../../nodes/kernels/scan-pixels.js';
@@ -250,9 +251,16 @@ describe('memory bound', () => {
           const yaml = `name: mem-${source}\nseed: 11\nnodes:\n  scans: { kind: ${source}, params: ${await params()}, cache: ${cache} }\n` +
             `  crop: { kind: cropper, in: { slices: scans }, cache: ${cache} }\n  median: { kind: median-filter, in: { slices: crop.slices }, cache: ${cache} }\n` +
             `  mask: { kind: threshold, in: { slices: median }, cache: ${cache} }\n  lung: { kind: binary-dilation, in: { masks: mask } }\n`;
+          const slabs = () => ({ lent: startedPool()?.slabs.lent ?? 0, made: [...(startedPool()?.slabs.made.values() ?? [])].reduce((a, b) => a + b, 0) });
+          const before = slabs();
           const out = await runFile(session(join(dir, 'runs'), { concurrency, events }), writeGraph(dir, 'g.yaml', yaml));
           expect(out.record.status).to.equal('ok');
           expect(out.record.nodes.lung.rows?.areas).to.equal(SERIES * SLICES);
+          // image-folder's slabs (one a scan here) are given back as each step ends and written again:
+          // none is still lent after the run, and the workers made a few, not one a scan
+          const after = slabs();
+          expect(after.lent, 'slabs still lent').to.equal(before.lent);
+          expect(after.made - before.made, `slabs made over ${SERIES} scans`).to.be.at.most(2 * (concurrency + 3));
           expect(live).to.have.length(COUNT_AT.length);
           // Scans kept alive grow the count in every stretch of scans (one buffer a scan held is 8 a
           // stretch, a batch ≈ 20 buffers); something started once (a pool, a writer, a lazily loaded

@@ -1,11 +1,14 @@
 // A scan's Slices batch from decoded slices: the pixels column, gathered when read, holds exactly
 // the scan's int16 values (a buffer sized in bytes as int16 elements once made every JPEG scan take
-// twice its memory); until then the lung chain reads the slices where decoding put them.
+// twice its memory); until then the lung chain reads the slices where decoding put them. Once the
+// batch's step has ended, slices still in the lung pool's slabs (shared, written again) are not
+// read: a late read is an error naming the scan; a column gathered before stays readable.
 import { expect } from 'chai';
 import { sliceBatch } from '../../nodes/kernels/image-folder/batch.js';
 import { byteToHuTable, DEFAULT_WINDOW, greyToHu } from '../../nodes/kernels/image-folder/hu.js';
 import type { DecodedSlice } from '../../nodes/kernels/image-folder/scan.js';
 import { knownImages } from '../../nodes/kernels/lung/known-images.js';
+import { stepEnded } from '../../engine/step-end.js';
 
 describe('image-folder slice batch', () => {
   const table = byteToHuTable(DEFAULT_WINDOW);
@@ -37,4 +40,22 @@ describe('image-folder slice batch', () => {
       if (2 * 3 * side * side < 4 * 2 ** 20) expect(values.buffer.byteLength).to.equal(2 * 3 * side * side);
     });
   }
+
+  it('after its step ended, a slice still in a slab is not read: the error names the scan; a gathered column stays', () => {
+    const inSlab = (s: DecodedSlice): DecodedSlice => {
+      const hu = new Int16Array(new SharedArrayBuffer(2 * s.hu.length));
+      hu.set(s.hu);
+      return { ...s, hu };
+    };
+    const scan = { scanId: 'train/covid/ct_scan_7', split: 'train' as const, label: 1 as const, dir: '/nowhere' };
+    const late = sliceBatch(scan, [inSlab(slice(1, 16)), inSlab(slice(2, 16))]);
+    stepEnded(late);
+    expect(() => knownImages(late)![0].data).to.throw(/scan train\/covid\/ct_scan_7: its pixels were read after its step ended/);
+    expect(() => late.getChild('pixels')!.data[0].values).to.throw(/ct_scan_7/);
+    const read = sliceBatch(scan, [inSlab(slice(1, 16))]);
+    const values = read.getChild('pixels')!.data[0].values as Uint8Array;   // gathered within its step
+    stepEnded(read);
+    expect(knownImages(read)![0].data.buffer).to.equal(values.buffer);
+    expect(Array.from(knownImages(read)![0].data)).to.deep.equal(Array.from(slice(1, 16).hu));
+  });
 });

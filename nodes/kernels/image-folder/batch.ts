@@ -9,17 +9,25 @@
 // size did not hasten: 30 scans, peak RSS 1.7 GB against 1.2).
 import type { RecordBatch } from 'apache-arrow';
 import { endianness } from 'node:os';
+import { onStepEnd } from '../../../engine/step-end.js';
 import { Slices } from '../../tables.js';
 import { bytesOf } from '../lung/batch.js';
 import { setKnownImages } from '../lung/known-images.js';
 import { copyRows, lazyBatch } from '../lung/lazy.js';
+import { startedPool } from '../lung/shared-pool.js';
 import { scanPixels } from '../scan-pixels.js';
 import type { ScanDir } from './layout.js';
 import type { DecodedSlice } from './scan.js';
 
 const bigEndian = endianness() === 'BE';
 
-export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[]): RecordBatch {
+/**
+ * The scan's batch. `lent`: the buffers its slices were decoded into (the lung pool's slabs among
+ * them), given back when the batch's step ends (engine/step-end.ts): an image still viewing a slab
+ * then (its column never gathered) throws if read, naming the scan, instead of reading a slab the
+ * worker writes again.
+ */
+export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[], lent: Iterable<ArrayBufferLike> = []): RecordBatch {
   const n = slices.length;
   const images = slices.map((s) => ({ h: s.height, w: s.width, data: s.hu }));
   const columns: Record<string, unknown[]> = {
@@ -41,5 +49,18 @@ export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[]): Reco
     },
   });
   setKnownImages(batch, images);
+  onStepEnd(batch, () => {
+    const late = () => {
+      throw new Error(`image-folder: scan ${scan.scanId}: its pixels were read after its step ended (a node kept its batch past its scan); ` +
+        'store the source node (cache: true) for them to be read later');
+    };
+    for (const im of images) if (im.data.buffer instanceof SharedArrayBuffer) Object.defineProperty(im, 'data', { get: late, configurable: true });
+    giveBack(lent);
+  });
   return batch;
+}
+
+/** Give the lung pool's slabs among `buffers` back (nothing reads them any more). */
+export function giveBack(buffers: Iterable<ArrayBufferLike>): void {
+  startedPool()?.giveBack(buffers);
 }

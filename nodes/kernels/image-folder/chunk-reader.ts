@@ -42,11 +42,12 @@ export function jpegDecoderName(): string {
 
 /**
  * A reader of slice files for a worker thread: each file read and checked once, and a one-component
- * 8-bit JPEG decoded and turned into HU through `table` (hu.ts) into the task's one buffer.
+ * 8-bit JPEG decoded and turned into HU through `table` (hu.ts) into the task's one buffer, which
+ * `alloc(n)` gives (n int16 values; the lung pool's worker: one of its reused slabs).
  */
-export function jpegChunkReader(): (files: readonly string[], table: Int16Array) => ChunkRead {
+export function jpegChunkReader(): (files: readonly string[], table: Int16Array, alloc?: (n: number) => Int16Array) => ChunkRead {
   const decode = nativeJpeg() ?? wasmJpeg();
-  return (files, table) => {
+  return (files, table, alloc = (n) => new Int16Array(n)) => {
     let total = 0;
     const read = files.map((file): { frame: JpegFrame; bytes: Uint8Array; at: number } | SliceRead => {
       let bytes: Uint8Array;
@@ -62,7 +63,7 @@ export function jpegChunkReader(): (files: readonly string[], table: Int16Array)
       total += sniffed.frame.width * sniffed.frame.height;
       return { frame: sniffed.frame, bytes, at };
     });
-    const pixels = new Int16Array(total);
+    const pixels = alloc(total);
     const slices = read.map((r): SliceRead => {
       if (!('frame' in r)) return r;
       const { width, height } = r.frame, grey = decode(r.bytes, width, height, { table, out: pixels.subarray(r.at, r.at + width * height) });

@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { jpegChunkReader, type ChunkRead } from '../image-folder/chunk-reader.js';
 import { lungArea, type LungOptions } from './lung-area.js';
+import { Slabs } from './slabs.js';
 
 export interface LungTask {
   id: number;
@@ -28,17 +29,33 @@ export interface JpegTask {
   id: number;
   files: readonly string[];
   table: Int16Array;
+  /** Slabs of this worker the main thread no longer holds (slabs.ts). */
+  freed: number[];
 }
 
-/** Per slice: r0, r1, c0, c1, area (its mask, when asked, is in the task's buffer). JPEG files: what the worker made of each (chunk-reader.ts). */
-export type LungReply = { id: number; results: Int32Array } | { id: number; chunk: ChunkRead } | { id: number; error: string };
+/**
+ * Per slice: r0, r1, c0, c1, area (its mask, when asked, is in the task's buffer). JPEG files: what
+ * the worker made of each (chunk-reader.ts), their HU in the slab `slot` lent (shared), or, slot −1,
+ * in a buffer of their own (transferred); `slabs`: how many slabs the worker keeps.
+ */
+export type LungReply = { id: number; results: Int32Array } | { id: number; chunk: ChunkRead; slot: number; slabs: number } | { id: number; error: string };
+
+/** Bytes of slabs a worker keeps: its share of three 512² scans of ≈ 300 slices in flight (a chunk past it gets a buffer of its own). */
+const SLAB_BYTES = 512 * 1024 * 1024;
 
 let read: ReturnType<typeof jpegChunkReader> | undefined;
+const slabs = new Slabs(SLAB_BYTES);
 
 function decodeJpegs(t: JpegTask): void {
   read ??= jpegChunkReader();
-  const chunk = read(t.files, t.table);
-  parentPort!.postMessage({ id: t.id, chunk } satisfies LungReply, [chunk.pixels.buffer as ArrayBuffer]);
+  slabs.returned(t.freed);
+  let lent: ReturnType<Slabs['lend']> = null;
+  const chunk = read(t.files, t.table, (n) => {
+    lent = n > 0 ? slabs.lend(2 * n) : null;
+    return lent ? new Int16Array(lent.buffer, 0, n) : new Int16Array(n);
+  });
+  const slot = (lent as ReturnType<Slabs['lend']>)?.slot ?? -1;
+  parentPort!.postMessage({ id: t.id, chunk, slot, slabs: slabs.count } satisfies LungReply, slot < 0 ? [chunk.pixels.buffer as ArrayBuffer] : []);
 }
 
 parentPort!.on('message', (t: LungTask | JpegTask) => {

@@ -13,6 +13,11 @@
 // own with room for every slice whole, so only the masks' pages become resident). A fresh array a
 // slice and a chunk on the worker, freed by the main thread's collector, was what grew the
 // workers' malloc arenas with the number of scans.
+// image-folder's JPEG chunks come back in a worker's slabs (slabs.ts), shared, which the main thread
+// holds until it gives them back (giveBack: image-folder does when the scan's step has ended,
+// engine/step-end.ts); the worker hears of it with its next JPEG task and only then writes that
+// slab again. Fresh buffers a chunk cost the workers the first touch of their pages and the main
+// thread the full collections V8 runs as external memory grows (≈ 95 in a 20-scan run, 7 without).
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
 import { scanBytes } from '../scan-pixels.js';
@@ -51,6 +56,12 @@ export class LungPool {
   private nextId = 0;
   private failure: Error | undefined;
   private closing = false;
+  /** Per worker, its slabs given back, for its next JPEG task. */
+  private readonly freed = new Map<Worker, number[]>();
+  /** The slabs lent, by the buffer object their views hang from here. */
+  private readonly lent = new WeakMap<ArrayBufferLike, { worker: Worker; slot: number }>();
+  /** Slabs lent and not given back; the most slabs the workers kept (for tests and benches). */
+  readonly slabs = { lent: 0, made: new Map<Worker, number>() };
 
   /** `unrefIdle`: an idle worker does not keep the process alive (a pool nobody closes). */
   constructor(readonly threads: number, private readonly opts: { unrefIdle?: boolean } = {}) {
@@ -61,6 +72,7 @@ export class LungPool {
       worker.on('exit', (code) => { if (code !== 0 && !this.closing) this.fail(new Error(`lung worker ${k} exited with code ${code}`)); });
       if (opts.unrefIdle) worker.unref();            // after the listeners: adding a 'message' listener refs the port again
       this.inFlight.set(worker, []);
+      this.freed.set(worker, []);
       this.scratch.set(worker, Array.from({ length: DEPTH }, () => ({})));
       return worker;
     });
@@ -75,19 +87,20 @@ export class LungPool {
       return this.runImages(Array.from({ length: count }, (_, i) => ({ h, w, data: pixels.subarray(i * n, (i + 1) * n) })), options, false, chunk);
     }
     const dims = (m: number) => Int32Array.from({ length: 2 * m }, (_, k) => (k % 2 === 0 ? h : w));
-    return this.collect(count, options, undefined, chunk, (first, m) => ({ buffer: shared, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
+    return this.collect(count, options, undefined, evenly(count, chunk), (first, m) => ({ buffer: shared, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
   }
 
   /**
-   * Boxes, areas and (with `masks`) filled masks of slices of any sizes. A chunk whose slices lie
-   * back to back in one SharedArrayBuffer is read in place; any other chunk is copied to its worker.
+   * Boxes, areas and (with `masks`) filled masks of slices of any sizes. Slices that lie back to
+   * back in one SharedArrayBuffer (a slab's chunk) are a chunk of their own, read in place; any
+   * other chunk is copied to its worker.
    * `boxes` (r0, r1, c0, c1 a slice): their crop boxes, when the caller has them.
    */
   async runImages(images: readonly LungImage[], options: Partial<LungOptions>, masks: boolean, chunk = 16, boxes?: Int32Array): Promise<LungBatchResult> {
     // where each slice's mask goes in the call's buffer: as if the box were the whole slice
     const room = masks ? new Float64Array(images.length + 1) : undefined;
     images.forEach((im, i) => { if (room) room[i + 1] = room[i] + im.h * im.w; });
-    return this.collect(images.length, options, room, chunk, (first, m, scratch) => {
+    return this.collect(images.length, options, room, runs(images, chunk), (first, m, scratch) => {
       const given = boxes?.slice(4 * first, 4 * (first + m));
       const part = images.slice(first, first + m), dims = new Int32Array(2 * m);
       part.forEach((im, i) => {
@@ -103,16 +116,15 @@ export class LungPool {
     });
   }
 
-  /** `room`, when masks are asked: slice i's mask goes at byte room[i] of the call's buffer (room[count] bytes). */
+  /** `chunks`: [first, count] a task. `room`, when masks are asked: slice i's mask goes at byte room[i] of the call's buffer (room[count] bytes). */
   private async collect(
-    count: number, options: Partial<LungOptions>, room: Float64Array | undefined, chunk: number,
+    count: number, options: Partial<LungOptions>, room: Float64Array | undefined, chunks: readonly (readonly [number, number])[],
     task: (first: number, m: number, scratch: (kind: ScratchKind, bytes: number) => SharedArrayBuffer) => Pick<LungTask, 'buffer' | 'offset' | 'dims' | 'boxes'>,
   ): Promise<LungBatchResult> {
     const boxes = new Int32Array(4 * count), areas = new Int32Array(count);
     const all = room && scanBytes(room[count]), out = room && new Array<Uint8Array>(count);
     const parts: Promise<Reply>[] = [];
-    for (let first = 0; first < count; first += chunk) {
-      const m = Math.min(chunk, count - first);
+    for (const [first, m] of chunks) {
       const make: Make = (scratch) => ({ id: 0, ...task(first, m, scratch), options, masks: room && scratch('masks', room[first + m] - room[first]) });
       // synchronous, before the worker can take another task and write its masks buffer again
       const receive = (reply: Reply, written: SharedArrayBuffer | undefined) => {
@@ -140,8 +152,22 @@ export class LungPool {
    * through `table` (image-folder/chunk-reader.ts: what it made of each file).
    */
   async decodeJpegFiles(files: readonly string[], table: Int16Array): Promise<ChunkRead> {
-    const reply = await this.submit(() => ({ id: 0, files, table }));
+    const reply = await this.submit(() => ({ id: 0, files, table, freed: [] }));
     return (reply as Extract<Reply, { chunk: unknown }>).chunk;
+  }
+
+  /**
+   * Give back the slabs among `buffers` (those of ChunkRead.pixels): nothing reads their views
+   * any more; the worker writes them again. Any other buffer, or one given back already, is ignored.
+   */
+  giveBack(buffers: Iterable<ArrayBufferLike>): void {
+    for (const b of buffers) {
+      const l = this.lent.get(b);
+      if (!l) continue;
+      this.lent.delete(b);
+      this.slabs.lent--;
+      this.freed.get(l.worker)?.push(l.slot);
+    }
   }
 
   async close(): Promise<void> {
@@ -177,6 +203,7 @@ export class LungPool {
         continue;
       }
       task.id = this.nextId++;
+      if ('files' in task) task.freed = this.freed.get(worker)!.splice(0);
       held.push({ id: task.id, pending, slot });
       if (this.opts.unrefIdle) worker.ref();
       worker.postMessage(task);
@@ -188,6 +215,11 @@ export class LungPool {
     if (held[0]?.id !== m.id) return;
     const job = held.shift()!;
     if (this.opts.unrefIdle && held.length === 0) worker.unref();
+    if ('chunk' in m && m.slot >= 0) {
+      this.lent.set(m.chunk.pixels.buffer, { worker, slot: m.slot });
+      this.slabs.lent++;
+      this.slabs.made.set(worker, m.slabs);
+    }
     if ('error' in m) job.pending.reject(new Error(`lung worker: ${m.error}`));
     else {
       try {
@@ -205,6 +237,27 @@ export class LungPool {
     for (const held of this.inFlight.values()) for (const { pending } of held.splice(0)) pending.reject(e);
     for (const { pending } of this.queue.splice(0)) pending.reject(e);
   }
+}
+
+/** [first, count] chunks of `chunk` slices. */
+const evenly = (count: number, chunk: number): [number, number][] =>
+  Array.from({ length: Math.ceil(count / chunk) }, (_, k) => [k * chunk, Math.min(chunk, count - k * chunk)]);
+
+/**
+ * [first, count] chunks of at most `chunk` slices: a run of slices back to back in one
+ * SharedArrayBuffer (read in place), or of slices in other buffers (copied).
+ */
+function runs(images: readonly LungImage[], chunk: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let first = 0; first < images.length;) {
+    const shared = images[first].data.buffer instanceof SharedArrayBuffer;
+    let end = first + 1;
+    while (end < images.length && end - first < chunk &&
+      (shared ? contiguous([images[end - 1], images[end]]) : !(images[end].data.buffer instanceof SharedArrayBuffer))) end++;
+    out.push([first, end - first]);
+    first = end;
+  }
+  return out;
 }
 
 /** Whether each slice starts where the one before it ends, in the same buffer. */

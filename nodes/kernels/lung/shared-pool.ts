@@ -8,3 +8,6 @@ let pool: LungPool | undefined;
 export function sharedPool(): LungPool {
   return (pool ??= new LungPool(availableParallelism(), { unrefIdle: true }));
 }
+
+/** The pool if it was started (giving slabs back starts none). */
+export const startedPool = (): LungPool | undefined => pool;

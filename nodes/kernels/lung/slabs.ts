@@ -1,0 +1,39 @@
+// A lung worker's reused shared buffers, which it decodes image-folder's JPEG chunks into and lends
+// to the main thread (pool.ts): a chunk's HU in a fresh buffer each time cost the worker the first
+// touch of 4 MB of new pages a chunk and the main thread the freeing of them, and a chunk copy for
+// the lung tasks that read it, and the main thread the full collections their external memory drove.
+// The main thread says which slabs it no longer holds (pool.ts giveBack); only those are lent again.
+export class Slabs {
+  private readonly all = new Map<number, SharedArrayBuffer>();
+  private readonly free: number[] = [];
+  private bytes = 0;
+  private next = 0;
+
+  /** `max`: bytes of slabs this worker keeps at most; past that a chunk gets a buffer of its own. */
+  constructor(private readonly max: number) {}
+
+  /** Slabs made so far and kept. */
+  get count(): number {
+    return this.all.size;
+  }
+
+  /** Slabs the main thread no longer holds. */
+  returned(slots: readonly number[]): void {
+    for (const slot of slots) if (this.all.has(slot)) this.free.push(slot);
+  }
+
+  /** A slab of at least `bytes`, or null (nothing free that fits, and no room for another). */
+  lend(bytes: number): { slot: number; buffer: SharedArrayBuffer } | null {
+    while (this.free.length > 0) {
+      const slot = this.free.pop()!, buffer = this.all.get(slot)!;
+      if (buffer.byteLength >= bytes) return { slot, buffer };
+      this.all.delete(slot);                     // smaller than today's chunks: let it go
+      this.bytes -= buffer.byteLength;
+    }
+    if (this.bytes + bytes > this.max) return null;
+    const slot = this.next++, buffer = new SharedArrayBuffer(bytes);
+    this.all.set(slot, buffer);
+    this.bytes += bytes;
+    return { slot, buffer };
+  }
+}
