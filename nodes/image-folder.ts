@@ -58,16 +58,20 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
       return undefined;
     }
     let slices = read.slices;
-    const sizes = sliceSizes(slices);
+    const sizes = sliceSizes(slices), lent = new Set(read.slices.map((s) => s.hu.buffer));
     if (sizes.length > 1) {
       mixedSizes.push({ scan_id: scan.scanId, sizes, action: ctx.params.mixedSizes });
-      slices = applyMixedSizes(scan.scanId, scan.dir, slices, sizes, ctx.params.mixedSizes);
+      try {
+        slices = applyMixedSizes(scan.scanId, scan.dir, slices, sizes, ctx.params.mixedSizes);
+      } catch (e) {
+        giveBack(lent);
+        throw e;
+      }
       ctx.log(`image-folder: scan ${scan.scanId} has mixed slice sizes; ${ctx.params.mixedSizes === 'drop' ? 'dropped' : 'kept its last slice'}`);
     } else if (slices.length === 0) {
       emptyScans.push(scan.scanId);
       ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
     }
-    const lent = new Set(read.slices.map((s) => s.hu.buffer));
     if (slices.length > 0) return sliceBatch(scan, slices, lent);
     giveBack(lent);
     return undefined;

@@ -4,7 +4,13 @@
 // batch's step has ended, slices still in the lung pool's slabs (shared, written again) are not
 // read: a late read is an error naming the scan; a column gathered before stays readable.
 import { expect } from 'chai';
-import { sliceBatch } from '../../nodes/kernels/image-folder/batch.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { giveBack, sliceBatch } from '../../nodes/kernels/image-folder/batch.js';
+import { decodeSlices, type HuSlice } from '../../nodes/kernels/image-folder/decode.js';
+import { sharedPool } from '../../nodes/kernels/lung/shared-pool.js';
 import { byteToHuTable, DEFAULT_WINDOW, greyToHu } from '../../nodes/kernels/image-folder/hu.js';
 import type { DecodedSlice } from '../../nodes/kernels/image-folder/scan.js';
 import { knownImages } from '../../nodes/kernels/lung/known-images.js';
@@ -57,5 +63,25 @@ describe('image-folder slice batch', () => {
     stepEnded(read);
     expect(knownImages(read)![0].data.buffer).to.equal(values.buffer);
     expect(Array.from(knownImages(read)![0].data)).to.deep.equal(Array.from(slice(1, 16).hu));
+  });
+
+  it('decodeSlices gives a slab back at once when none of its slices is returned (blank ones), the others when told', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctflow-slabs-'));
+    const jpeg = async (name: string, grey: (i: number) => number) => {
+      const file = join(dir, name);
+      writeFileSync(file, await sharp(Uint8Array.from({ length: 32 * 32 }, (_, i) => grey(i)), { raw: { width: 32, height: 32, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 90 }).toBuffer());
+      return file;
+    };
+    const blank = await Promise.all([1, 2, 3].map((k) => jpeg(`blank-${k}.jpg`, () => 80)));
+    const good = await Promise.all([1, 2, 3].map((k) => jpeg(`good-${k}.jpg`, (i) => (i * 7 + k * 13) & 255)));
+    const pool = sharedPool(), before = pool.slabs.lent;
+    const none = await decodeSlices(blank, table);
+    expect(none.map((o) => ('reason' in o ? o.reason : 'decoded'))).to.deep.equal(['blank: every pixel is 80', 'blank: every pixel is 80', 'blank: every pixel is 80']);
+    expect(pool.slabs.lent, 'a chunk of blank slices only: given back').to.equal(before);
+    const decoded = (await decodeSlices(good, table)) as HuSlice[];
+    expect(decoded.every((o) => o.hu.buffer instanceof SharedArrayBuffer), 'decoded into a slab').to.equal(true);
+    expect(pool.slabs.lent, 'held while its slices may be read').to.equal(before + 1);
+    giveBack(decoded.map((o) => o.hu.buffer));
+    expect(pool.slabs.lent).to.equal(before);
   });
 });

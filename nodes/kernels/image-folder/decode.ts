@@ -68,7 +68,14 @@ export async function decodeSlices(files: readonly string[], table: Int16Array):
     read.push(...(decoded[k]?.slices ?? c.map(() => null)));
     pixels.push(...c.map(() => decoded[k]?.pixels));
   }
-  for (const r of read) if (r && 'changed' in r) throw new DatasetChanged(r.changed);
+  // a chunk none of whose slices is returned (refused, blank, or sharp's), or all of them when the
+  // dataset changed, goes back to the pool now; the others when their scan's step ends (batch.ts)
+  const chunkBuffers = decoded.map((d) => d.pixels.buffer);
+  const changed = read.find((r) => r && 'changed' in r) as { changed: string } | undefined;
+  if (changed) {
+    sharedPool().giveBack(chunkBuffers);
+    throw new DatasetChanged(changed.changed);
+  }
   const viaSharp = async (bytes: Uint8Array, mode: 'strict' | 'lenient') => {
     const g = await decodeBytes(bytes, mode);
     if ('reason' in g) return g;
@@ -86,6 +93,8 @@ export async function decodeSlices(files: readonly string[], table: Int16Array):
     const o = out[i];
     if (r && 'bytes' in r && 'reason' in o && o.reason.startsWith('unreadable')) out[i] = await viaSharp(r.bytes, 'lenient');
   }
+  const used = new Set(out.map((o) => ('hu' in o ? o.hu.buffer : undefined)));
+  if (chunkBuffers.length > 0) sharedPool().giveBack(chunkBuffers.filter((b) => !used.has(b)));
   return out;
 }
 

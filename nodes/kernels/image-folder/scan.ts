@@ -1,5 +1,6 @@
 // One scan folder → its usable slices: decode (a few at a time), skip unreadable and blank
 // slices, and apply the mixed-size policy (paper §3.1: some scans have only the last slice axial).
+import { giveBack } from './batch.js';
 import { decodeSlices, type HuSlice } from './decode.js';
 import { listSlices, type ScanDir, type SliceFile } from './layout.js';
 import { DatasetChanged } from './read-file.js';
@@ -28,15 +29,17 @@ export interface SizeCount {
 export async function readScan(scan: ScanDir, table: Int16Array, skip: (file: string, reason: string) => void): Promise<{ slices: DecodedSlice[] } | { files: number }> {
   const changed = (what: string) => new Error(`image-folder: scan "${scan.scanId}" (${scan.dir}) changed while the run read it: ${what}; ` +
     'rerun once the dataset is stable');
+  let slices: DecodedSlice[] = [];
   try {
     const files = await listSlices(scan.dir, (file) => skip(file, `${file.replace(/^.*\./, '').toUpperCase()} file, not a slice: only .jpg/.jpeg slices are read; ` +
       'convert it to an 8-bit greyscale JPEG (e.g. `convert in.png -depth 8 -colorspace gray out.jpg`)'));
     if (files.length > MAX_SLICES) return { files: files.length };
-    const slices = await decodeScan(files, table, skip);
+    slices = await decodeScan(files, table, skip);
     const after = await listSlices(scan.dir);
     if (after.length !== files.length || after.some((f, i) => f.file !== files[i].file)) throw new DatasetChanged('its slice files were added, removed or renamed');
     return { slices };
   } catch (err) {
+    giveBack(slices.map((s) => s.hu.buffer));         // the lung pool's slabs they were decoded into
     if (err instanceof DatasetChanged) throw changed(err.message);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).syscall === 'scandir') throw changed('the folder disappeared');
     throw err;

@@ -17,7 +17,7 @@
 // holds until it gives them back (giveBack: image-folder does when the scan's step has ended,
 // engine/step-end.ts); the worker hears of it with its next JPEG task and only then writes that
 // slab again. Fresh buffers a chunk cost the workers the first touch of their pages and the main
-// thread the full collections V8 runs as external memory grows (≈ 95 in a 20-scan run, 7 without).
+// thread the full collections V8 runs as external memory grows (≈ 95 in a 20-scan run, 2 with slabs).
 // A worker that fails or exits rejects the work in flight with its message or exit code.
 import { Worker } from 'node:worker_threads';
 import { scanBytes } from '../scan-pixels.js';
