@@ -20,7 +20,7 @@ const KNOWN: string[] = [];
 /** The application layer above the engine core: the command line, its commands and reports, build steps. */
 const APPLICATION = [/^engine\/(commands|report)\//, /^engine\/(cli\.ts|precompile\.ts|bundle\.ts|launch\.cts)$/, /^engine\/scale\/options\.ts$/];
 /** What node kinds and kernels may import from the engine: the node contract and its helpers. */
-const CONTRACT = ['engine/types.ts', 'engine/ports.ts', 'engine/lazy.ts', 'engine/arrow.ts', 'engine/arrow-io.ts', 'engine/rng.ts', 'engine/registry.ts'];
+const CONTRACT = ['engine/types.ts', 'engine/ports.ts', 'engine/lazy.ts', 'engine/arrow.ts', 'engine/arrow-io.ts', 'engine/rng.ts', 'engine/registry.ts', 'engine/step-end.ts'];
 /** A kind's report sections (nodes/kernels/…/*-section.ts, named in its `report:`) draw with the report's API. */
 const SECTION = /^nodes\/kernels\/.+-section\.ts$/;
 const REPORT_API = /^engine\/report\//;

@@ -83,5 +83,12 @@ describe('image-folder slice batch', () => {
     expect(pool.slabs.lent, 'held while its slices may be read').to.equal(before + 1);
     giveBack(decoded.map((o) => o.hu.buffer));
     expect(pool.slabs.lent).to.equal(before);
+    // a batch whose column is gathered gives its slabs back then, not at its step's end
+    const again = (await decodeSlices(good, table)) as HuSlice[], want = again.map((o) => Array.from(o.hu));
+    const batch = sliceBatch({ scanId: 'train/covid/ct_scan_8', split: 'train', label: 1, dir }, again.map((o, i) => ({ ...o, file: good[i], index: i })), again.map((o) => o.hu.buffer));
+    expect(pool.slabs.lent).to.equal(before + 1);
+    expect(batch.getChild('pixels')!.data[0].values.byteLength).to.equal(3 * 32 * 32 * 2);
+    expect(pool.slabs.lent, 'given back once gathered').to.equal(before);
+    expect(knownImages(batch)!.map((im) => Array.from(im.data)), 'the slices, viewed in the column').to.deep.equal(want);
   });
 });

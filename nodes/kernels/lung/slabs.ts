@@ -3,11 +3,15 @@
 // touch of 4 MB of new pages a chunk and the main thread the freeing of them, and a chunk copy for
 // the lung tasks that read it, and the main thread the full collections their external memory drove.
 // The main thread says which slabs it no longer holds (pool.ts giveBack); only those are lent again.
+// All are one size (the largest chunk so far): slabs of each chunk's own size, made and dropped as
+// scans ended on shorter chunks, left holes in the worker's heap that grew with the number of scans.
 export class Slabs {
   private readonly all = new Map<number, SharedArrayBuffer>();
   private readonly free: number[] = [];
   private bytes = 0;
   private next = 0;
+  /** Every slab is made this size: the largest chunk asked for so far (a scan's last, shorter chunk gets a whole one too). */
+  private size = 0;
 
   /** `max`: bytes of slabs this worker keeps at most; past that a chunk gets a buffer of its own. */
   constructor(private readonly max: number) {}
@@ -27,13 +31,14 @@ export class Slabs {
     while (this.free.length > 0) {
       const slot = this.free.pop()!, buffer = this.all.get(slot)!;
       if (buffer.byteLength >= bytes) return { slot, buffer };
-      this.all.delete(slot);                     // smaller than today's chunks: let it go
+      this.all.delete(slot);                     // made before the slices grew: let it go
       this.bytes -= buffer.byteLength;
     }
-    if (this.bytes + bytes > this.max) return null;
-    const slot = this.next++, buffer = new SharedArrayBuffer(bytes);
+    this.size = Math.max(this.size, bytes);
+    if (this.bytes + this.size > this.max) return null;
+    const slot = this.next++, buffer = new SharedArrayBuffer(this.size);
     this.all.set(slot, buffer);
-    this.bytes += bytes;
+    this.bytes += this.size;
     return { slot, buffer };
   }
 }
