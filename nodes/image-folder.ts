@@ -4,7 +4,8 @@
 // listed first; each step decodes one scan, so memory is flat in scans.
 import { resolve } from 'node:path';
 import { defineNode, type NodeContext } from '../engine/types.js';
-import { giveBack, sliceBatch } from './kernels/image-folder/batch.js';
+import { sliceBatch } from './kernels/image-folder/batch.js';
+import { giveBack } from './kernels/lung/shared-pool.js';
 import { byteToHuTable, checkWindow, DEFAULT_WINDOW, type Window } from './kernels/image-folder/hu.js';
 import { listScans, SPLITS, type ScanDir, type Split } from './kernels/image-folder/layout.js';
 import { imageFolderScans } from './kernels/image-folder/scans.js';

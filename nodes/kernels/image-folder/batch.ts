@@ -14,7 +14,7 @@ import { Slices } from '../../tables.js';
 import { bytesOf } from '../lung/batch.js';
 import { setKnownImages } from '../lung/known-images.js';
 import { copyRows, lazyBatch } from '../lung/lazy.js';
-import { startedPool } from '../lung/shared-pool.js';
+import { giveBack } from '../lung/shared-pool.js';
 import { scanPixels } from '../scan-pixels.js';
 import type { ScanDir } from './layout.js';
 import type { DecodedSlice } from './scan.js';
@@ -60,9 +60,4 @@ export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[], lent:
     giveBack(lent);
   });
   return batch;
-}
-
-/** Give the lung pool's slabs among `buffers` back (nothing reads them any more). */
-export function giveBack(buffers: Iterable<ArrayBufferLike>): void {
-  startedPool()?.giveBack(buffers);
 }

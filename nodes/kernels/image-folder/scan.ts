@@ -1,6 +1,6 @@
 // One scan folder → its usable slices: decode (a few at a time), skip unreadable and blank
 // slices, and apply the mixed-size policy (paper §3.1: some scans have only the last slice axial).
-import { giveBack } from './batch.js';
+import { giveBack } from '../lung/shared-pool.js';
 import { decodeSlices, type HuSlice } from './decode.js';
 import { listSlices, type ScanDir, type SliceFile } from './layout.js';
 import { DatasetChanged } from './read-file.js';

@@ -9,5 +9,10 @@ export function sharedPool(): LungPool {
   return (pool ??= new LungPool(availableParallelism(), { unrefIdle: true }));
 }
 
-/** The pool if it was started (giving slabs back starts none). */
+/** The pool if it was started. */
 export const startedPool = (): LungPool | undefined => pool;
+
+/** Give the pool's slabs among `buffers` back: nothing reads them any more (starts no pool). */
+export function giveBack(buffers: Iterable<ArrayBufferLike>): void {
+  pool?.giveBack(buffers);
+}
