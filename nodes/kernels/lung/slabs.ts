@@ -3,8 +3,9 @@
 // touch of 4 MB of new pages a chunk and the main thread the freeing of them, and a chunk copy for
 // the lung tasks that read it, and the main thread the full collections their external memory drove.
 // The main thread says which slabs it no longer holds (pool.ts giveBack); only those are lent again.
-// All are one size (the largest chunk so far): slabs of each chunk's own size, made and dropped as
-// scans ended on shorter chunks, left holes in the worker's heap that grew with the number of scans.
+// All are one size (the largest chunk so far), so a freed slab fits any later chunk: made each at
+// its chunk's size, the slab of a scan's shorter last chunk was too small for the next full one,
+// dropped and another made, a new allocation every scan or two.
 export class Slabs {
   private readonly all = new Map<number, SharedArrayBuffer>();
   private readonly free: number[] = [];
