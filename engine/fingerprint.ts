@@ -40,35 +40,50 @@ function digestOpenFile(fd: number): { digest: Buffer; bytes: number } {
 }
 
 /**
- * On a thread beside planning (stat-worker.ts, for a folder the memo does not know): the sha256 of
- * each file whose numbers (`stats`, stat-pack.ts) say it is a regular file of at most
- * MAX_HASHED_BYTES, when it is still that file as it is read (opened, its fstat numbers those,
- * read to its size). Layout: a flag a file (1: hashed), then 32 bytes a file. A file not hashed
- * here is hashed by planning itself, which says what went wrong with it.
+ * A file read and hashed as planning fingerprints it: the numbers of the open file (fstat) and its
+ * sha256, or what it is when it is not a regular file ("!fifo", "!ENOENT"…), never read. Opened
+ * non-blocking; one larger than MAX_HASHED_BYTES, or whose size changed while it was read, is an
+ * error naming it.
+ */
+function hashFile(file: string): { digest: Buffer; st: FileStatFields } | { what: string } {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    return { what: `!${(err as NodeJS.ErrnoException).code ?? 'unreadable'}` };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { what: `!${st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : 'device'}` };
+    if (st.size > MAX_HASHED_BYTES) throw new Error(`input file ${file} has ${st.size} bytes, more than the ${MAX_HASHED_BYTES} fingerprinted; is it a data file?`);
+    const { digest, bytes } = digestOpenFile(fd);
+    if (bytes !== st.size) throw new Error(`input file ${file} changed while it was fingerprinted (${st.size} bytes, then ${bytes}); rerun once the data is stable`);
+    return { digest, st };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * On a thread beside planning (stat-worker.ts, for a folder the memo does not know): hashFile's
+ * sha256 of each file that is still the regular file its numbers (`stats`, stat-pack.ts) describe.
+ * Layout: a flag a file (1: hashed), then 32 bytes a file. A file not hashed here is hashed by
+ * planning itself, which says what went wrong with it.
  */
 export function hashPacked(files: readonly string[], stats: Float64Array): Uint8Array {
   const n = files.length, out = new Uint8Array(n * (1 + DIGEST));
   for (let i = 0; i < n; i++) {
     const k = i * STAT_FIELDS;
-    if (stats[k] !== FILE || stats[k + 1] > MAX_HASHED_BYTES) continue;
-    let fd: number;
+    if (stats[k] !== FILE) continue;
+    let r: ReturnType<typeof hashFile>;
     try {
-      fd = openSync(files[i], constants.O_RDONLY | constants.O_NONBLOCK);
+      r = hashFile(files[i]);
     } catch {
-      continue;
+      continue;                                      // too big, or changed while read: planning's own read reports it
     }
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile() || st.size !== stats[k + 1] || st.mtimeMs !== stats[k + 2] || st.ctimeMs !== stats[k + 3] || st.ino !== stats[k + 4]) continue;
-      const { digest, bytes } = digestOpenFile(fd);
-      if (bytes !== st.size) continue;
-      out[i] = 1;
-      out.set(digest, n + i * DIGEST);
-    } catch {
-      // unreadable now: planning's own read reports it
-    } finally {
-      closeSync(fd);
-    }
+    if ('what' in r || !sameStats(stats, k + 1, r.st)) continue;
+    out[i] = 1;
+    out.set(r.digest, n + i * DIGEST);
   }
   return out;
 }
@@ -174,23 +189,10 @@ export class FileFingerprints {
 
   /** Read and hash a file (what it is, if it is not a regular file), and remember the hash. */
   private fileHash(file: string): { hash: string; st?: FileStatFields } {
-    let fd: number;
-    try {
-      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch (err) {
-      return { hash: `!${(err as NodeJS.ErrnoException).code ?? 'unreadable'}` };
-    }
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) return { hash: `!${st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : 'device'}` };
-      if (st.size > MAX_HASHED_BYTES) throw new Error(`input file ${file} has ${st.size} bytes, more than the ${MAX_HASHED_BYTES} fingerprinted; is it a data file?`);
-      const { digest, bytes } = digestOpenFile(fd);
-      if (bytes !== st.size) throw new Error(`input file ${file} changed while it was fingerprinted (${st.size} bytes, then ${bytes}); rerun once the data is stable`);
-      this.remember(file, st, digest);
-      return { hash: digest.toString('hex'), st };
-    } finally {
-      closeSync(fd);
-    }
+    const r = hashFile(file);
+    if ('what' in r) return { hash: r.what };
+    this.remember(file, r.st, r.digest);
+    return { hash: r.digest.toString('hex'), st: r.st };
   }
 
   /** Whether a digest is remembered for `file` with these stat numbers: then it is added to `out`. */
