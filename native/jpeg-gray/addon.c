@@ -2,8 +2,9 @@
  * The same decoder as gray.c, as a Node-API addon for x86-64 Linux (jpeg-gray.linux-x64.node, built
  * by build.sh from the same libjpeg-turbo source and idct.c): one-component 8-bit JPEG → grey
  * levels, and, when asked, those levels turned into HU through a 256-entry table in the same pass
- * over the rows. Each thread (worker) that loads it has its own decoder state (instance data).
- * A fatal libjpeg error returns to the call by longjmp and the state is reset for the next one.
+ * over the rows. Each thread (worker) that loads it has its own decoder state (instance data). The
+ * decode itself, a fresh decompressor a call, is gray-run.h, which gray.c runs too; a fatal libjpeg
+ * error returns to the call by longjmp.
  *
  * decode(src: Uint8Array, width, height, grey: Uint8Array, table?: Int16Array, hu?: Int16Array, affine?: Int32Array): number
  *   affine: m, c, base with table[v] = base + ((m·v + c) >> 16) for every v (hu-simd.ts's huAffine,
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <node_api.h>
 #include "jpeglib.h"
+#include "gray-run.h"
 
 struct err_mgr {
   struct jpeg_error_mgr pub;
@@ -28,8 +30,7 @@ struct err_mgr {
 struct decoder {
   struct jpeg_decompress_struct cinfo;
   struct err_mgr jerr;
-  JSAMPROW *rows;
-  uint32_t rows_cap;
+  struct gray_rows rows;
 };
 
 static void error_exit(j_common_ptr c) { longjmp(((struct err_mgr *)c->err)->back, 1); }
@@ -40,7 +41,7 @@ static void finalize(napi_env env, void *data, void *hint)
 {
   (void)env; (void)hint;
   struct decoder *d = data;
-  free(d->rows);
+  free(d->rows.rows);
   free(d);
 }
 
@@ -73,47 +74,30 @@ static void to_hu(const uint8_t *g, int16_t *o, size_t n, const int16_t *table, 
   for (; i < n; i++) o[i] = table[g[i]];
 }
 
+/* HU of each run of rows as libjpeg writes them, while they are in cache */
+struct hu_out { const uint8_t *grey; int16_t *hu; uint32_t width; const int16_t *table; const int32_t *affine; };
+static void rows_to_hu(void *arg, size_t first, size_t count)
+{
+  struct hu_out *o = arg;
+  size_t at = first * o->width;
+  to_hu(o->grey + at, o->hu + at, count * o->width, o->table, o->affine);
+}
+
 static int run(struct decoder *d, const uint8_t *src, size_t len, uint8_t *grey, uint32_t width, uint32_t height,
                const int16_t *table, int16_t *hu, const int32_t *affine)
 {
-  struct jpeg_decompress_struct *cinfo = &d->cinfo;
-  if (height > d->rows_cap) {
-    free(d->rows);
-    d->rows = malloc(height * sizeof(JSAMPROW));
-    d->rows_cap = d->rows ? height : 0;
-    if (!d->rows) return 3;
-  }
+  struct hu_out o = { grey, hu, width, table, affine };
   d->jerr.warned = 0;
-  cinfo->err = jpeg_std_error(&d->jerr.pub);
+  d->cinfo.err = jpeg_std_error(&d->jerr.pub);
   d->jerr.pub.error_exit = error_exit;
   d->jerr.pub.emit_message = emit_message;
   d->jerr.pub.output_message = output_message;
   if (setjmp(d->jerr.back)) {
-    jpeg_destroy_decompress(cinfo);
+    jpeg_destroy_decompress(&d->cinfo);
     return 4;
   }
-  jpeg_create_decompress(cinfo);
-  jpeg_mem_src(cinfo, src, (unsigned long)len);
-  jpeg_read_header(cinfo, TRUE);
-  if (cinfo->num_components != 1 || cinfo->image_width != width || cinfo->image_height != height) {
-    jpeg_destroy_decompress(cinfo);
-    return 2;
-  }
-  cinfo->out_color_space = JCS_GRAYSCALE;
-  cinfo->dct_method = JDCT_ISLOW;
-  jpeg_start_decompress(cinfo);
-  for (uint32_t r = 0; r < height; r++) d->rows[r] = grey + (size_t)r * width;
-  while (cinfo->output_scanline < cinfo->output_height) {
-    JDIMENSION first = cinfo->output_scanline;
-    JDIMENSION got = jpeg_read_scanlines(cinfo, d->rows + first, cinfo->output_height - first);
-    if (table) { /* the rows just written, while they are in cache */
-      size_t at = (size_t)first * width;
-      to_hu(grey + at, hu + at, (size_t)got * width, table, affine);
-    }
-  }
-  jpeg_finish_decompress(cinfo);
-  jpeg_destroy_decompress(cinfo);
-  return d->jerr.warned;
+  int status = gray_run(&d->cinfo, &d->rows, src, len, grey, width, height, table ? rows_to_hu : NULL, &o);
+  return status ? status : d->jerr.warned;
 }
 
 static napi_value decode(napi_env env, napi_callback_info info)
