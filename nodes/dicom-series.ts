@@ -1,19 +1,19 @@
 // Source: a directory of DICOM files → one Slices batch per series (SeriesInstanceUID = scan_id).
 // Planning groups the files into series from their headers (kernels/dicom/scans.ts, memoised by
-// fingerprint), and each series is cached as a scan of its own. A run reads the files of one series
-// at a time, each read once: its header parsed, then its pixels converted to int16 HU straight into the
-// scan's buffer; the slices are then put in order along the slice normal. Memory is flat in the
+// fingerprint), and each series is cached as a scan of its own. A run reads a series' files on the
+// lung pool's workers, each read once: its header parsed, then its pixels converted to int16 HU
+// straight into a worker's reused slab; the next series is read while one is consumed. The slices
+// are then put in order along the slice normal (their views: no copy). Memory is flat in the
 // number of series (docs/memory.md). See docs/dicom.md.
 import { resolve } from 'node:path';
-import { Binary, makeData, RecordBatch, Struct, vectorFromArray, type DataType } from '../engine/arrow.js';
+import type { RecordBatch } from '../engine/arrow.js';
 import { defineNode, type NodeContext, type ScanFiles } from '../engine/types.js';
-import { readSlice } from './kernels/dicom/decode.js';
+import type { DicomChunk } from './kernels/dicom/chunk-reader.js';
 import { listFiles } from './kernels/dicom/files.js';
 import { orderSlices, type Placed } from './kernels/dicom/geometry.js';
-import { DicomFileError, ReadBuffer } from './kernels/dicom/header.js';
-import { toHounsfield } from './kernels/dicom/hu.js';
 import { dicomScans } from './kernels/dicom/scans.js';
-import { scanPixels } from './kernels/scan-pixels.js';
+import { giveBack, sharedPool } from './kernels/lung/shared-pool.js';
+import { sliceBatch } from './kernels/slab-batch.js';
 import { Slices } from './tables.js';
 
 export interface DicomSeriesParams {
@@ -79,9 +79,12 @@ async function* run(ctx: NodeContext<DicomSeriesParams>) {
       const only = ctx.scans && new Set(ctx.scans);
       if (only) scans = scans.filter((s) => only.has(s.id));
     }
-    const read = new ReadBuffer();
+    // The next series is read (on the lung pool's workers) while this one is consumed downstream.
+    let next = scans.length > 0 ? readSeries(ctx, scans[0], met) : undefined;
     for (const [i, s] of scans.entries()) {
-      const batch = await readSeries(ctx, s, met, read);
+      const batch = await next!;
+      next = i + 1 < scans.length ? readSeries(ctx, scans[i + 1], met) : undefined;
+      next?.catch(() => undefined);                  // awaited next turn; handled if the run stops first
       ctx.progress(i + 1, scans.length, s.id);
       if (batch) yield { slices: batch };
     }
@@ -95,54 +98,67 @@ async function* run(ctx: NodeContext<DicomSeriesParams>) {
   }
 }
 
-/** A slice read, where ordering needs it. */
+/** A slice read, where ordering needs it, and its HU where the worker put them. */
 interface Slice extends Placed {
   pixelMm: number | null;
+  hu: Int16Array;
 }
 
+/** Files a worker reads in one task. */
+const CHUNK = 8;
+
 /**
- * One series as a Slices batch, or null when nothing of it could be read. Each file is read once
- * into `read` (one buffer for the run, grown to the largest file: header and pixels from one read);
- * its HU go straight into the next free slice of the scan's buffer (in file order), which is then
- * put in slice order in place and becomes the pixels column: no array per slice, no copy of the
- * scan (issue 23). The scan's buffer is a mapping of its own (scanPixels), so its memory is the
- * system's again once the scan is collected. An ArrayBuffer, not shared memory: a dead
- * SharedArrayBuffer waits for a full collection that its size does not hasten (V8 does not count
- * it as external memory), and held ≈ 50 MiB more in the lung graph.
+ * One series as a Slices batch, or null when nothing of it could be read. Its files are read, parsed
+ * and converted to HU on the lung pool's workers, CHUNK files a task, every task queued at once, into
+ * the workers' slabs (dicom/chunk-reader.ts); here the headers that come back are checked and the
+ * slices ordered along the slice normal, which orders the views of them: no slice is copied. The
+ * batch's pixels column is gathered only if something reads it (kernels/slab-batch.ts); the slabs
+ * go back to the workers then, or at the scan's step end, or here when no slice of theirs is kept.
  */
-async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met, read: ReadBuffer): Promise<RecordBatch | null> {
+async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met): Promise<RecordBatch | null> {
+  const chunks = Array.from({ length: Math.ceil(s.files.length / CHUNK) }, (_, k) => s.files.slice(k * CHUNK, (k + 1) * CHUNK));
+  const settled = await Promise.allSettled(chunks.map((c) => sharedPool().decodeDicomFiles(c)));
+  const buffers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value.pixels.buffer] : []));
+  const kept = new Set<ArrayBufferLike>();
+  try {
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const batch = seriesBatch(ctx, s, met, chunks, settled.map((r) => (r as PromiseFulfilledResult<DicomChunk>).value), kept);
+    giveBack(buffers.filter((b) => !kept.has(b)));
+    return batch;
+  } catch (e) {
+    giveBack(buffers);
+    throw e;
+  }
+}
+
+/** The series' batch from what the workers read of its files (`kept`: gets the buffers its slices are in). */
+function seriesBatch(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met, chunks: string[][], read: DicomChunk[], kept: Set<ArrayBufferLike>): RecordBatch | null {
   const slices: Slice[] = [];
-  let pixels: Int16Array | undefined;
   let height = 0, width = 0, clamped = 0;
-  for (const file of s.files) {
+  for (const [k, chunk] of read.entries()) {
     ctx.signal.throwIfAborted();
-    let got;
-    try {
-      got = await readSlice(file, read);
-    } catch (e) {
-      if (!(e instanceof DicomFileError)) throw e;
-      met.problem({ file }, e.reason);
-      continue;
-    }
-    const { h, decoded } = got;
-    if (!h) met.nonImages.push(file);
-    else if (!decoded) met.localizers.push(file);
-    else if (h.seriesUid !== s.id) {
-      met.problem({ file }, `its SeriesInstanceUID is ${h.seriesUid}, not ${s.id} as when the run was planned: it changed while the run read it; rerun`);
-    } else {
-      if (!pixels) {
-        ({ rows: height, cols: width } = h);
-        pixels = scanPixels(s.files.length * height * width);
-      } else if (h.rows !== height || h.cols !== width) {
-        met.problem({ series: s.id }, `slices differ in size: ${slices[0].file} is ${height}×${width}, ${file} is ${h.rows}×${h.cols}`);
-        return null;
+    for (const [j, r] of chunk.files.entries()) {
+      const file = chunks[k][j];
+      if ('reason' in r) met.problem({ file }, r.reason);
+      else if ('none' in r) met.nonImages.push(file);
+      else if ('localizer' in r) met.localizers.push(file);
+      else if (r.h.seriesUid !== s.id) {
+        met.problem({ file }, `its SeriesInstanceUID is ${r.h.seriesUid}, not ${s.id} as when the run was planned: it changed while the run read it; rerun`);
+      } else {
+        const { h } = r;
+        if (slices.length === 0) ({ rows: height, cols: width } = h);
+        else if (h.rows !== height || h.cols !== width) {
+          met.problem({ series: s.id }, `slices differ in size: ${slices[0].file} is ${height}×${width}, ${file} is ${h.rows}×${h.cols}`);
+          return null;
+        }
+        clamped += r.clamped;
+        const hu = chunk.pixels.subarray(r.at, r.at + height * width);
+        slices.push({ file, position: h.position, orientation: h.orientation, instanceNumber: h.instanceNumber, pixelMm: h.pixelMm, hu });
       }
-      const at = slices.length * height * width;
-      clamped += toHounsfield(decoded.samples, h.pixel, decoded.shift, pixels.subarray(at, at + height * width)).clamped;
-      slices.push({ file, position: h.position, orientation: h.orientation, instanceNumber: h.instanceNumber, pixelMm: h.pixelMm });
     }
   }
-  if (!pixels || slices.length === 0) return null;
+  if (slices.length === 0) return null;
   let ordering;
   try {
     ordering = orderSlices(slices);
@@ -152,53 +168,12 @@ async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met
   }
   for (const w of ordering.warnings) ctx.log(`dicom-series: series ${s.id}: ${w}`);
   if (clamped > 0) ctx.log(`dicom-series: series ${s.id}: ${clamped} pixel(s) outside int16 after rescale were clamped`);
-  const n = slices.length;
-  permuteSlices(pixels, ordering.order, height * width);
-  met.scans.push({ scan_id: s.id, slices: n, spacing_mm: ordering.spacing, clamped });
+  met.scans.push({ scan_id: s.id, slices: slices.length, spacing_mm: ordering.spacing, clamped });
+  const ordered = ordering.order.map((i) => slices[i]);
+  for (const sl of ordered) kept.add(sl.hu.buffer);
   const { split, label } = ctx.params;
-  // int16 little endian: the host order of every platform Node runs on here (x64, arm64)
-  const bytes = new Uint8Array(pixels.buffer, 0, n * height * width * 2);
-  return slicesBatch(bytes, Int32Array.from({ length: n + 1 }, (_, i) => i * height * width * 2), {
-    scan_id: Array(n).fill(s.id),
-    split: Array(n).fill(split),
-    label: Array(n).fill(label),
-    slice_index: slices.map((_, i) => i),
-    height: Array(n).fill(height),
-    width: Array(n).fill(width),
-    position_mm: ordering.positions,
-    pixel_mm: ordering.order.map((k) => slices[k].pixelMm),
-  });
-}
-
-/** Put slices in order in place: slice j becomes what slice order[j] was (cycles, one slice of room). */
-export function permuteSlices(pixels: Int16Array, order: readonly number[], size: number): void {
-  const placed = new Uint8Array(order.length);
-  const room = new Int16Array(size);
-  for (let start = 0; start < order.length; start++) {
-    if (placed[start]) continue;
-    placed[start] = 1;
-    if (order[start] === start) continue;
-    room.set(pixels.subarray(start * size, (start + 1) * size));
-    for (let j = start; ;) {
-      const from = order[j];
-      placed[j] = 1;
-      if (from === start) {
-        pixels.set(room, j * size);
-        break;
-      }
-      pixels.copyWithin(j * size, from * size, (from + 1) * size);
-      j = from;
-    }
-  }
-}
-
-/** A Slices batch whose pixels column is `bytes` itself (no copy), the other columns from arrays. */
-function slicesBatch(bytes: Uint8Array, valueOffsets: Int32Array, columns: Record<string, unknown[]>): RecordBatch {
-  const n = valueOffsets.length - 1, fields = Slices.schema.fields;
-  const children = fields.map((f) => f.name === 'pixels'
-    ? makeData({ type: new Binary(), length: n, nullCount: 0, valueOffsets, data: bytes })
-    : vectorFromArray(columns[f.name], f.type as DataType).data[0]);
-  return new RecordBatch(Slices.schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
+  return sliceBatch({ source: 'dicom-series', scanId: s.id, split, label }, ordered.map((sl, i) => ({ index: i, height, width, hu: sl.hu })), kept,
+    { position_mm: ordering.positions, pixel_mm: ordered.map((sl) => sl.pixelMm) });
 }
 
 export default defineNode<DicomSeriesParams>(import.meta.url, {

@@ -4,7 +4,7 @@
 // listed first; each step decodes one scan, so memory is flat in scans.
 import { resolve } from 'node:path';
 import { defineNode, type NodeContext } from '../engine/types.js';
-import { sliceBatch } from './kernels/image-folder/batch.js';
+import { sliceBatch } from './kernels/slab-batch.js';
 import { giveBack } from './kernels/lung/shared-pool.js';
 import { byteToHuTable, checkWindow, DEFAULT_WINDOW, type Window } from './kernels/image-folder/hu.js';
 import { listScans, SPLITS, type ScanDir, type Split } from './kernels/image-folder/layout.js';
@@ -73,7 +73,7 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
       emptyScans.push(scan.scanId);
       ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
     }
-    if (slices.length > 0) return sliceBatch(scan, slices, lent);
+    if (slices.length > 0) return sliceBatch({ source: 'image-folder', ...scan }, slices, lent);
     giveBack(lent);
     return undefined;
   };

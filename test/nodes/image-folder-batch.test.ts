@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { sliceBatch } from '../../nodes/kernels/image-folder/batch.js';
+import { sliceBatch } from '../../nodes/kernels/slab-batch.js';
 import { decodeSlices, type HuSlice } from '../../nodes/kernels/image-folder/decode.js';
 import { giveBack, sharedPool } from '../../nodes/kernels/lung/shared-pool.js';
 import { byteToHuTable, DEFAULT_WINDOW, greyToHu } from '../../nodes/kernels/image-folder/hu.js';
@@ -27,7 +27,7 @@ describe('image-folder slice batch', () => {
   for (const side of [64, 512]) {
     it(`${side}²: the pixels column is the slices' HU, and its buffer holds no more than the scan`, () => {
       const slices = [slice(1, side), slice(2, side), slice(3, side)];
-      const batch = sliceBatch({ scanId: 'train/covid/ct_scan_1', split: 'train', label: 1, dir: '/nowhere' }, slices);
+      const batch = sliceBatch({ source: 'image-folder', scanId: 'train/covid/ct_scan_1', split: 'train', label: 1 }, slices);
       const known = knownImages(batch)!;
       expect(known.map((im) => im.data), 'before the column is read: the slices as decoded').to.deep.equal(slices.map((s) => s.hu));
       expect(known[0].data.buffer).to.equal(slices[0].hu.buffer);
@@ -53,7 +53,7 @@ describe('image-folder slice batch', () => {
       hu.set(s.hu);
       return { ...s, hu };
     };
-    const scan = { scanId: 'train/covid/ct_scan_7', split: 'train' as const, label: 1 as const, dir: '/nowhere' };
+    const scan = { source: 'image-folder', scanId: 'train/covid/ct_scan_7', split: 'train', label: 1 as const };
     const late = sliceBatch(scan, [inSlab(slice(1, 16)), inSlab(slice(2, 16))]);
     stepEnded(late);
     expect(() => knownImages(late)![0].data).to.throw(/scan train\/covid\/ct_scan_7: its pixels were read after its step ended/);
@@ -85,7 +85,7 @@ describe('image-folder slice batch', () => {
     expect(pool.slabs.lent).to.equal(before);
     // a batch whose column is gathered gives its slabs back then, not at its step's end
     const again = (await decodeSlices(good, table)) as HuSlice[], want = again.map((o) => Array.from(o.hu));
-    const batch = sliceBatch({ scanId: 'train/covid/ct_scan_8', split: 'train', label: 1, dir }, again.map((o, i) => ({ ...o, file: good[i], index: i })), again.map((o) => o.hu.buffer));
+    const batch = sliceBatch({ source: 'image-folder', scanId: 'train/covid/ct_scan_8', split: 'train', label: 1 }, again.map((o, i) => ({ ...o, file: good[i], index: i })), again.map((o) => o.hu.buffer));
     expect(pool.slabs.lent).to.equal(before + 1);
     expect(batch.getChild('pixels')!.data[0].values.byteLength).to.equal(3 * 32 * 32 * 2);
     expect(pool.slabs.lent, 'given back once gathered').to.equal(before);

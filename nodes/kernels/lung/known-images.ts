@@ -1,6 +1,6 @@
 // Images of a Slices batch that the node which made it already holds, so that the lung chain reads
 // them as they are, without gathering the batch's pixels column (image-folder's is gathered only
-// when something else reads it: kernels/image-folder/batch.ts).
+// when something else reads it: kernels/slab-batch.ts).
 import type { RecordBatch } from 'apache-arrow';
 import type { Image } from './batch.js';
 

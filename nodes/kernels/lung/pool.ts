@@ -1,8 +1,9 @@
-// A worker_threads pool for the fused lung chain (and image-folder's JPEG decoding): slices are split into chunks that the workers
+// A worker_threads pool for the fused lung chain (and the sources' slice reading: image-folder's JPEG,
+// dicom-series' DICOM): slices are split into chunks that the workers
 // take in turn, each worker holding up to DEPTH tasks so that it goes on with its next one while
 // the main thread is busy elsewhere (a cropper's boxes, a scan's batch) and has not yet handled the
 // last reply: with one task a worker, the workers waited for the main thread ≈ 13 % of a
-// lung-window run. Slices held back to back in a SharedArrayBuffer are read in place; others are
+// lung-window run. Slices held in a SharedArrayBuffer are read in place, in any order; others are
 // copied per chunk, when a worker is handed the chunk, into one of that worker's own shared buffers
 // (a slot per task it may hold), reused from task to task (a slot is written only while no task
 // of that worker uses it). Copying every chunk of a
@@ -13,8 +14,8 @@
 // own with room for every slice whole, so only the masks' pages become resident). A fresh array a
 // slice and a chunk on the worker, freed by the main thread's collector, was what grew the
 // workers' malloc arenas with the number of scans.
-// image-folder's JPEG chunks come back in a worker's slabs (slabs.ts), shared, which the main thread
-// holds until it gives them back (giveBack: image-folder does when the scan's step has ended,
+// The sources' chunks of slices come back in a worker's slabs (slabs.ts), shared, which the main thread
+// holds until it gives them back (giveBack: the sources do when the scan's step has ended,
 // engine/step-end.ts); the worker hears of it with its next JPEG task and only then writes that
 // slab again. Fresh buffers a chunk cost the workers the first touch of their pages and the main
 // thread the full collections V8 runs as external memory grows (≈ 95 in a 20-scan run, 2 with slabs).
@@ -22,8 +23,9 @@
 import { Worker } from 'node:worker_threads';
 import { scanBytes } from '../scan-pixels.js';
 import type { LungOptions } from './lung-area.js';
+import type { DicomChunk } from '../dicom/chunk-reader.js';
 import type { ChunkRead } from '../image-folder/chunk-reader.js';
-import type { JpegTask, LungReply, LungTask } from './pool-worker.js';
+import type { FileTask, LungReply, LungTask } from './pool-worker.js';
 
 export interface LungBatchResult {
   /** Per slice: r0, r1, c0, c1 (end-exclusive). */
@@ -44,7 +46,7 @@ interface Pending { resolve: (r: Reply) => void; reject: (e: Error) => void; rec
 /** A worker's reusable buffers (per slot): the chunk copied to it, and the masks it writes. */
 type ScratchKind = 'copy' | 'masks';
 /** A task's message, made when a worker takes it; `scratch(kind, bytes)` is one of that worker's reusable buffers. */
-type Make = (scratch: (kind: ScratchKind, bytes: number) => SharedArrayBuffer) => LungTask | JpegTask;
+type Make = (scratch: (kind: ScratchKind, bytes: number) => SharedArrayBuffer) => LungTask | FileTask;
 
 export class LungPool {
   private readonly workers: Worker[];
@@ -87,13 +89,14 @@ export class LungPool {
       return this.runImages(Array.from({ length: count }, (_, i) => ({ h, w, data: pixels.subarray(i * n, (i + 1) * n) })), options, false, chunk);
     }
     const dims = (m: number) => Int32Array.from({ length: 2 * m }, (_, k) => (k % 2 === 0 ? h : w));
-    return this.collect(count, options, undefined, evenly(count, chunk), (first, m) => ({ buffer: shared, offset: pixels.byteOffset / 2 + first * n, dims: dims(m) }));
+    const offsets = (first: number, m: number) => Int32Array.from({ length: m }, (_, i) => pixels.byteOffset / 2 + (first + i) * n);
+    return this.collect(count, options, undefined, evenly(count, chunk), (first, m) => ({ buffer: shared, offsets: offsets(first, m), dims: dims(m) }));
   }
 
   /**
-   * Boxes, areas and (with `masks`) filled masks of slices of any sizes. Slices that lie back to
-   * back in one SharedArrayBuffer (a slab's chunk) are a chunk of their own, read in place; any
-   * other chunk is copied to its worker.
+   * Boxes, areas and (with `masks`) filled masks of slices of any sizes. Consecutive slices in one
+   * SharedArrayBuffer (a slab) are a chunk of their own, read in place wherever they lie in it (a
+   * series ordered by position need not be in file order); any other chunk is copied to its worker.
    * `boxes` (r0, r1, c0, c1 a slice): their crop boxes, when the caller has them.
    */
   async runImages(images: readonly LungImage[], options: Partial<LungOptions>, masks: boolean, chunk = 16, boxes?: Int32Array): Promise<LungBatchResult> {
@@ -108,18 +111,21 @@ export class LungPool {
         dims[2 * i] = im.h;
         dims[2 * i + 1] = im.w;
       });
-      const head = part[0].data;
-      if (head.buffer instanceof SharedArrayBuffer && contiguous(part)) return { buffer: head.buffer, offset: head.byteOffset / 2, dims, boxes: given };
+      const head = part[0].data.buffer;
+      if (head instanceof SharedArrayBuffer && part.every((im) => im.data.buffer === head)) {
+        return { buffer: head, offsets: Int32Array.from(part, (im) => im.data.byteOffset / 2), dims, boxes: given };
+      }
       const length = part.reduce((s, im) => s + im.data.length, 0), buffer = scratch('copy', 2 * length), copy = new Int16Array(buffer, 0, length);
-      part.reduce((at, im) => (copy.set(im.data, at), at + im.data.length), 0);
-      return { buffer, offset: 0, dims, boxes: given };
+      const offsets = new Int32Array(m);
+      part.reduce((at, im, i) => (copy.set(im.data, at), offsets[i] = at, at + im.data.length), 0);
+      return { buffer, offsets, dims, boxes: given };
     });
   }
 
   /** `chunks`: [first, count] a task. `room`, when masks are asked: slice i's mask goes at byte room[i] of the call's buffer (room[count] bytes). */
   private async collect(
     count: number, options: Partial<LungOptions>, room: Float64Array | undefined, chunks: readonly (readonly [number, number])[],
-    task: (first: number, m: number, scratch: (kind: ScratchKind, bytes: number) => SharedArrayBuffer) => Pick<LungTask, 'buffer' | 'offset' | 'dims' | 'boxes'>,
+    task: (first: number, m: number, scratch: (kind: ScratchKind, bytes: number) => SharedArrayBuffer) => Pick<LungTask, 'buffer' | 'offsets' | 'dims' | 'boxes'>,
   ): Promise<LungBatchResult> {
     const boxes = new Int32Array(4 * count), areas = new Int32Array(count);
     const all = room && scanBytes(room[count]), out = room && new Array<Uint8Array>(count);
@@ -153,7 +159,13 @@ export class LungPool {
    */
   async decodeJpegFiles(files: readonly string[], table: Int16Array): Promise<ChunkRead> {
     const reply = await this.submit(() => ({ id: 0, files, table, freed: [] }));
-    return (reply as Extract<Reply, { chunk: unknown }>).chunk;
+    return (reply as Extract<Reply, { chunk: unknown }>).chunk as ChunkRead;
+  }
+
+  /** DICOM files read, parsed and converted to HU on a worker (dicom/chunk-reader.ts: what it made of each file). */
+  async decodeDicomFiles(files: readonly string[]): Promise<DicomChunk> {
+    const reply = await this.submit(() => ({ id: 0, dicom: files, freed: [] }));
+    return (reply as Extract<Reply, { chunk: unknown }>).chunk as DicomChunk;
   }
 
   /**
@@ -191,7 +203,7 @@ export class LungPool {
       if (held.length >= DEPTH) return;
       const { make, pending } = this.queue.shift()!;
       const slot = [...Array(DEPTH).keys()].find((k) => !held.some((t) => t.slot === k))!;
-      let task: LungTask | JpegTask;
+      let task: LungTask | FileTask;
       try {
         task = make((kind, bytes) => {
           const mine = this.scratch.get(worker)![slot];
@@ -203,7 +215,7 @@ export class LungPool {
         continue;
       }
       task.id = this.nextId++;
-      if ('files' in task) task.freed = this.freed.get(worker)!.splice(0);
+      if ('freed' in task) task.freed = this.freed.get(worker)!.splice(0);
       held.push({ id: task.id, pending, slot });
       if (this.opts.unrefIdle) worker.ref();
       worker.postMessage(task);
@@ -244,24 +256,18 @@ const evenly = (count: number, chunk: number): [number, number][] =>
   Array.from({ length: Math.ceil(count / chunk) }, (_, k) => [k * chunk, Math.min(chunk, count - k * chunk)]);
 
 /**
- * [first, count] chunks of at most `chunk` slices: a run of slices back to back in one
- * SharedArrayBuffer (read in place), or of slices in other buffers (copied).
+ * [first, count] chunks of at most `chunk` slices: a run of slices in one SharedArrayBuffer (read
+ * in place), or of slices in other buffers (copied).
  */
 function runs(images: readonly LungImage[], chunk: number): [number, number][] {
   const out: [number, number][] = [];
   for (let first = 0; first < images.length;) {
-    const shared = images[first].data.buffer instanceof SharedArrayBuffer;
+    const buffer = images[first].data.buffer, shared = buffer instanceof SharedArrayBuffer;
     let end = first + 1;
     while (end < images.length && end - first < chunk &&
-      (shared ? contiguous([images[end - 1], images[end]]) : !(images[end].data.buffer instanceof SharedArrayBuffer))) end++;
+      (shared ? images[end].data.buffer === buffer : !(images[end].data.buffer instanceof SharedArrayBuffer))) end++;
     out.push([first, end - first]);
     first = end;
   }
   return out;
-}
-
-/** Whether each slice starts where the one before it ends, in the same buffer. */
-function contiguous(part: readonly LungImage[]): boolean {
-  return part.every((im, i) => i === 0 || (im.data.buffer === part[i - 1].data.buffer &&
-    im.data.byteOffset === part[i - 1].data.byteOffset + part[i - 1].data.byteLength));
 }

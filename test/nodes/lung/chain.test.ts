@@ -13,7 +13,7 @@ import { makeBatch } from '../../../engine/ports.js';
 import type { NodeDef } from '../../../engine/types.js';
 import binaryDilation from '../../../nodes/binary-dilation.js';
 import cropper from '../../../nodes/cropper.js';
-import { sliceBatch } from '../../../nodes/kernels/image-folder/batch.js';
+import { sliceBatch } from '../../../nodes/kernels/slab-batch.js';
 import { byteToHuTable, greyToHu, huPixelsToBytes } from '../../../nodes/kernels/image-folder/hu.js';
 import { cropBox, cropPixels } from '../../../nodes/kernels/lung/crop.js';
 import { fillHoles } from '../../../nodes/kernels/lung/fill.js';
@@ -144,7 +144,7 @@ describe('lung chain: fused through the kinds = plain kernels, byte for byte', f
     const scan = generateScan('chain-shared', 1, [n, n], side);
     const grey = Array.from({ length: n }, (_, i) => huPixelsToBytes(bytes(scan.pixels.subarray(i * side * side, (i + 1) * side * side)), window));
     const table = byteToHuTable(window);
-    const shared = sliceBatch({ scanId: 's', split: 'train', label: 1, dir: '/nowhere' },
+    const shared = sliceBatch({ source: 'image-folder', scanId: 's', split: 'train', label: 1 },
       grey.map((g, i) => ({ file: `${i}.jpg`, index: i, width: side, height: side, hu: ((hu) => (greyToHu(g, table, hu), hu))(new Int16Array(g.length)) })));
     const pixels = shared.getChild('pixels')!.get(0) as Uint8Array;
     expect(pixels.buffer).to.not.be.instanceOf(SharedArrayBuffer);
@@ -166,7 +166,7 @@ describe('lung chain: fused through the kinds = plain kernels, byte for byte', f
     }
   });
 
-  it('slices outside shared memory are copied into each worker\'s reused buffer, chunk after chunk, and slices back to back in shared memory read in place, with the results of the kernel', async () => {
+  it('slices outside shared memory are copied into each worker\'s reused buffer, chunk after chunk, and slices in shared memory read in place, in any order, with the results of the kernel', async () => {
     const pool = new LungPool(2);
     try {
       // chunks of 1–3 slices of sizes that shrink and grow again: a reused buffer holds larger and smaller chunks in turn
@@ -181,6 +181,14 @@ describe('lung chain: fused through the kinds = plain kernels, byte for byte', f
       for (const [chunk, slices] of [[1, all], [2, all], [3, all], [2, inPlace]] as const) {
         const r = await pool.runImages([...slices, ...slices], {}, false, chunk);
         [...want, ...want].forEach((x, i) => {
+          expect([...r.boxes.subarray(4 * i, 4 * i + 4), r.areas[i]], `chunk ${chunk}, slice ${i}`).to.deep.equal([x.r0, x.r1, x.c0, x.c1, x.area]);
+        });
+      }
+      // a series ordered by position, its slices not in the order the workers wrote them (dicom-series)
+      const order = [...inPlace.keys()].reverse();
+      for (const chunk of [3, 16]) {
+        const r = await pool.runImages(order.map((i) => inPlace[i]), {}, false, chunk);
+        order.map((i) => want[i]).forEach((x, i) => {
           expect([...r.boxes.subarray(4 * i, 4 * i + 4), r.areas[i]], `chunk ${chunk}, slice ${i}`).to.deep.equal([x.r0, x.r1, x.c0, x.c1, x.area]);
         });
       }

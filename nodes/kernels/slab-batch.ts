@@ -1,5 +1,6 @@
-// One scan's decoded slices → its Slices batch. The slices' HU are where the lung pool's workers put
-// them (a buffer a task of 8: kernels/image-folder/chunk-reader.ts); the lung chain reads them there
+// One scan's slices, read by the lung pool's workers → its Slices batch (image-folder, dicom-series).
+// The slices' HU are where the workers put them (a slab a task of 8: image-folder/chunk-reader.ts,
+// dicom/chunk-reader.ts), in the scan's order (a series' slices by position); the lung chain reads them there
 // (known-images.ts), so a graph that stores no pixels (lung-window.yaml) never gathers a scan. The
 // `pixels` column is gathered when something reads it (a stored scans node, another kind: lazy.ts)
 // into one little-endian int16 buffer from scanPixels, like the other sources' scans (a mapping of
@@ -9,17 +10,24 @@
 // size did not hasten: 30 scans, peak RSS 1.7 GB against 1.2).
 import type { RecordBatch } from 'apache-arrow';
 import { endianness } from 'node:os';
-import { onStepEnd } from '../../../engine/step-end.js';
-import { Slices } from '../../tables.js';
-import { bytesOf } from '../lung/batch.js';
-import { setKnownImages } from '../lung/known-images.js';
-import { copyRows, lazyBatch } from '../lung/lazy.js';
-import { giveBack } from '../lung/shared-pool.js';
-import { scanPixels } from '../scan-pixels.js';
-import type { ScanDir } from './layout.js';
-import type { DecodedSlice } from './scan.js';
+import { onStepEnd } from '../../engine/step-end.js';
+import { Slices } from '../tables.js';
+import { bytesOf } from './lung/batch.js';
+import { setKnownImages } from './lung/known-images.js';
+import { copyRows, lazyBatch } from './lung/lazy.js';
+import { giveBack } from './lung/shared-pool.js';
+import { scanPixels } from './scan-pixels.js';
 
 const bigEndian = endianness() === 'BE';
+
+/** The scan a batch is of, and the source kind that read it (for messages). */
+export interface SliceScan { source: string; scanId: string; split: string; label: 0 | 1 | null }
+
+/** A slice read: its place in the scan (`index`), its size and its HU. */
+export interface SlabSlice { index: number; width: number; height: number; hu: Int16Array }
+
+/** Per slice, where it lies (mm along the slice normal) and its pixel spacing (mm), when known. */
+export interface SliceGeometry { position_mm: (number | null)[]; pixel_mm: (number | null)[] }
 
 /**
  * The scan's batch. `lent`: the buffers its slices were decoded into (the lung pool's slabs among
@@ -28,7 +36,7 @@ const bigEndian = endianness() === 'BE';
  * naming the scan, instead of reading a slab the worker writes again. (Held to the step's end, a
  * stored scan's slabs and its gathered column were both resident: 3 scans of 700 slices, 2,004 MiB.)
  */
-export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[], lent: Iterable<ArrayBufferLike> = []): RecordBatch {
+export function sliceBatch(scan: SliceScan, slices: readonly SlabSlice[], lent: Iterable<ArrayBufferLike> = [], geometry?: SliceGeometry): RecordBatch {
   const n = slices.length;
   const images = slices.map((s) => ({ h: s.height, w: s.width, data: s.hu }));
   const columns: Record<string, unknown[]> = {
@@ -38,8 +46,8 @@ export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[], lent:
     slice_index: slices.map((s) => s.index),
     height: slices.map((s) => s.height),
     width: slices.map((s) => s.width),
-    position_mm: Array(n).fill(null),
-    pixel_mm: Array(n).fill(null),
+    position_mm: geometry?.position_mm ?? Array(n).fill(null),
+    pixel_mm: geometry?.pixel_mm ?? Array(n).fill(null),
   };
   const fill = (rows: Uint8Array[]) => copyRows(rows, images.map((im) => bytesOf(im.data)), `${scan.scanId}: pixels`);
   const batch = lazyBatch(Slices, columns, 'pixels', slices.map((s) => 2 * s.hu.length), fill, {
@@ -53,7 +61,7 @@ export function sliceBatch(scan: ScanDir, slices: readonly DecodedSlice[], lent:
   setKnownImages(batch, images);
   onStepEnd(batch, () => {
     const late = () => {
-      throw new Error(`image-folder: scan ${scan.scanId}: its pixels were read after its step ended (a node kept its batch past its scan); ` +
+      throw new Error(`${scan.source}: scan ${scan.scanId}: its pixels were read after its step ended (a node kept its batch past its scan); ` +
         'store the source node (cache: true) for them to be read later');
     };
     for (const im of images) if (im.data.buffer instanceof SharedArrayBuffer) Object.defineProperty(im, 'data', { get: late, configurable: true });
