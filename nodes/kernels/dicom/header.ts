@@ -1,7 +1,6 @@
 // One DICOM file's header: what grouping, ordering and decoding need, read without the pixels
 // (dicom-parser stops at the Pixel Data tag; usually only the file's first 64 KiB are read).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { DataSet } from 'dicom-parser';
 import type { PixelModule } from './hu.js';
 
@@ -98,7 +97,7 @@ const HEAD_BYTES = 64 * 1024;
 
 /** The header of `file`, or null when it is DICOM but not an image (DICOMDIR, report, RT plan…). */
 export async function readHeader(file: string): Promise<SliceHeader | null> {
-  const { head, size } = await readHead(file);
+  const { head, size } = readHead(file);
   let ds: DataSet | undefined;
   if (head.length < size) ds = await parseDataSet(file, head, true).catch(() => undefined);
   let dataEnd = size; // where the data set's bytes end, for the truncation check
@@ -201,19 +200,23 @@ function numbers(ds: DataSet, tag: string, n: number): number[] | null {
   return v.every(Number.isFinite) ? v : null;
 }
 
-async function readHead(file: string): Promise<{ head: Buffer; size: number }> {
+/**
+ * The file's first HEAD_BYTES and its size. Blocking calls: planning reads thousands of headers, and
+ * open, fstat, read and close on this thread cost less than four trips each through libuv's thread
+ * pool (a 5,440-file folder: ≈ 0.9 s of planning, this thread idle most of it).
+ */
+function readHead(file: string): { head: Buffer; size: number } {
+  let fd: number | undefined;
   try {
-    const handle = await open(file);
-    try {
-      const size = (await handle.stat()).size;
-      const head = Buffer.alloc(Math.min(size, HEAD_BYTES)); // a Buffer: dicom-parser inflates Buffers only
-      await handle.read(head, 0, head.length, 0);
-      return { head, size };
-    } finally {
-      await handle.close();
-    }
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, HEAD_BYTES)); // a Buffer: dicom-parser inflates Buffers only
+    readSync(fd, head, 0, head.length, 0);
+    return { head, size };
   } catch (e) {
     throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, true);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
