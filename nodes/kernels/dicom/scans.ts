@@ -9,13 +9,9 @@
 // without any series is one scan of no slices (NO_SERIES) holding every file.
 import { basename, dirname, resolve } from 'node:path';
 import type { ScanFiles, ScanMemo } from '../../../engine/types.js';
-import { mapLimit } from '../image-folder/map-limit.js';
 import { isLocalizer, listFiles, type FileStat } from './files.js';
-import { DicomFileError, readHeader } from './header.js';
+import { DicomFileError, ReadBuffer, readHeader } from './header.js';
 import { FolderMemo, type Summary } from './memo.js';
-
-/** Header reads in flight at once (I/O bound: the next file is read while one is parsed). */
-const READS = 8;
 
 /** The scan of a folder without any image series: it yields no slice, only what its files are. */
 export const NO_SERIES = '(no image series)';
@@ -47,19 +43,21 @@ export async function dicomScans(params: DicomScanParams, memo?: ScanMemo): Prom
       else misses.push({ f, memo: m, signature });
     }
   }
-  await mapLimit(misses, READS, async ({ f, memo: m, signature }) => {
-    const s = await summarise(f.file);
+  // one file after another, each read with blocking calls into one buffer (header.ts)
+  const into = new ReadBuffer();
+  for (const { f, memo: m, signature } of misses) {
+    const s = await summarise(f.file, into);
     summaries.set(f.file, s);
     if (s && signature !== undefined) m?.set(basename(f.file), signature, s);
-  });
+  }
   for (const [m, present] of memos) await m.save(present);
   return group(files, summaries);
 }
 
 /** What a file's header says of its scan; undefined when it cannot be read now (not memoised). */
-async function summarise(file: string): Promise<Summary | undefined> {
+async function summarise(file: string, into: ReadBuffer): Promise<Summary | undefined> {
   try {
-    const h = await readHeader(file);
+    const h = await readHeader(file, into);
     if (!h) return ['none'];
     return [isLocalizer(h) ? 'localizer' : 'slice', h.seriesUid];
   } catch (e) {
