@@ -1,5 +1,5 @@
 // The end of a source's batch's step: a source that reuses its batches' buffers (image-folder's
-// decoding slabs: nodes/kernels/lung/slabs.ts) says what to do once every member of its group has
+// and dicom-series' reading slabs: nodes/kernels/lung/slabs.ts) says what to do once every member of its group has
 // computed and written that scan (onStepEnd); the groups call stepEnded for each batch a source
 // gave them, after the step's last write (stream-group.ts, partition-group.ts). By then nothing in
 // the group reads the batch (a barrier reads the stored entries; a stream member is given one step

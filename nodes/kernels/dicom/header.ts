@@ -1,6 +1,7 @@
 // One DICOM file's header: what grouping, ordering and decoding need, read without the pixels
 // (dicom-parser stops at the Pixel Data tag; usually only the file's first 64 KiB are read).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { DataSet } from 'dicom-parser';
 import type { PixelModule } from './hu.js';
 
@@ -101,7 +102,7 @@ const HEAD_BYTES = 64 * 1024;
  * through the allocator's heap for 9,000 files).
  */
 export async function readHeader(file: string, into = new ReadBuffer()): Promise<SliceHeader | null> {
-  const { head, size } = into.readHead(file, HEAD_BYTES);
+  const { head, size } = await into.readHeadAsync(file, HEAD_BYTES);
   let ds: DataSet | undefined;
   if (head.length < size) ds = await parseDataSet(file, head, true).catch(() => undefined);
   let dataEnd = size; // where the data set's bytes end, for the truncation check
@@ -215,27 +216,54 @@ export class ReadBuffer {
   /**
    * The whole file, in this buffer (I/O errors become a DicomFileError naming it). Read with
    * blocking calls: open, fstat, read, close on the calling thread cost less CPU than four trips
-   * through libuv's thread pool for a file (planning reads thousands of headers, a worker a
-   * series' files one after another).
+   * through libuv's thread pool for a file (a worker reads a series' files one after another).
    */
   async read(file: string): Promise<Buffer> {
     return this.readHead(file, Infinity).head;
   }
 
+  /**
+   * The file's first `max` bytes (all of it when shorter), in this buffer, and the file's size,
+   * without blocking this thread: planning keeps several of these in flight, which a cold disk
+   * answers together (blocking reads one after another: `ctflow status` of 5,440 files, caches
+   * dropped, 5.4 s against 4.3–4.8).
+   */
+  async readHeadAsync(file: string, max: number): Promise<{ head: Buffer; size: number }> {
+    try {
+      const handle = await open(file);
+      try {
+        const size = (await handle.stat()).size, want = Math.min(size, max);
+        const head = this.room(want);
+        let got = 0;
+        for (let n: number; got < want && (n = (await handle.read(head, got, want - got, got)).bytesRead) > 0;) got += n;
+        return { head: head.subarray(0, got), size };
+      } finally {
+        await handle.close();
+      }
+    } catch (e) {
+      throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, true);
+    }
+  }
+
+  /** This buffer, grown to at least `bytes`. */
+  private room(bytes: number): Buffer {
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafeSlow(bytes); // its own ArrayBuffer: offset 0, 16-bit aligned
+    return this.buf;
+  }
+
   /** The file's first `max` bytes (all of it when shorter), in this buffer, and the file's size. */
-  readHead(file: string, max: number): { head: Buffer; size: number } {
+  private readHead(file: string, max: number): { head: Buffer; size: number } {
     let fd: number | undefined;
     try {
       fd = openSync(file, 'r');
-      const size = fstatSync(fd).size, want = Math.min(size, max);
-      if (want > this.buf.length) this.buf = Buffer.allocUnsafeSlow(want); // its own ArrayBuffer: offset 0, 16-bit aligned
+      const size = fstatSync(fd).size, want = Math.min(size, max), head = this.room(want);
       let got = 0;
       while (got < want) {
-        const n = readSync(fd, this.buf, got, want - got, got);
+        const n = readSync(fd, head, got, want - got, got);
         if (n === 0) break; // shrunk while read: what is there is parsed (and found truncated)
         got += n;
       }
-      return { head: this.buf.subarray(0, got), size };
+      return { head: head.subarray(0, got), size };
     } catch (e) {
       throw new DicomFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, true);
     } finally {

@@ -10,11 +10,15 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { ScanFiles, ScanMemo } from '../../../engine/types.js';
 import { isLocalizer, listFiles, type FileStat } from './files.js';
+import { mapLimit } from '../image-folder/map-limit.js';
 import { DicomFileError, ReadBuffer, readHeader } from './header.js';
 import { FolderMemo, type Summary } from './memo.js';
 
 /** The scan of a folder without any image series: it yields no slice, only what its files are. */
 export const NO_SERIES = '(no image series)';
+
+/** Header reads in flight at once (a cold disk answers several together; the next file is read while one is parsed). */
+const READS = 8;
 
 export interface DicomScanParams { path: string; recursive: boolean }
 
@@ -43,13 +47,18 @@ export async function dicomScans(params: DicomScanParams, memo?: ScanMemo): Prom
       else misses.push({ f, memo: m, signature });
     }
   }
-  // one file after another, each read with blocking calls into one buffer (header.ts)
-  const into = new ReadBuffer();
-  for (const { f, memo: m, signature } of misses) {
-    const s = await summarise(f.file, into);
-    summaries.set(f.file, s);
-    if (s && signature !== undefined) m?.set(basename(f.file), signature, s);
-  }
+  // READS reads in flight, each into a buffer of its own, reused
+  const buffers = Array.from({ length: READS }, () => new ReadBuffer());
+  await mapLimit(misses, READS, async ({ f, memo: m, signature }) => {
+    const into = buffers.pop()!;
+    try {
+      const s = await summarise(f.file, into);
+      summaries.set(f.file, s);
+      if (s && signature !== undefined) m?.set(basename(f.file), signature, s);
+    } finally {
+      buffers.push(into);
+    }
+  });
   for (const [m, present] of memos) await m.save(present);
   return group(files, summaries);
 }

@@ -1,4 +1,4 @@
-// A lung worker's reused shared buffers, which it decodes image-folder's JPEG chunks into and lends
+// A lung worker's reused shared buffers, which it reads the sources' chunks into (image-folder's JPEG, dicom-series' DICOM) and lends
 // to the main thread (pool.ts): a chunk's HU in a fresh buffer each time cost the worker the first
 // touch of 4 MB of new pages a chunk and the main thread the freeing of them, and a chunk copy for
 // the lung tasks that read it, and the main thread the full collections their external memory drove.
