@@ -2,7 +2,7 @@
 // Planning groups the files into series from their headers (kernels/dicom/scans.ts, memoised by
 // fingerprint), and each series is cached as a scan of its own. A run reads a series' files on the
 // lung pool's workers, each read once: its header parsed, then its pixels converted to int16 HU
-// straight into a worker's reused slab; the next series is read while one is consumed. The slices
+// straight into a worker's reused slab, one series at a time. The slices
 // are then put in order along the slice normal (their views: no copy). Memory is flat in the
 // number of series (docs/memory.md). See docs/dicom.md.
 import { resolve } from 'node:path';
@@ -79,12 +79,10 @@ async function* run(ctx: NodeContext<DicomSeriesParams>) {
       const only = ctx.scans && new Set(ctx.scans);
       if (only) scans = scans.filter((s) => only.has(s.id));
     }
-    // The next series is read (on the lung pool's workers) while this one is consumed downstream.
-    let next = scans.length > 0 ? readSeries(ctx, scans[0], met) : undefined;
+    // One series at a time (its files are read by both workers at once): a series read ahead
+    // would hold its slabs, up to ≈ 350 MiB for 700 slices of 512², beside those in flight.
     for (const [i, s] of scans.entries()) {
-      const batch = await next!;
-      next = i + 1 < scans.length ? readSeries(ctx, scans[i + 1], met) : undefined;
-      next?.catch(() => undefined);                  // awaited next turn; handled if the run stops first
+      const batch = await readSeries(ctx, s, met);
       ctx.progress(i + 1, scans.length, s.id);
       if (batch) yield { slices: batch };
     }

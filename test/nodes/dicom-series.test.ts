@@ -235,26 +235,19 @@ describe('dicom-series', function () {
       expect((ctx.notes.skipped as { series: string }[])[0].series).to.equal(uid);
     });
 
-    it('reads the next series while one is consumed, and no further, after the headers are grouped', async function () {
+    it('decodes one series at a time, after the headers are grouped', async function () {
       const dir = await tmp();
-      for (const [sub, from] of [['a', 'CT5N'], ['b', 'CT2']]) {
-        await mkdir(join(dir, sub));
-        for (const f of await readdir(fixture(`series/${from}`))) await copyFile(fixture(`series/${from}/${f}`), join(dir, sub, f));
-      }
-      await mkdir(join(dir, 'c'));
-      await copyFile(fixture('files/CT_small.dcm'), join(dir, 'c', 'CT_small.dcm'));
-      const folderOf = async (sub: string) => (await readHeader(join(dir, sub, (await readdir(join(dir, sub)))[0])))!.seriesUid;
-      const bySeries = (await Promise.all(['a', 'b', 'c'].map(async (sub) => [await folderOf(sub), sub] as const))).sort(([x], [y]) => (x < y ? -1 : 1));
-      const rows = { a: 5, b: 4, c: 1 } as Record<string, number>;
+      await mkdir(join(dir, 'a'));
+      await mkdir(join(dir, 'b'));
+      for (const f of await readdir(fixture('series/CT5N'))) await copyFile(fixture(`series/CT5N/${f}`), join(dir, 'a', f));
+      for (const f of await readdir(fixture('series/CT2'))) await copyFile(fixture(`series/CT2/${f}`), join(dir, 'b', f));
       const ctx = testContext<DicomSeriesParams>({ path: dir, split: 'test', label: null, onError: 'skip', recursive: true });
       if (dicomSeries.mode !== 'source') throw new Error('dicom-series must be a source');
       const it = dicomSeries.run(ctx)[Symbol.asyncIterator]();
-      expect((await it.next()).value.slices.numRows).to.equal(rows[bySeries[0][1]]);
-      const last = bySeries[2][1];
-      await rm(join(dir, last), { recursive: true }); // the second series is being read; the third has not been
-      expect((await it.next()).value.slices.numRows).to.equal(rows[bySeries[1][1]]);
+      expect((await it.next()).value.slices.numRows).to.equal(5); // CT5N's UID sorts first
+      await rm(join(dir, 'b'), { recursive: true }); // CT2's pixels have not been read yet
       expect((await it.next()).done).to.equal(true);
-      expect((ctx.notes.skipped as { file: string; reason: string }[]).map((s) => s.reason)).to.deep.equal(Array(rows[last] + (last === 'a' ? 1 : 0)).fill('cannot be read (ENOENT)'));
+      expect((ctx.notes.skipped as { file: string; reason: string }[]).map((s) => s.reason)).to.deep.equal(Array(4).fill('cannot be read (ENOENT)'));
     });
   });
 
