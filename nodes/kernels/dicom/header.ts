@@ -98,8 +98,8 @@ const HEAD_BYTES = 64 * 1024;
 
 /**
  * The header of `file`, or null when it is DICOM but not an image (DICOMDIR, report, RT plan…).
- * Read into `into` (planning reuses one for every file: a fresh 64 KiB buffer a file was ≈ 580 MB
- * through the allocator's heap for 9,000 files).
+ * Read into `into` (planning reuses one for each read it has in flight: a fresh 64 KiB buffer a
+ * file was ≈ 580 MB through the allocator's heap for 9,000 files).
  */
 export async function readHeader(file: string, into = new ReadBuffer()): Promise<SliceHeader | null> {
   const { head, size } = await into.readHeadAsync(file, HEAD_BYTES);
