@@ -78,7 +78,10 @@ describe('shards as jobs on BullMQ: two workers, one dataset', function () {
     while (!first.every((key) => s.store.lookup(key).hit)) await new Promise((r) => setTimeout(r, 50));
     await workers[k].kill();
     const second = ['scans', 'slow', 'mean'].map((id) => partKeys(id)[1]);
-    expect(second.filter((key) => s.store.lookup(key).hit), 'the second scan was still in flight').to.deep.equal([]);
+    // The second scan's source entry is written as soon as that scan starts, and may beat the kill
+    // (the poll is 50 ms; a loaded CI run lost that race once); its mean comes ≥ 1.6 s later.
+    const early = second.filter((key) => s.store.lookup(key).hit);
+    expect(early, 'the second scan was still in flight').to.not.include(second[2]);
     const survivor = workers[1 - k];
     const out = await running;
     expect(out.record.status, JSON.stringify(out.record.nodes)).to.equal('ok');
@@ -88,9 +91,10 @@ describe('shards as jobs on BullMQ: two workers, one dataset', function () {
 
     // The survivor ran the killed shard again and computed only its second scan.
     const redone = await survivor.waitFor((e) => e.event === 'done' && e.job === shards[0].id);
-    expect((redone as { stored: string[] }).stored.sort()).to.deep.equal(second.sort());
-    // Every scan entry was stored once over all workers (the killed worker's first scan included).
-    const stored = [...workers.flatMap((w) => w.stored()), ...first];
+    expect((redone as { stored: string[] }).stored.sort()).to.deep.equal(second.filter((key) => !early.includes(key)).sort());
+    // Every scan entry was stored once over all workers (the killed worker's first scan, and what
+    // it stored of its second, included).
+    const stored = [...workers.flatMap((w) => w.stored()), ...first, ...early];
     const all = ['scans', 'slow', 'mean'].flatMap(partKeys);
     expect(stored.sort()).to.deep.equal(all.sort());
 
