@@ -69,7 +69,7 @@ export async function decodeSlices(files: readonly string[], table: Int16Array):
     pixels.push(...c.map(() => decoded[k]?.pixels));
   }
   // a chunk none of whose slices is returned (refused, blank, or sharp's), or all of them when the
-  // dataset changed, goes back to the pool now; the others when their scan's step ends (batch.ts)
+  // dataset changed, goes back to the pool now; the others when their scan's step ends (slab-batch.ts)
   const chunkBuffers = decoded.map((d) => d.pixels.buffer);
   const changed = read.find((r) => r && 'changed' in r) as { changed: string } | undefined;
   if (changed) {

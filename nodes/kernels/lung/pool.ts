@@ -16,7 +16,7 @@
 // workers' malloc arenas with the number of scans.
 // The sources' chunks of slices come back in a worker's slabs (slabs.ts), shared, which the main thread
 // holds until it gives them back (giveBack: the sources do when the scan's step has ended,
-// engine/step-end.ts); the worker hears of it with its next JPEG task and only then writes that
+// engine/step-end.ts); the worker hears of it with its next file task and only then writes that
 // slab again. Fresh buffers a chunk cost the workers the first touch of their pages and the main
 // thread the full collections V8 runs as external memory grows (≈ 95 in a 20-scan run, 2 with slabs).
 // A worker that fails or exits rejects the work in flight with its message or exit code.
@@ -58,7 +58,7 @@ export class LungPool {
   private nextId = 0;
   private failure: Error | undefined;
   private closing = false;
-  /** Per worker, its slabs given back, for its next JPEG task. */
+  /** Per worker, its slabs given back, for its next file task. */
   private readonly freed = new Map<Worker, number[]>();
   /** The slabs lent, by the buffer object their views hang from here. */
   private readonly lent = new WeakMap<ArrayBufferLike, { worker: Worker; slot: number }>();
