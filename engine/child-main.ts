@@ -41,6 +41,7 @@ async function run(job: ChildJob) {
     progress: (done, total, info) => void send({ type: 'progress', done, total, info }),
     note: (key, value) => void send({ type: 'note', key, value }),
     signal: new AbortController().signal,
+    stored: true,                                    // a child runs a stored barrier node: it writes every output
   };
   const writers = new Map<string, PortWriter>();
   for (const [port, type] of Object.entries(def.outputs)) writers.set(port, await PortWriter.open(join(job.outDir, `${port}.arrow`), type.schema));

@@ -75,7 +75,7 @@ export async function runGroup(group: GroupInput, env: GroupEnv): Promise<GroupR
       notes.set(g.node.id, n);
       const entry = g.node.cache || g.readOutside ? await env.store.begin(g.key, g.node.kind, metricsSummaries(g.node.def)) : undefined;
       const artifacts = entry ? join(entry.dir, ARTIFACTS) : join(scratch, g.node.id, ARTIFACTS);
-      const ctx = makeContext({ member: g, scratchRoot: scratch, checkpointRoot: env.checkpointDir, artifacts, backend: env.backend, threads: 1, events: env.events, notes: n, signal: env.signal });
+      const ctx = makeContext({ member: g, scratchRoot: scratch, checkpointRoot: env.checkpointDir, artifacts, backend: env.backend, threads: 1, events: env.events, notes: n, signal: env.signal, stored: Boolean(entry) });
       const m: Member = { p: g, ctx, writers: new Map(), stats: { ms: 0, rows: {}, batches: 0 } };
       if (entry) {
         writers.set(g.node.id, entry);

@@ -26,6 +26,8 @@ export interface ContextOptions {
   /** What ctx.note records (the run record's notes of this node). */
   notes: Record<string, unknown>;
   signal: AbortSignal;
+  /** Whether the node's outputs are written to an entry (ctx.stored). */
+  stored: boolean;
 }
 
 export function makeContext(o: ContextOptions): NodeContext {
@@ -48,5 +50,6 @@ export function makeContext(o: ContextOptions): NodeContext {
     progress: (done, total, info) => o.events.progress(id, done, total, info),
     note: (k, v) => { o.notes[k] = v; },
     signal: o.signal,
+    stored: o.stored,
   };
 }

@@ -204,7 +204,7 @@ async function computePart(s: State, i: number, values: Map<string, ScanOutputs>
   const ctx = {
     ...makeContext({
       member: { ...s.g, key: part.key }, scratchRoot: scratch, checkpointRoot: env.checkpointDir, artifacts: join(entry?.dir ?? join(scratch, node.id), ARTIFACTS),
-      backend: env.backend, threads: 1, events: { log: env.events.log, progress: () => {} }, notes, signal: env.signal,
+      backend: env.backend, threads: 1, events: { log: env.events.log, progress: () => {} }, notes, signal: env.signal, stored: Boolean(entry),
     }),
     scans: [part.scan],
     ...(part.fileSet ? { scanFiles: part.fileSet.files() } : {}),

@@ -64,6 +64,12 @@ export interface NodeContext<P = Record<string, unknown>> {
   readonly note: (key: string, value: unknown) => void;
   readonly signal: AbortSignal;
   /**
+   * Whether this run writes the node's outputs to an entry (it is cached, or read outside its
+   * group): every column of every batch is then read whole, so a source may build its columns as
+   * it reads (dicom-series gathers a series' pixels chunk by chunk) rather than on first read.
+   */
+  readonly stored: boolean;
+  /**
    * Set for a source whose output is cached per scan (its kind has `scans`): the ids of the scans
    * this run must produce, in order; it yields the batches of these scans only. Unset: every scan.
    */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { rngFrom } from '../../engine/rng.js';
 import type { NodeContext } from '../../engine/types.js';
 
-export function testContext<P>(params: P, opts: { id?: string; seed?: number; threads?: number } = {}): NodeContext<P> & { notes: Record<string, unknown>; logs: string[] } {
+export function testContext<P>(params: P, opts: { id?: string; seed?: number; threads?: number; stored?: boolean } = {}): NodeContext<P> & { notes: Record<string, unknown>; logs: string[] } {
   const notes: Record<string, unknown> = {};
   const logs: string[] = [];
   return {
@@ -23,6 +23,7 @@ export function testContext<P>(params: P, opts: { id?: string; seed?: number; th
     progress: () => {},
     note: (k, v) => { notes[k] = v; },
     signal: new AbortController().signal,
+    stored: opts.stored ?? false,
     notes,
     logs,
   };

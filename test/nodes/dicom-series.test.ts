@@ -12,6 +12,9 @@ import dicomSeries, { inputFiles, type DicomSeriesParams } from '../../nodes/dic
 import { rngFrom } from '../../engine/rng.js';
 import { DicomFileError, readHeader } from '../../nodes/kernels/dicom/header.js';
 import { Slices } from '../../nodes/tables.js';
+import { startedPool } from '../../nodes/kernels/lung/shared-pool.js';
+import { writeDicomSeries } from '../../bench/engine/dicom-files.js';
+import { toySlices } from '../kinds/toy-scans.js';
 import { testContext } from '../helpers/context.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/dicom/', import.meta.url));
@@ -248,6 +251,42 @@ describe('dicom-series', function () {
       await rm(join(dir, 'b'), { recursive: true }); // CT2's pixels have not been read yet
       expect((await it.next()).done).to.equal(true);
       expect((ctx.notes.skipped as { file: string; reason: string }[]).map((s) => s.reason)).to.deep.equal(Array(4).fill('cannot be read (ENOENT)'));
+    });
+
+    it('stored, a series is gathered as the workers answer: the same rows, its slabs back before the batch is read', async function () {
+      // 21 slices in 3 chunks, named in shuffled order, a file that is not DICOM among them: file
+      // order is not slice order, and the series' buffer has a gap to close
+      const written = join(await tmp(), 'w'), dir = await tmp();
+      await writeDicomSeries(written, (async function* () { yield toySlices('s', 21, 16, 'gather'); })());
+      const rng = rngFrom('dicom-series gather');
+      const names = Array.from({ length: 21 }, (_, i) => `f${String(i).padStart(2, '0')}`);
+      for (let i = names.length - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [names[i], names[j]] = [names[j], names[i]];
+      }
+      for (let i = 0; i < 21; i++) await copyFile(join(written, 's', `${i}.dcm`), join(dir, names[i]));
+      await writeFile(join(dir, 'f10x'), 'not DICOM\n'.repeat(20));
+      const first = async (stored: boolean) => {
+        const ctx = testContext<DicomSeriesParams>({ path: dir, split: 'test', label: null, onError: 'skip', recursive: true }, { stored });
+        if (dicomSeries.mode !== 'source') throw new Error('dicom-series must be a source');
+        const before = startedPool()?.slabs.lent ?? 0;  // an earlier test's batch may still hold one
+        const it = dicomSeries.run(ctx)[Symbol.asyncIterator]();
+        const { value } = await it.next();
+        const lent = startedPool()!.slabs.lent - before; // before anything read its pixels column
+        const got = { lent, rows: rows(value.slices), shared: value.slices.getChild('pixels')!.data[0].values.buffer instanceof SharedArrayBuffer };
+        expect((await it.next()).done).to.equal(true);
+        expect((ctx.notes.skipped as { file: string }[]).map((k) => basename(k.file))).to.deep.equal(['f10x']);
+        return got;
+      };
+      const lazy = await first(false), stored = await first(true);
+      const want = rows(toySlices('s', 21, 16, 'gather'));
+      for (const got of [lazy, stored]) {
+        expect(got.rows.map((r) => r.position_mm)).to.deep.equal(want.map((_, i) => i));
+        expect(got.rows.map((r) => sha256(r.pixels))).to.deep.equal(want.map((r) => sha256(r.pixels)));
+      }
+      expect(lazy.lent, 'unstored: the slabs are lent until the column is read').to.equal(3);
+      expect(stored.lent, 'stored: every slab given back as its chunk came').to.equal(0);
+      expect(stored.shared).to.equal(false);
     });
   });
 
