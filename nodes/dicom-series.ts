@@ -12,8 +12,8 @@ import type { DicomChunk } from './kernels/dicom/chunk-reader.js';
 import { listFiles } from './kernels/dicom/files.js';
 import { orderSlices, type Placed } from './kernels/dicom/geometry.js';
 import { dicomScans } from './kernels/dicom/scans.js';
-import { inSliceOrder, SeriesGather } from './kernels/dicom/series-gather.js';
 import { giveBack, sharedPool } from './kernels/lung/shared-pool.js';
+import { ScanGather } from './kernels/scan-gather.js';
 import { sliceBatch } from './kernels/slab-batch.js';
 import { Slices } from './tables.js';
 
@@ -114,21 +114,21 @@ const CHUNK = 8;
  * batch's pixels column is gathered only if something reads it (kernels/slab-batch.ts); the slabs
  * go back to the workers then, or at the scan's step end, or here when no slice of theirs is kept.
  * A stored node's column is read whole anyway: its series is gathered chunk by chunk as the workers
- * answer, each slab given back at once (series-gather.ts), so that it is not resident twice.
+ * answer, each slab given back at once (scan-gather.ts), so that it is not resident twice.
  */
 async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met): Promise<RecordBatch | null> {
   const chunks = Array.from({ length: Math.ceil(s.files.length / CHUNK) }, (_, k) => s.files.slice(k * CHUNK, (k + 1) * CHUNK));
-  const gather = ctx.stored ? new SeriesGather(s.files.length, s.id) : undefined;
+  const gather = ctx.stored ? new ScanGather(s.files.length) : undefined;
   const settled = await Promise.allSettled(chunks.map((c, k) => {
     const read = sharedPool().decodeDicomFiles(c);
-    return gather ? read.then((chunk) => gather.take(k * CHUNK, chunk)) : read;
+    return gather ? read.then((chunk) => gathered(gather, s.id, k * CHUNK, chunk)) : read;
   }));
   const buffers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value.pixels.buffer] : []));
   const kept = new Set<ArrayBufferLike>();
   try {
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const batch = seriesBatch(ctx, s, met, chunks, settled.map((r) => (r as PromiseFulfilledResult<DicomChunk>).value), kept, Boolean(gather));
+    const batch = seriesBatch(ctx, s, met, chunks, settled.map((r) => (r as PromiseFulfilledResult<DicomChunk>).value), kept, gather);
     giveBack(buffers.filter((b) => !kept.has(b)));
     return batch;
   } catch (e) {
@@ -138,11 +138,29 @@ async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met
 }
 
 /**
- * The series' batch from what the workers read of its files (`kept`: gets the buffers its slices are
- * in); `gathered`: they were gathered into one buffer of the series' own (series-gather.ts), where
- * they are now put in slice order.
+ * A chunk's reads with this series' slices gathered (each `at` now in the gatherer's buffer), its
+ * slab given back. A slice of another series is refused from its header, and one of another size
+ * refuses its series (seriesBatch): neither is gathered, nor ever viewed.
  */
-function seriesBatch(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met, chunks: string[][], read: DicomChunk[], kept: Set<ArrayBufferLike>, gathered: boolean): RecordBatch | null {
+function gathered(gather: ScanGather, series: string, first: number, chunk: DicomChunk): DicomChunk {
+  let pixels: Int16Array = new Int16Array(0);
+  const files = chunk.files.map((r, j) => {
+    if (!('h' in r) || r.h.seriesUid !== series) return r;
+    const hu = gather.place(first + j, chunk.pixels.subarray(r.at, r.at + r.h.rows * r.h.cols));
+    if (!hu) return r;
+    pixels = new Int16Array(hu.buffer);
+    return { ...r, at: hu.byteOffset / 2 };
+  });
+  giveBack([chunk.pixels.buffer]);
+  return { pixels, files };
+}
+
+/**
+ * The series' batch from what the workers read of its files (`kept`: gets the buffers its slices are
+ * in); `gather`: they were gathered into one buffer of the series' own (scan-gather.ts), where they
+ * are now put in slice order.
+ */
+function seriesBatch(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met, chunks: string[][], read: DicomChunk[], kept: Set<ArrayBufferLike>, gather?: ScanGather): RecordBatch | null {
   const slices: Slice[] = [];
   let height = 0, width = 0, clamped = 0;
   for (const [k, chunk] of read.entries()) {
@@ -179,12 +197,7 @@ function seriesBatch(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met: Met
   if (clamped > 0) ctx.log(`dicom-series: series ${s.id}: ${clamped} pixel(s) outside int16 after rescale were clamped`);
   met.scans.push({ scan_id: s.id, slices: slices.length, spacing_mm: ordering.spacing, clamped });
   const ordered = ordering.order.map((i) => slices[i]);
-  let hu = ordered.map((sl) => sl.hu);
-  if (gathered) {
-    const size = height * width, all = new Int16Array(slices[0].hu.buffer);
-    const inOrder = inSliceOrder(all, slices.map((sl) => sl.hu.byteOffset / 2), ordering.order, size);
-    hu = ordered.map((_, i) => inOrder.subarray(i * size, (i + 1) * size));
-  }
+  const hu = gather?.inOrder(slices.map((sl) => sl.hu), ordering.order) ?? ordered.map((sl) => sl.hu);
   for (const h of hu) kept.add(h.buffer);
   const { split, label } = ctx.params;
   return sliceBatch({ source: 'dicom-series', scanId: s.id, split, label }, hu.map((h, i) => ({ index: i, height, width, hu: h })), kept,

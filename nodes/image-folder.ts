@@ -73,6 +73,8 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
       emptyScans.push(scan.scanId);
       ctx.log(`image-folder: skipped scan ${scan.scanId} (${scan.dir}): no readable slice`);
     }
+    const gathered = read.gather?.inOrder(slices.map((s) => s.hu));
+    if (gathered) slices = slices.map((s, i) => ({ ...s, hu: gathered[i] }));
     if (slices.length > 0) return sliceBatch({ source: 'image-folder', ...scan }, slices, lent);
     giveBack(lent);
     return undefined;
@@ -80,7 +82,7 @@ async function* run(ctx: NodeContext<ImageFolderParams>) {
   // The next scan decodes (on the lung pool's workers) while this one is consumed downstream. Only
   // the batch is held across the yield: what decoding left besides (slices sharp decoded, their
   // grey levels) stays in take()'s frame, which has ended by then (issue 23).
-  const load = (scan: ScanDir) => readScan(scan, table, skip);
+  const load = (scan: ScanDir) => readScan(scan, table, skip, ctx.stored);
   let next = scans.length > 0 ? load(scans[0]) : undefined;
   const take = async (i: number) => {
     const read = await next!;

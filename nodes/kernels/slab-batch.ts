@@ -8,7 +8,7 @@
 // buffers can go. It is a plain ArrayBuffer, not shared memory: V8 counts it as external memory,
 // so a dead scan is collected soon (a dead SharedArrayBuffer waited for a full collection that its
 // size did not hasten: 30 scans, peak RSS 1.7 GB against 1.2). Slices that already lie so, in
-// order (a stored series gathered as it was read: dicom/series-gather.ts), are the column as they are.
+// order (a stored scan gathered as it was read: scan-gather.ts), are the column as they are.
 import type { RecordBatch } from 'apache-arrow';
 import { endianness } from 'node:os';
 import { onStepEnd } from '../../engine/step-end.js';
@@ -74,7 +74,7 @@ export function sliceBatch(scan: SliceScan, slices: readonly SlabSlice[], lent: 
 
 /**
  * The slices' bytes as the column itself, where they lie in order from the start of one buffer of
- * their own, not shared (a stored series gathered as it was read: dicom/series-gather.ts).
+ * their own, not shared (a stored scan gathered as it was read: scan-gather.ts).
  */
 function inPlace(slices: readonly SlabSlice[]): Uint8Array | undefined {
   const buffer = slices[0]?.hu.buffer;

@@ -12,6 +12,7 @@ import dicomSeries, { inputFiles, type DicomSeriesParams } from '../../nodes/dic
 import { rngFrom } from '../../engine/rng.js';
 import { DicomFileError, readHeader } from '../../nodes/kernels/dicom/header.js';
 import { Slices } from '../../nodes/tables.js';
+import { knownImages } from '../../nodes/kernels/lung/known-images.js';
 import { startedPool } from '../../nodes/kernels/lung/shared-pool.js';
 import { writeDicomSeries } from '../../bench/engine/dicom-files.js';
 import { toySlices } from '../kinds/toy-scans.js';
@@ -273,7 +274,8 @@ describe('dicom-series', function () {
         const it = dicomSeries.run(ctx)[Symbol.asyncIterator]();
         const { value } = await it.next();
         const lent = startedPool()!.slabs.lent - before; // before anything read its pixels column
-        const got = { lent, rows: rows(value.slices), shared: value.slices.getChild('pixels')!.data[0].values.buffer instanceof SharedArrayBuffer };
+        const held = knownImages(value.slices)![0].data.buffer, column = value.slices.getChild('pixels')!.data[0].values.buffer;
+        const got = { lent, rows: rows(value.slices), shared: column instanceof SharedArrayBuffer, inPlace: column === held };
         expect((await it.next()).done).to.equal(true);
         expect((ctx.notes.skipped as { file: string }[]).map((k) => basename(k.file))).to.deep.equal(['f10x']);
         return got;
@@ -287,6 +289,7 @@ describe('dicom-series', function () {
       expect(lazy.lent, 'unstored: the slabs are lent until the column is read').to.equal(3);
       expect(stored.lent, 'stored: every slab given back as its chunk came').to.equal(0);
       expect(stored.shared).to.equal(false);
+      expect([stored.inPlace, lazy.inPlace], 'the gathered series is the column itself').to.deep.equal([true, false]);
     });
   });
 

@@ -11,6 +11,8 @@ import { naturalCompare } from '../../nodes/kernels/image-folder/natural-sort.js
 import { writeJpegFolder } from '../../nodes/kernels/jpeg-folder-writer.js';
 import syntheticCt, { type SyntheticCtParams } from '../../nodes/synthetic-ct.js';
 import { Slices } from '../../nodes/tables.js';
+import { knownImages } from '../../nodes/kernels/lung/known-images.js';
+import { startedPool } from '../../nodes/kernels/lung/shared-pool.js';
 import { testContext } from '../helpers/context.js';
 import { scanBatch, smoothHu, smoothSlices } from '../fixtures/image-folder/scans.js';
 
@@ -32,8 +34,8 @@ function rows(batch: RecordBatch): Row[] {
   });
 }
 
-async function read(params: Partial<ImageFolderParams> & { path: string }) {
-  const ctx = testContext<ImageFolderParams>({ window: WINDOW, mixedSizes: 'drop', splits: null, ...params });
+async function read(params: Partial<ImageFolderParams> & { path: string }, stored = false) {
+  const ctx = testContext<ImageFolderParams>({ window: WINDOW, mixedSizes: 'drop', splits: null, ...params }, { stored });
   if (imageFolder.mode !== 'source') throw new Error('image-folder must be a source');
   const batches: RecordBatch[] = [];
   for await (const out of imageFolder.run(ctx)) batches.push(out.slices);
@@ -183,6 +185,45 @@ describe('image-folder', () => {
     expect(skipped.map((s) => s.reason.split(':')[0])).to.deep.equal(['unreadable', 'unreadable', 'blank', 'blank']);
     expect(ctx.notes.emptyScans).to.deep.equal(['train/covid/ct_scan_1']);
     for (const f of ['2.jpg', '3.jpg', '4.jpg']) expect(ctx.logs.some((l) => l.includes(join(scan, f)))).to.equal(true, f);
+  });
+
+  it('stored, a scan is gathered as it is decoded: the same rows, its slabs back before its column is read', async () => {
+    // 20 slices (3 chunks) with gaps (a corrupt and a blank slice), a three-channel slice (decoded by
+    // sharp here, not on a worker), and a scan of mixed sizes kept by its last slice (another size)
+    const root = await tmp(), scan = join(root, 'test', 'ct_scan_0');
+    for (let n = 0; n < 20; n++) await greyJpeg(join(scan, `${n}.jpg`), 64, 64, (r, c) => (r * 3 + c + 7 * n) % 256);
+    await writeFile(join(scan, '5.jpg'), Buffer.from('this is not a JPEG at all'));
+    await greyJpeg(join(scan, '9.jpg'), 64, 64, () => 40);
+    const grey = Uint8Array.from({ length: 64 * 64 }, (_, i) => (i % 64) * 4);
+    await sharp(Uint8Array.from({ length: 3 * grey.length }, (_, i) => grey[Math.floor(i / 3)]), { raw: { width: 64, height: 64, channels: 3 } })
+      .jpeg({ quality: 95 }).toFile(join(scan, '13.jpg'));
+    const mixed = join(root, 'test', 'ct_scan_1');
+    for (const n of [0, 1]) await greyJpeg(join(mixed, `${n}.jpg`), 64, 64, (r, c) => (r + c + n) % 256);
+    await greyJpeg(join(mixed, '2.jpg'), 48, 32, (r, c) => (2 * r + c) % 256);
+    const first = async (stored: boolean) => {
+      const ctx = testContext<ImageFolderParams>({ path: root, window: WINDOW, mixedSizes: 'lastSlice', splits: null }, { stored });
+      if (imageFolder.mode !== 'source') throw new Error('image-folder must be a source');
+      const before = startedPool()?.slabs.lent ?? 0;
+      const got: { lent: number; rows: Row[]; shared: boolean; inPlace: boolean }[] = [];
+      for await (const out of imageFolder.run(ctx)) {
+        const lent = (startedPool()?.slabs.lent ?? 0) - before;   // before anything read its pixels column
+        const held = knownImages(out.slices)![0].data.buffer, column = out.slices.getChild('pixels')!.data[0].values.buffer;
+        got.push({ lent, rows: rows(out.slices), shared: column instanceof SharedArrayBuffer, inPlace: column === held });
+      }
+      return got;
+    };
+    const lazy = await first(false), stored = await first(true);
+    expect(stored.map((g) => g.rows.map((r) => [r.scan_id, r.slice_index, r.width, r.height]))).to.deep.equal([
+      [0, 1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map((i) => ['test/ct_scan_0', i, 64, 64]),
+      [['test/ct_scan_1', 2, 48, 32]],
+    ]);
+    stored.forEach((g, k) => g.rows.forEach((r, i) => expect(Buffer.from(r.hu.buffer).equals(Buffer.from(lazy[k].rows[i].hu.buffer)), `${r.scan_id} slice ${r.slice_index}`).to.equal(true)));
+    expect(lazy[0].lent, 'unstored: the slabs are lent until the column is read').to.be.above(0);
+    expect(stored.map((g) => g.lent), 'stored: every slab given back as its chunk came').to.deep.equal([0, 0]);
+    expect(stored.map((g) => g.shared)).to.deep.equal([false, false]);
+    // the gathered scan is the column itself; so is the copy made of the one slice of another size
+    expect(stored.map((g) => g.inPlace)).to.deep.equal([true, true]);
+    expect(lazy.map((g) => g.inPlace)).to.deep.equal([false, false]);
   });
 
   describe('mixed slice sizes', () => {

@@ -3,6 +3,7 @@
 // read only if it is a regular file under a size cap (readSliceFile), and only JPEG content of 1 or
 // 3 components is decoded (sniffJpeg): CMYK and other formats behind a .jpg name are refused by name.
 import { sharedPool } from '../lung/shared-pool.js';
+import type { ScanGather } from '../scan-gather.js';
 import { greyToHu } from './hu.js';
 import { DatasetChanged, firstLine, readSliceFile, unread } from './read-file.js';
 import { mapLimit } from './map-limit.js';
@@ -58,19 +59,28 @@ export async function decodeGrey(file: string, mode: 'strict' | 'lenient' = 'len
  * and a slice that fails is decoded again alone, leniently (libvips's shared error buffer: its
  * reason, and whether a warning was harmless, are then its own). A read that met a change of the
  * dataset is DatasetChanged. CTFLOW_JPEG_WASM=0 reads every slice here and decodes it with sharp.
+ * With `gather` (a stored source), each slice is copied to its file's place in the scan's buffer as
+ * its chunk comes back, and the chunk's slab is given back then (scan-gather.ts).
  */
-export async function decodeSlices(files: readonly string[], table: Int16Array): Promise<(HuSlice | { reason: string })[]> {
+export async function decodeSlices(files: readonly string[], table: Int16Array, gather?: ScanGather): Promise<(HuSlice | { reason: string })[]> {
   const read: (SliceRead | null)[] = [];                // null: no worker read it (read here, when its turn comes)
-  const pixels: (Int16Array | undefined)[] = [];        // per slice, its task's buffer
+  const hus: (Int16Array | undefined)[] = [];           // per slice a worker decoded, its HU
   const chunks = Array.from({ length: Math.ceil(files.length / CHUNK) }, (_, k) => files.slice(k * CHUNK, (k + 1) * CHUNK));
-  const decoded = useWasm() ? await Promise.all(chunks.map((c) => sharedPool().decodeJpegFiles(c, table))) : [];
+  const decoded = useWasm() ? await Promise.all(chunks.map((c, k) => sharedPool().decodeJpegFiles(c, table).then((chunk) => {
+    const each = chunk.slices.map((r) => ('at' in r ? chunk.pixels.subarray(r.at, r.at + r.width * r.height) : undefined));
+    if (!gather) return { chunk, each };
+    // stored: each slice to its place in the scan's buffer (one of another size: a copy of its own), the slab back now
+    const placed = each.map((hu, j) => hu && (gather.place(k * CHUNK + j, hu) ?? hu.slice()));
+    sharedPool().giveBack([chunk.pixels.buffer]);
+    return { chunk, each: placed };
+  }))) : [];
   for (const [k, c] of chunks.entries()) {
-    read.push(...(decoded[k]?.slices ?? c.map(() => null)));
-    pixels.push(...c.map(() => decoded[k]?.pixels));
+    read.push(...(decoded[k]?.chunk.slices ?? c.map(() => null)));
+    hus.push(...(decoded[k]?.each ?? c.map(() => undefined)));
   }
   // a chunk none of whose slices is returned (refused, blank, or sharp's), or all of them when the
   // dataset changed, goes back to the pool now; the others when their scan's step ends (slab-batch.ts)
-  const chunkBuffers = decoded.map((d) => d.pixels.buffer);
+  const chunkBuffers = decoded.map((d) => d.chunk.pixels.buffer);
   const changed = read.find((r) => r && 'changed' in r) as { changed: string } | undefined;
   if (changed) {
     sharedPool().giveBack(chunkBuffers);
@@ -86,12 +96,14 @@ export async function decodeSlices(files: readonly string[], table: Int16Array):
   const out = await mapLimit(read, SHARP_IN_FLIGHT, async (w, i): Promise<HuSlice | { reason: string }> => {
     const r = w ?? (read[i] = readOnMain(files[i]));
     if ('bytes' in r) return viaSharp(r.bytes, 'strict');
-    if ('at' in r) return { width: r.width, height: r.height, hu: pixels[i]!.subarray(r.at, r.at + r.width * r.height) };
+    if ('at' in r) return { width: r.width, height: r.height, hu: hus[i]! };
     return r as { reason: string };
   });
   for (const [i, r] of read.entries()) {
     const o = out[i];
     if (r && 'bytes' in r && 'reason' in o && o.reason.startsWith('unreadable')) out[i] = await viaSharp(r.bytes, 'lenient');
+    const s = out[i];
+    if (gather && r && 'bytes' in r && 'hu' in s) s.hu = gather.place(i, s.hu) ?? s.hu; // sharp's, to its place too
   }
   const used = new Set(out.map((o) => ('hu' in o ? o.hu.buffer : undefined)));
   if (chunkBuffers.length > 0) sharedPool().giveBack(chunkBuffers.filter((b) => !used.has(b)));

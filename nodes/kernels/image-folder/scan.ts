@@ -1,6 +1,7 @@
 // One scan folder → its usable slices: decode (a few at a time), skip unreadable and blank
 // slices, and apply the mixed-size policy (paper §3.1: some scans have only the last slice axial).
 import { giveBack } from '../lung/shared-pool.js';
+import { ScanGather } from '../scan-gather.js';
 import { decodeSlices, type HuSlice } from './decode.js';
 import { listSlices, type ScanDir, type SliceFile } from './layout.js';
 import { DatasetChanged } from './read-file.js';
@@ -22,11 +23,13 @@ export interface SizeCount {
 }
 
 /**
- * One scan folder: its decoded slices, or its file count when it holds more than MAX_SLICES. The
+ * One scan folder: its decoded slices, or its file count when it holds more than MAX_SLICES;
+ * `stored`: gathered into one buffer of the scan's as they are decoded (`gather`: scan-gather.ts). The
  * folder is listed again after decoding: a folder that vanished or whose slice files changed while
  * it was read is an error naming the scan (the stored result would not match the fingerprinted files).
  */
-export async function readScan(scan: ScanDir, table: Int16Array, skip: (file: string, reason: string) => void): Promise<{ slices: DecodedSlice[] } | { files: number }> {
+export async function readScan(scan: ScanDir, table: Int16Array, skip: (file: string, reason: string) => void, stored = false):
+  Promise<{ slices: DecodedSlice[]; gather?: ScanGather } | { files: number }> {
   const changed = (what: string) => new Error(`image-folder: scan "${scan.scanId}" (${scan.dir}) changed while the run read it: ${what}; ` +
     'rerun once the dataset is stable');
   let slices: DecodedSlice[] = [];
@@ -34,10 +37,11 @@ export async function readScan(scan: ScanDir, table: Int16Array, skip: (file: st
     const files = await listSlices(scan.dir, (file) => skip(file, `${file.replace(/^.*\./, '').toUpperCase()} file, not a slice: only .jpg/.jpeg slices are read; ` +
       'convert it to an 8-bit greyscale JPEG (e.g. `convert in.png -depth 8 -colorspace gray out.jpg`)'));
     if (files.length > MAX_SLICES) return { files: files.length };
-    slices = await decodeScan(files, table, skip);
+    const gather = stored ? new ScanGather(files.length) : undefined;
+    slices = await decodeScan(files, table, skip, gather);
     const after = await listSlices(scan.dir);
     if (after.length !== files.length || after.some((f, i) => f.file !== files[i].file)) throw new DatasetChanged('its slice files were added, removed or renamed');
-    return { slices };
+    return { slices, gather };
   } catch (err) {
     giveBack(slices.map((s) => s.hu.buffer));         // the lung pool's slabs they were decoded into
     if (err instanceof DatasetChanged) throw changed(err.message);
@@ -47,8 +51,8 @@ export async function readScan(scan: ScanDir, table: Int16Array, skip: (file: st
 }
 
 /** A scan's slices as HU through `table`; `skip(file, reason)` is told of each slice left out, in file order. */
-export async function decodeScan(files: readonly SliceFile[], table: Int16Array, skip: (file: string, reason: string) => void): Promise<DecodedSlice[]> {
-  const decoded = await decodeSlices(files.map((f) => f.file), table);
+export async function decodeScan(files: readonly SliceFile[], table: Int16Array, skip: (file: string, reason: string) => void, gather?: ScanGather): Promise<DecodedSlice[]> {
+  const decoded = await decodeSlices(files.map((f) => f.file), table, gather);
   const kept: DecodedSlice[] = [];
   decoded.forEach((d, i) => {
     if ('reason' in d) skip(files[i].file, d.reason);
