@@ -34,8 +34,8 @@ function rows(batch: RecordBatch): Row[] {
   });
 }
 
-async function read(params: Partial<ImageFolderParams> & { path: string }, stored = false) {
-  const ctx = testContext<ImageFolderParams>({ window: WINDOW, mixedSizes: 'drop', splits: null, ...params }, { stored });
+async function read(params: Partial<ImageFolderParams> & { path: string }) {
+  const ctx = testContext<ImageFolderParams>({ window: WINDOW, mixedSizes: 'drop', splits: null, ...params });
   if (imageFolder.mode !== 'source') throw new Error('image-folder must be a source');
   const batches: RecordBatch[] = [];
   for await (const out of imageFolder.run(ctx)) batches.push(out.slices);
