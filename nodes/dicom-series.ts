@@ -143,16 +143,16 @@ async function readSeries(ctx: NodeContext<DicomSeriesParams>, s: ScanFiles, met
  * refuses its series (seriesBatch): neither is gathered, nor ever viewed.
  */
 function gathered(gather: ScanGather, series: string, first: number, chunk: DicomChunk): DicomChunk {
-  let pixels: Int16Array = new Int16Array(0);
+  let placed: Int16Array | undefined;
   const files = chunk.files.map((r, j) => {
     if (!('h' in r) || r.h.seriesUid !== series) return r;
     const hu = gather.place(first + j, chunk.pixels.subarray(r.at, r.at + r.h.rows * r.h.cols));
     if (!hu) return r;
-    pixels = new Int16Array(hu.buffer);
+    placed = hu;
     return { ...r, at: hu.byteOffset / 2 };
   });
   giveBack([chunk.pixels.buffer]);
-  return { pixels, files };
+  return { pixels: placed ? new Int16Array(placed.buffer) : new Int16Array(0), files };
 }
 
 /**

@@ -94,6 +94,16 @@ async function readOne(name: string): Promise<Row> {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+/** `names` in a seeded random order (Fisher–Yates). */
+function shuffled(names: string[], seed: string): string[] {
+  const rng = rngFrom(seed);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  return names;
+}
+
 function stats(r: Row) {
   let sum = 0;
   let min = Infinity;
@@ -213,12 +223,7 @@ describe('dicom-series', function () {
     it('order does not depend on file names or InstanceNumber (shuffled, renamed copy)', async function () {
       const want = expected.series[ct5n];
       const dir = await tmp();
-      const rng = rngFrom('dicom-series shuffle');
-      const names = want.files.map((_, i) => `slice-${i}`);
-      for (let i = names.length - 1; i > 0; i--) {
-        const j = Math.floor(rng() * (i + 1));
-        [names[i], names[j]] = [names[j], names[i]];
-      }
+      const names = shuffled(want.files.map((_, i) => `slice-${i}`), 'dicom-series shuffle');
       if (names.every((n, i) => n === `slice-${i}`)) names.reverse(); // never keep the sorted order
       for (const [i, file] of want.files.entries()) await copyFile(fixture(file), join(dir, names[i]));
       const { scans } = await read({ path: dir });
@@ -259,12 +264,7 @@ describe('dicom-series', function () {
       // order is not slice order, and the series' buffer has a gap to close
       const written = join(await tmp(), 'w'), dir = await tmp();
       await writeDicomSeries(written, (async function* () { yield toySlices('s', 21, 16, 'gather'); })());
-      const rng = rngFrom('dicom-series gather');
-      const names = Array.from({ length: 21 }, (_, i) => `f${String(i).padStart(2, '0')}`);
-      for (let i = names.length - 1; i > 0; i--) {
-        const j = Math.floor(rng() * (i + 1));
-        [names[i], names[j]] = [names[j], names[i]];
-      }
+      const names = shuffled(Array.from({ length: 21 }, (_, i) => `f${String(i).padStart(2, '0')}`), 'dicom-series gather');
       for (let i = 0; i < 21; i++) await copyFile(join(written, 's', `${i}.dcm`), join(dir, names[i]));
       await writeFile(join(dir, 'f10x'), 'not DICOM\n'.repeat(20));
       const first = async (stored: boolean) => {
